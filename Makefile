@@ -1,0 +1,30 @@
+# Varsel — the two commands of the README, and their helpers.
+#   make demo   run Varsel with demo data on SQLite (http://127.0.0.1:8000)
+#   make test   run the whole test suite (SQLite; VARSEL_TEST_DATABASE_URL=postgresql+psycopg://… for PostgreSQL)
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: demo test install serve clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/varsel demo
+
+serve: $(STAMP)
+	$(BIN)/varsel db upgrade && $(BIN)/varsel serve
+
+test: $(STAMP)
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+clean:
+	rm -rf $(VENV) .pytest_cache .hypothesis varsel.db varsel.db-* varsel-files

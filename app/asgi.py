@@ -1,0 +1,5 @@
+"""The ASGI entry point for uvicorn (`varsel serve`): settings from the environment."""
+
+from app.main import create_app
+
+app = create_app()

@@ -1,0 +1,146 @@
+"""Settings, read from the environment with the prefix ``VARSEL_``.
+
+Every setting is documented in the README. Tests override them by building a
+``Settings`` object themselves and handing it to ``create_app`` (or by
+setting environment variables and clearing ``get_settings``' cache).
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# Demo defaults make `varsel demo` work from a clean clone. Production refuses
+# them (see `check_production`), so they can never protect real data.
+DEMO_SECRET_KEY = "demo-secret-key-not-for-production-use-000000000"
+DEMO_DATA_KEY = "ZGVtby1kYXRhLWtleS1ub3QtZm9yLXByb2R1Y3Rpb24="  # base64 of 32 demo bytes
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="VARSEL_", extra="ignore")
+
+    env: Literal["development", "production"] = "development"
+    database_url: str = "sqlite:///./varsel.db"
+    municipality: str = "stockholm"
+    public_base_url: str = "http://127.0.0.1:8000"
+
+    secret_key: str = DEMO_SECRET_KEY
+    data_key: str = DEMO_DATA_KEY
+
+    scheduler_enabled: bool = True
+    district_boundaries: Path | None = None
+    address_register: Path | None = None
+
+    log_level: str = "INFO"
+    log_json: bool | None = None  # None: JSON in production, readable in development
+
+    # Staff tokens and web sessions
+    token_ttl_seconds: int = 3600
+    session_ttl_seconds: int = 8 * 3600
+    login_max_failures: int = 5
+    login_lockout_seconds: int = 300
+    cookie_secure: bool | None = None  # None: secure cookies in production only
+
+    # Landlord and authority API keys: per-key token bucket
+    rate_limit_per_second: float = 25.0
+    rate_limit_burst: int = 50
+
+    # Outgoing email
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    smtp_from: str = "varsel@localhost"
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_starttls: bool = False
+    smtp_ssl: bool = False
+    smtp_timeout_seconds: float = 10.0
+
+    # SMS provider (JSON over HTTP, see notifications/sms.py)
+    sms_url: str | None = None
+    sms_api_key: str | None = None
+    sms_sender: str = "Varsel"
+
+    # Population register (see integrations/population_register/)
+    population_register_url: str | None = None
+    population_register_api_key: str | None = None
+    population_register_file: Path | None = None
+
+    # Geocoder (see integrations/geocoding/)
+    geocoder_url: str | None = None
+    geocoder_api_key: str | None = None
+
+    # Kronofogden (see integrations/kronofogden/)
+    kronofogden_url: str | None = None
+    kronofogden_api_key: str | None = None
+
+    # Where generated letters (PDF) and reports are stored
+    storage_dir: Path = Path("./varsel-files")
+
+    # Sign-in through the city's identity provider (OIDC); local users otherwise
+    oidc_issuer: str | None = None
+    oidc_client_id: str | None = None
+    oidc_client_secret: str | None = None
+
+    # Retention (gallring), see domain/law-and-deadlines.md
+    retention_no_measure_days: int = Field(default=365, ge=1)
+    retention_closed_days: int = Field(default=5 * 365, ge=1)
+    retention_unrouted_days: int = Field(default=365, ge=1)
+
+    @field_validator("database_url")
+    @classmethod
+    def _sqlalchemy_driver(cls, value: str) -> str:
+        # Operators paste URLs from their hosting panel; give them the psycopg 3 driver.
+        if value.startswith("postgres://"):
+            value = "postgresql://" + value.removeprefix("postgres://")
+        if value.startswith("postgresql://"):
+            value = "postgresql+psycopg://" + value.removeprefix("postgresql://")
+        return value
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def json_logs(self) -> bool:
+        return self.env == "production" if self.log_json is None else self.log_json
+
+    @property
+    def secure_cookies(self) -> bool:
+        return self.env == "production" if self.cookie_secure is None else self.cookie_secure
+
+    def production_problems(self) -> list[str]:
+        """What stops this configuration from running in production, in words an operator can act on."""
+        problems: list[str] = []
+        if self.env != "production":
+            return problems
+        if self.secret_key == DEMO_SECRET_KEY or len(self.secret_key) < 32:
+            problems.append("VARSEL_SECRET_KEY is the demo default or shorter than 32 characters; "
+                            "generate one with `python -c 'import secrets; print(secrets.token_urlsafe(48))'`")
+        if self.data_key == DEMO_DATA_KEY:
+            problems.append("VARSEL_DATA_KEY is the demo default; generate one with "
+                            "`python -c 'import os, base64; print(base64.b64encode(os.urandom(32)).decode())'`")
+        if self.is_sqlite:
+            problems.append("VARSEL_DATABASE_URL points at SQLite; production runs on PostgreSQL "
+                            "(postgresql+psycopg://user:password@host/dbname)")
+        return problems
+
+
+class ConfigurationError(RuntimeError):
+    pass
+
+
+def check_production(settings: Settings) -> None:
+    problems = settings.production_problems()
+    if problems:
+        raise ConfigurationError(
+            "Varsel refuses to start in production mode:\n- " + "\n- ".join(problems)
+        )
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,153 @@
+"""FastAPI dependencies: the request's session and settings, and who is calling.
+
+Use the ``Annotated`` aliases (``SessionDep``, ``LandlordDep``, ``StaffDep`` …)
+in endpoint signatures.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.orm import Session
+
+from app.config import Settings
+from app.errors import Problem
+from app.security import service as accounts
+from app.security.actors import Actor
+from app.security.models import ApiKey, User
+from app.security.tokens import read_session, read_token
+
+
+def get_settings_dep(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    """The request's unit of work: committed when the endpoint returns, rolled back on error.
+
+    ``scope="function"`` makes the commit happen before the answer is sent, so a
+    failed commit is a 500 and never a 201 for something that was not stored.
+    """
+    session: Session = request.app.state.sessionmaker()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+
+
+def client_ip(request: Request) -> str | None:
+    return request.client.host if request.client else None
+
+
+def _bearer(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() != "bearer" or not value.strip():
+        return None
+    return value.strip()
+
+
+_UNAUTHORIZED_HEADERS = {"WWW-Authenticate": "Bearer"}
+
+
+def _api_key(request: Request, session: Session, settings: Settings) -> ApiKey:
+    plaintext = _bearer(request)
+    if plaintext is None:
+        raise Problem(401, "Send your API key as 'Authorization: Bearer <key>'", headers=_UNAUTHORIZED_HEADERS)
+    key = accounts.authenticate_key(session, settings, plaintext)
+    if key is None:
+        raise Problem(
+            401,
+            "The API key is unknown or revoked. Ask the municipality's Varsel administrator for a new one.",
+            headers=_UNAUTHORIZED_HEADERS,
+        )
+    wait = request.app.state.rate_limiter.acquire(key.prefix)
+    if wait is not None:
+        retry_after = request.app.state.rate_limiter.retry_after_header(wait)
+        raise Problem(
+            429,
+            "Too many requests for this key; slow down, or send many notices in one /batch request",
+            headers={"Retry-After": retry_after},
+        )
+    return key
+
+
+def current_landlord(request: Request, session: SessionDep, settings: SettingsDep) -> Actor:
+    key = _api_key(request, session, settings)
+    if key.landlord is None:
+        raise Problem(401, "This key does not belong to a landlord", headers=_UNAUTHORIZED_HEADERS)
+    return Actor(kind="landlord", id=key.landlord.id, name=key.landlord.name, ip=client_ip(request))
+
+
+def current_authority(request: Request, session: SessionDep, settings: SettingsDep) -> Actor:
+    key = _api_key(request, session, settings)
+    if key.authority is None:
+        raise Problem(401, "This key does not belong to an authority", headers=_UNAUTHORIZED_HEADERS)
+    return Actor(kind="authority", id=key.authority.id, name=key.authority.name, ip=client_ip(request))
+
+
+def staff_actor(user: User, request: Request) -> Actor:
+    return Actor(
+        kind="staff",
+        id=user.id,
+        name=user.username,
+        role=user.role,
+        district_id=user.district_id,
+        unit=user.unit,
+        ip=client_ip(request),
+    )
+
+
+def current_user(request: Request, session: SessionDep, settings: SettingsDep) -> User:
+    """A staff user from a bearer token (API) or, failing that, the web session cookie."""
+    token = _bearer(request)
+    claims = None
+    if token is not None:
+        claims = read_token(settings.secret_key, token, settings.token_ttl_seconds)
+    elif (cookie := request.cookies.get(SESSION_COOKIE)) is not None:
+        claims = read_session(settings.secret_key, cookie, settings.session_ttl_seconds)
+    if claims is None:
+        raise Problem(401, "Sign in: POST /api/v1/auth/token, then send 'Authorization: Bearer <token>'",
+                      headers=_UNAUTHORIZED_HEADERS)
+    user = session.get(User, claims.user_id)
+    if user is None or not user.active or user.token_version != claims.token_version:
+        raise Problem(401, "The token is no longer valid; sign in again", headers=_UNAUTHORIZED_HEADERS)
+    request.state.session_id = claims.session_id
+    return user
+
+
+SESSION_COOKIE = "varsel_session"
+
+LandlordDep = Annotated[Actor, Depends(current_landlord)]
+AuthorityDep = Annotated[Actor, Depends(current_authority)]
+UserDep = Annotated[User, Depends(current_user)]
+
+
+def current_staff(request: Request, user: UserDep) -> Actor:
+    return staff_actor(user, request)
+
+
+StaffDep = Annotated[Actor, Depends(current_staff)]
+
+
+def require_roles(*roles: str) -> Callable[..., Actor]:
+    """A dependency admitting only these roles. Others get 404: they are not told the thing exists."""
+
+    def dependency(actor: StaffDep) -> Actor:
+        if actor.role not in roles:
+            raise Problem(404)
+        return actor
+
+    return dependency

@@ -1,0 +1,155 @@
+"""RFC 9457 problem details for every error answer.
+
+Every 4xx/5xx leaves Varsel as ``application/problem+json`` with a
+``request_id`` the caller can quote to the operator. A 500 never shows
+internals: the traceback goes to the log under the same request id.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from app.logging import current_request_id
+
+PROBLEM_BASE = "https://varsel.example/problems/"
+PROBLEM_CONTENT_TYPE = "application/problem+json"
+
+_STATUS_TYPES = {
+    400: ("malformed-request", "The request could not be read"),
+    401: ("unauthorized", "Authentication required"),
+    403: ("forbidden", "Not allowed"),
+    404: ("not-found", "Not found"),
+    405: ("method-not-allowed", "Method not allowed"),
+    406: ("not-acceptable", "Not acceptable"),
+    409: ("conflict", "Conflict"),
+    413: ("payload-too-large", "The request body is too large"),
+    415: ("unsupported-media-type", "Unsupported media type"),
+    422: ("validation", "The request is not valid"),
+    429: ("rate-limited", "Too many requests"),
+    500: ("internal", "Internal server error"),
+    503: ("unavailable", "Service unavailable"),
+}
+
+
+class Problem(Exception):
+    """Raise anywhere in a request to answer with a problem document."""
+
+    def __init__(
+        self,
+        status: int,
+        detail: str | None = None,
+        *,
+        type_: str | None = None,
+        title: str | None = None,
+        errors: list[dict[str, str]] | None = None,
+        headers: dict[str, str] | None = None,
+        extra: dict[str, Any] | None = None,
+    ) -> None:
+        default_type, default_title = _STATUS_TYPES.get(status, ("error", "Error"))
+        self.status = status
+        self.type = PROBLEM_BASE + (type_ or default_type)
+        self.title = title or default_title
+        self.detail = detail
+        self.errors = errors
+        self.headers = headers or {}
+        self.extra = extra or {}
+        super().__init__(detail or self.title)
+
+    def body(self) -> dict[str, Any]:
+        document: dict[str, Any] = {"type": self.type, "title": self.title, "status": self.status}
+        if self.detail:
+            document["detail"] = self.detail
+        if self.errors is not None:
+            document["errors"] = self.errors
+        document.update(self.extra)
+        document["request_id"] = current_request_id()
+        return document
+
+
+class ValidationProblem(Problem):
+    def __init__(self, errors: list[dict[str, str]], *, title: str = "The request is not valid") -> None:
+        count = len(errors)
+        super().__init__(
+            422,
+            f"{count} field{'s' if count != 1 else ''} {'are' if count != 1 else 'is'} invalid",
+            title=title,
+            errors=errors,
+        )
+
+
+def problem_response(problem: Problem) -> JSONResponse:
+    return JSONResponse(
+        problem.body(),
+        status_code=problem.status,
+        media_type=PROBLEM_CONTENT_TYPE,
+        headers=problem.headers,
+    )
+
+
+def field_path(loc: tuple[Any, ...] | list[Any]) -> str:
+    """('body', 'tenants', 0, 'name') → 'tenants[0].name' (the spec's JSONPath-like form)."""
+    path = ""
+    for part in loc:
+        if part in ("body", "query", "path", "header", "form") and path == "":
+            continue
+        if isinstance(part, int):
+            path += f"[{part}]"
+        else:
+            path += ("." if path else "") + str(part)
+    return path or "(body)"
+
+
+def _clean_message(error: dict[str, Any]) -> str:
+    message = str(error.get("msg", "invalid"))
+    # pydantic prefixes messages of custom validators; integrators do not need it
+    for prefix in ("Value error, ", "Assertion failed, "):
+        if message.startswith(prefix):
+            message = message[len(prefix):]
+    if error.get("type") == "extra_forbidden":
+        message = "unknown field"
+    elif error.get("type") == "missing":
+        message = "field required"
+    return message
+
+
+def errors_from_pydantic(raw: list[Any]) -> list[dict[str, str]]:
+    seen: set[tuple[str, str]] = set()
+    errors = []
+    for error in raw:
+        item = (field_path(error.get("loc", ())), _clean_message(error))
+        if item not in seen:
+            seen.add(item)
+            errors.append({"field": item[0], "message": item[1]})
+    return errors
+
+
+async def _problem_handler(_: Request, exc: Problem) -> JSONResponse:
+    return problem_response(exc)
+
+
+async def _http_handler(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+    detail = exc.detail if isinstance(exc.detail, str) else None
+    if exc.status_code == 404 and detail == "Not Found":
+        detail = "No resource at this address, or it is not yours to see"
+    elif exc.status_code == 405 and detail == "Method Not Allowed":
+        detail = "This address does not accept that method; see /docs"
+    return problem_response(Problem(exc.status_code, detail, headers=getattr(exc, "headers", None)))
+
+
+async def _validation_handler(_: Request, exc: RequestValidationError) -> JSONResponse:
+    raw = exc.errors()
+    if any(e.get("type") == "json_invalid" for e in raw):
+        return problem_response(Problem(400, "The body is not valid JSON", type_="malformed-json"))
+    return problem_response(ValidationProblem(errors_from_pydantic(list(raw))))
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(Problem, _problem_handler)  # type: ignore[arg-type]
+    app.add_exception_handler(StarletteHTTPException, _http_handler)  # type: ignore[arg-type]
+    app.add_exception_handler(RequestValidationError, _validation_handler)  # type: ignore[arg-type]
+    # Unhandled exceptions become a 500 problem in RequestContextMiddleware (app/logging.py).

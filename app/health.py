@@ -1,0 +1,45 @@
+"""Liveness, readiness and metrics endpoints for the operator's platform."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import JSONResponse
+from sqlalchemy import text
+
+from app import migrate
+
+router = APIRouter(tags=["operations"])
+
+
+@router.get("/healthz", summary="The process is running")
+def healthz() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+@router.get("/readyz", summary="The database answers and its migrations are current")
+def readyz(request: Request) -> JSONResponse:
+    state = request.app.state
+    checks: dict[str, str] = {}
+    try:
+        with state.engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+        checks["database"] = "ok"
+    except Exception:  # noqa: BLE001 - any failure means not ready
+        checks["database"] = "unreachable"
+    if checks["database"] == "ok":
+        try:
+            current = migrate.is_current(state.engine, state.settings.database_url)
+            checks["migrations"] = "current" if current else "pending: run `varsel db upgrade`"
+        except Exception:  # noqa: BLE001
+            checks["migrations"] = "unknown"
+    ready = checks.get("database") == "ok" and checks.get("migrations") == "current"
+    return JSONResponse(
+        {"status": "ready" if ready else "not ready", "checks": checks},
+        status_code=200 if ready else 503,
+    )
+
+
+@router.get("/metrics", summary="Prometheus metrics", include_in_schema=False)
+def metrics(request: Request) -> Response:
+    body, content_type = request.app.state.metrics.render()
+    return Response(body, media_type=content_type)

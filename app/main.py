@@ -1,0 +1,75 @@
+"""The application factory."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import structlog
+from fastapi import FastAPI
+from sqlalchemy.engine import Engine
+
+from app.config import Settings, check_production, get_settings
+from app.db import make_engine, make_sessionmaker
+from app.errors import install_error_handlers
+from app.health import router as health_router
+from app.http_limits import BodyLimitMiddleware
+from app.logging import RequestContextMiddleware, configure_logging
+from app.metrics import Metrics
+from app.security.api import router as auth_router
+from app.routers import include_domain_routers
+from app.security.ratelimit import RateLimiter
+from app.startup import on_shutdown, on_startup
+
+log = structlog.get_logger("varsel.app")
+
+DESCRIPTION = """
+Varsel receives landlords' notices to the social welfare committee
+(underrättelser, Jordabalken 12 kap. 25 a, 42 and 44 §§), computes the
+statutory deadlines, routes each notice to the district of the address and
+keeps the district staff's queues.
+
+Landlords authenticate with `Authorization: Bearer <api key>`. Every error is
+`application/problem+json` (RFC 9457) with a `request_id`.
+"""
+
+
+def create_app(settings: Settings | None = None, *, engine: Engine | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    check_production(settings)
+    configure_logging(json_logs=settings.json_logs, level=settings.log_level)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        log.info("startup", env=settings.env, database=app.state.engine.dialect.name)
+        on_startup(app)
+        try:
+            yield
+        finally:
+            on_shutdown(app)
+            log.info("shutdown")
+
+    app = FastAPI(
+        title="Varsel",
+        version="1.0",
+        description=DESCRIPTION,
+        openapi_url="/api/v1/openapi.json",
+        docs_url="/docs",
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.engine = engine or make_engine(settings.database_url)
+    app.state.sessionmaker = make_sessionmaker(app.state.engine)
+    app.state.metrics = Metrics()
+    app.state.rate_limiter = RateLimiter(settings.rate_limit_per_second, settings.rate_limit_burst)
+
+    install_error_handlers(app)
+    # Outermost last: the request context wraps everything, including the size check.
+    app.add_middleware(BodyLimitMiddleware)
+    app.add_middleware(RequestContextMiddleware, observe=app.state.metrics.observe_request)
+
+    app.include_router(health_router)
+    app.include_router(auth_router)
+    include_domain_routers(app)
+    return app

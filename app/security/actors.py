@@ -1,0 +1,30 @@
+"""The caller of a request or a job, as the rest of the code sees it."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Literal
+
+ActorKind = Literal["landlord", "authority", "staff", "system"]
+
+
+@dataclass(frozen=True)
+class Actor:
+    kind: ActorKind
+    id: uuid.UUID | None
+    name: str
+    role: str | None = None
+    district_id: uuid.UUID | None = None
+    unit: str | None = None
+    ip: str | None = None
+
+    @property
+    def is_staff(self) -> bool:
+        return self.kind == "staff"
+
+    def has_role(self, *roles: str) -> bool:
+        return self.kind == "staff" and self.role in roles
+
+
+SYSTEM = Actor(kind="system", id=None, name="varsel")

@@ -1,0 +1,117 @@
+"""Who may call Varsel: landlords and authorities (API keys), staff users, and the audit log."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.db import Base, CreatedAtMixin, IdMixin, utcnow
+
+ROLES = ("handler", "manager", "joint_assessor", "intake", "admin")
+UNITS = ("elderly_care", "disability", "children_families")
+
+
+class Landlord(IdMixin, CreatedAtMixin, Base):
+    """A housing company, identified by its organisationsnummer."""
+
+    __tablename__ = "landlords"
+
+    name: Mapped[str] = mapped_column(String(200))
+    org_number: Mapped[str] = mapped_column(String(11), unique=True)
+
+
+class Authority(IdMixin, CreatedAtMixin, Base):
+    """Another authority's system that posts to Varsel (Kronofogden)."""
+
+    __tablename__ = "authorities"
+
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+
+
+class ApiKey(IdMixin, CreatedAtMixin, Base):
+    """A bearer key. Only `prefix` (public, for look-up and revocation) and a keyed hash are kept."""
+
+    __tablename__ = "api_keys"
+    __table_args__ = (
+        CheckConstraint(
+            "(landlord_id IS NULL) <> (authority_id IS NULL)", name="one_owner"
+        ),
+    )
+
+    prefix: Mapped[str] = mapped_column(String(16), unique=True)
+    key_hash: Mapped[str] = mapped_column(String(64))
+    landlord_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("landlords.id", ondelete="CASCADE"), index=True
+    )
+    authority_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("authorities.id", ondelete="CASCADE"), index=True
+    )
+    last_used_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+
+    landlord: Mapped[Landlord | None] = relationship(lazy="joined")
+    authority: Mapped[Authority | None] = relationship(lazy="joined")
+
+    @property
+    def owner_kind(self) -> str:
+        return "landlord" if self.landlord_id is not None else "authority"
+
+
+class User(IdMixin, CreatedAtMixin, Base):
+    """A member of staff. One role; staff roles other than admin and intake belong to a district."""
+
+    __tablename__ = "users"
+
+    username: Mapped[str] = mapped_column(String(100), unique=True)
+    password_hash: Mapped[str | None] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(20))
+    district_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("districts.id"), index=True)
+    unit: Mapped[str | None] = mapped_column(String(30))
+    email: Mapped[str | None] = mapped_column(String(254))
+    full_name: Mapped[str | None] = mapped_column(String(200))
+    phone: Mapped[str | None] = mapped_column(String(40))
+    active: Mapped[bool] = mapped_column(default=True)
+    # Bumped on password change or deactivation: every token issued before is void.
+    token_version: Mapped[int] = mapped_column(default=0)
+
+    district: Mapped["District | None"] = relationship(lazy="joined")  # noqa: F821
+
+    @property
+    def display_name(self) -> str:
+        return self.full_name or self.username
+
+
+class LoginThrottle(Base):
+    """Failed sign-ins per username, shared by every process (PostgreSQL scales out)."""
+
+    __tablename__ = "login_throttle"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    failures: Mapped[int] = mapped_column(default=0)
+    window_started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    locked_until: Mapped[datetime | None]
+
+
+class AuditEvent(Base):
+    """Append-only: who did or saw what, when, from where (lag 2001:454 10 §)."""
+
+    __tablename__ = "audit_events"
+    __table_args__ = (Index("ix_audit_events_object", "object_type", "object_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    actor_kind: Mapped[str] = mapped_column(String(20))
+    actor_id: Mapped[str | None] = mapped_column(String(64))
+    actor_name: Mapped[str | None] = mapped_column(String(200))
+    action: Mapped[str] = mapped_column(String(60))
+    object_type: Mapped[str | None] = mapped_column(String(40))
+    object_id: Mapped[str | None] = mapped_column(String(64))
+    district_id: Mapped[uuid.UUID | None] = mapped_column(index=True)
+    ip: Mapped[str | None] = mapped_column(String(64))
+    request_id: Mapped[str | None] = mapped_column(String(64))
+    details: Mapped[dict[str, Any] | None]
+    note: Mapped[str | None] = mapped_column(Text)

@@ -1,0 +1,194 @@
+"""Accounts: landlords, authorities, their API keys, and staff users."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.config import Settings
+from app.db import utcnow
+from app.identity import IdentityNumberError, parse_org_number
+from app.routing.models import District
+from app.security import apikeys
+from app.security.models import ROLES, UNITS, ApiKey, Authority, Landlord, LoginThrottle, User
+from app.security.passwords import check_strength, hash_password, needs_rehash, verify_password
+
+# Writing last_used_at on every call would turn each read into a write; a minute's precision is plenty.
+LAST_USED_PRECISION = timedelta(minutes=1)
+
+
+class AccountError(ValueError):
+    """A request about accounts that cannot be done; the message says what to do instead."""
+
+
+@dataclass(frozen=True)
+class IssuedKey:
+    api_key: ApiKey
+    plaintext: str
+
+
+def _issue(session: Session, settings: Settings, **owner: uuid.UUID) -> IssuedKey:
+    new = apikeys.generate_key(settings.secret_key)
+    key = ApiKey(prefix=new.prefix, key_hash=new.key_hash, **owner)
+    session.add(key)
+    session.flush()
+    return IssuedKey(key, new.plaintext)
+
+
+def create_landlord(session: Session, settings: Settings, *, name: str, org_number: str) -> tuple[Landlord, IssuedKey]:
+    try:
+        canonical = parse_org_number(org_number)
+    except IdentityNumberError as exc:
+        raise AccountError(f"organisationsnummer: {exc}") from exc
+    if not name.strip():
+        raise AccountError("the landlord needs a name")
+    if session.scalar(select(Landlord).where(Landlord.org_number == canonical)):
+        raise AccountError(
+            f"a landlord with organisationsnummer {canonical} exists already; "
+            "create another key with `varsel landlords keys create --org-number`"
+        )
+    landlord = Landlord(name=name.strip(), org_number=canonical)
+    session.add(landlord)
+    session.flush()
+    return landlord, _issue(session, settings, landlord_id=landlord.id)
+
+
+def create_landlord_key(session: Session, settings: Settings, *, org_number: str) -> IssuedKey:
+    try:
+        canonical = parse_org_number(org_number)
+    except IdentityNumberError as exc:
+        raise AccountError(f"organisationsnummer: {exc}") from exc
+    landlord = session.scalar(select(Landlord).where(Landlord.org_number == canonical))
+    if landlord is None:
+        raise AccountError(f"no landlord has organisationsnummer {canonical}; create it with `varsel landlords create`")
+    return _issue(session, settings, landlord_id=landlord.id)
+
+
+def create_authority(session: Session, settings: Settings, *, name: str) -> tuple[Authority, IssuedKey]:
+    authority = session.scalar(select(Authority).where(Authority.name == name.strip()))
+    if authority is None:
+        authority = Authority(name=name.strip())
+        session.add(authority)
+        session.flush()
+    return authority, _issue(session, settings, authority_id=authority.id)
+
+
+def revoke_key(session: Session, *, prefix: str) -> ApiKey:
+    key = session.scalar(select(ApiKey).where(ApiKey.prefix == prefix))
+    if key is None:
+        raise AccountError(f"no API key has the prefix {prefix!r}")
+    if key.revoked_at is None:
+        key.revoked_at = utcnow()
+    return key
+
+
+def authenticate_key(session: Session, settings: Settings, plaintext: str) -> ApiKey | None:
+    prefix = apikeys.split_prefix(plaintext)
+    if prefix is None:
+        return None
+    key = session.scalar(select(ApiKey).where(ApiKey.prefix == prefix))
+    if key is None or key.revoked_at is not None:
+        return None
+    if not apikeys.matches(settings.secret_key, plaintext, key.key_hash):
+        return None
+    now = utcnow()
+    if key.last_used_at is None or now - key.last_used_at >= LAST_USED_PRECISION:
+        key.last_used_at = now
+    return key
+
+
+def create_user(
+    session: Session,
+    *,
+    username: str,
+    role: str,
+    password: str | None,
+    district_code: str | None = None,
+    unit: str | None = None,
+    email: str | None = None,
+    full_name: str | None = None,
+    phone: str | None = None,
+) -> User:
+    username = username.strip()
+    if not username or len(username) > 100 or any(c.isspace() for c in username):
+        raise AccountError("the username must be 1–100 characters without spaces")
+    if role not in ROLES:
+        raise AccountError(f"role must be one of: {', '.join(ROLES)}")
+    district = None
+    if role in ("handler", "manager", "joint_assessor"):
+        if not district_code:
+            raise AccountError(f"a {role} belongs to a district: add --district CODE (see `varsel districts list`)")
+    if district_code:
+        district = session.scalar(select(District).where(District.code == district_code))
+        if district is None:
+            raise AccountError(f"unknown district {district_code!r}; see `varsel districts list`")
+    if role == "joint_assessor":
+        if unit not in UNITS:
+            raise AccountError(f"a joint_assessor needs --unit, one of: {', '.join(UNITS)}")
+    elif unit is not None:
+        if unit not in UNITS:
+            raise AccountError(f"unit must be one of: {', '.join(UNITS)}")
+    if session.scalar(select(User).where(User.username == username)):
+        raise AccountError(f"the username {username!r} is taken")
+    if password is not None:
+        check_strength(password)
+    user = User(
+        username=username,
+        role=role,
+        password_hash=hash_password(password) if password is not None else None,
+        district_id=district.id if district else None,
+        unit=unit,
+        email=email,
+        full_name=full_name,
+        phone=phone,
+    )
+    session.add(user)
+    session.flush()
+    return user
+
+
+@dataclass(frozen=True)
+class SignIn:
+    user: User | None
+    retry_after: int | None = None  # seconds, when throttled
+
+
+def authenticate_user(session: Session, settings: Settings, username: str, password: str) -> SignIn:
+    """Check a password, with throttling per username after repeated failures.
+
+    The caller must commit even when this fails: the failure count is the point.
+    """
+    now = utcnow()
+    key = f"user:{username.strip().lower()}"
+    throttle = session.get(LoginThrottle, key)
+    if throttle and throttle.locked_until and throttle.locked_until > now:
+        return SignIn(None, retry_after=int((throttle.locked_until - now).total_seconds()) + 1)
+    user = session.scalar(select(User).where(User.username == username.strip()))
+    ok = verify_password(user.password_hash if user else None, password)
+    if ok and user is not None and user.active:
+        if throttle:
+            session.delete(throttle)
+        if user.password_hash and needs_rehash(user.password_hash):
+            user.password_hash = hash_password(password)
+        return SignIn(user)
+    _count_failure(session, settings, throttle, key, now)
+    return SignIn(None)
+
+
+def _count_failure(session: Session, settings: Settings, throttle: LoginThrottle | None, key: str, now: datetime) -> None:
+    window = timedelta(seconds=settings.login_lockout_seconds)
+    if throttle is None:
+        throttle = LoginThrottle(key=key, failures=0, window_started_at=now)
+        session.add(throttle)
+    elif now - throttle.window_started_at > window:
+        throttle.failures = 0
+        throttle.window_started_at = now
+    throttle.failures += 1
+    if throttle.failures >= settings.login_max_failures:
+        throttle.locked_until = now + window
+        throttle.failures = 0
+        throttle.window_started_at = now

@@ -1,0 +1,1 @@
+"""Alembic migrations: one tree, portable across SQLite and PostgreSQL."""
