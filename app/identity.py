@@ -198,8 +198,12 @@ def _date_or_error(year: int, month: int, day: int) -> datetime.date:
         raise IdentityNumberError(_MSG_NOT_A_DATE) from None
 
 
-def _full_years(born: datetime.date, day: datetime.date) -> int:
+def age_on(born: datetime.date, day: datetime.date) -> int:
+    """Full years on `day` (a 29 February birthday counts on 28 February in other years)."""
     return day.year - born.year - (day < _birthday_in(born, day.year))
+
+
+_full_years = age_on
 
 
 def _birthday_in(born: datetime.date, year: int) -> datetime.date:

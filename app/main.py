@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from sqlalchemy.engine import Engine
 
 from app.config import Settings, check_production, get_settings
-from app.db import make_engine, make_sessionmaker
+from app.db import make_engine, make_sessionmaker, utcnow
 from app.errors import install_error_handlers
 from app.health import router as health_router
 from app.http_limits import BodyLimitMiddleware
@@ -18,6 +18,7 @@ from app.logging import RequestContextMiddleware, configure_logging
 from app.metrics import Metrics
 from app.security.api import router as auth_router
 from app.routers import include_domain_routers
+from app.routing.service import RouterProvider
 from app.security.ratelimit import RateLimiter
 from app.startup import on_shutdown, on_startup
 
@@ -63,6 +64,8 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.state.sessionmaker = make_sessionmaker(app.state.engine)
     app.state.metrics = Metrics()
     app.state.rate_limiter = RateLimiter(settings.rate_limit_per_second, settings.rate_limit_burst)
+    app.state.routers = RouterProvider(settings.municipality)
+    app.state.clock = utcnow  # tests replace it to pin "today"
 
     install_error_handlers(app)
     # Outermost last: the request context wraps everything, including the size check.

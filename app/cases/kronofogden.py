@@ -1,0 +1,203 @@
+"""Kronofogden's "Underrättelse om avhysning": received, matched to a case, acknowledged the same day.
+
+SoF (2025:468) 11 kap. 3 §: the committee must, the same day, confirm receipt
+to Kronofogden naming the responsible handler, and send a copy to the tenant.
+The notice creates a `kronofogden_acknowledgement` deadline due 23:59 that day
+(next vardag when received on another day, lag 1930:173 2 §). Without an
+assigned handler the case is critical and goes to the district's managers.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import uuid
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, StringConstraints
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from app.calendar import STOCKHOLM, local_today
+from app.cases import transitions
+from app.cases.models import Case, EvictionNotice
+from app.deadlines import rules
+from app.deadlines import service as deadline_rows
+from app.errors import Problem, ValidationProblem
+from app.identity import IdentityNumberError, parse_identity_number, parse_org_number
+from app.deps import AuthorityDep, SessionDep
+from app.notices.models import Notice
+from app.notices.schemas import PropertyIn, Timestamp
+from app.notices.service import tenancy_key
+from app.routing.districts import district_by_code
+from app.routing.engine import OutsideMunicipality
+from app.routing.service import RouterProvider, route
+from app.security import audit
+from app.security.actors import SYSTEM, Actor
+from app.security.crypto import encrypt, matching_hash
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+class KfTenant(_Strict):
+    name: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    personal_identity_number: Annotated[str, StringConstraints(max_length=20)]
+
+
+class KfLandlord(_Strict):
+    name: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    org_number: Annotated[str, StringConstraints(max_length=20)]
+
+
+class EvictionNoticeIn(_Strict):
+    model_config = ConfigDict(extra="forbid", strict=True, json_schema_extra={"examples": [{
+        "reference": "KFM-2026-123456",
+        "eviction_at": "2027-01-14T09:00:00+01:00",
+        "tenant": {"name": "Anna Andersson", "personal_identity_number": "19850412-1230"},
+        "property": {"street_address": "Götgatan 30", "postal_code": "118 46", "city": "Stockholm",
+                     "apartment_number": "1102"},
+        "landlord": {"name": "HSB Stockholm", "org_number": "702001-7781"},
+    }]})
+
+    reference: Annotated[str, StringConstraints(min_length=1, max_length=100)]
+    eviction_at: Timestamp
+    tenant: KfTenant
+    property: PropertyIn
+    landlord: KfLandlord
+
+
+def receive(session: Session, routers: RouterProvider, actor: Actor, body: EvictionNoticeIn, now: datetime,
+            data_key: str) -> tuple[EvictionNotice, bool]:
+    digest = hashlib.sha256(body.model_dump_json().encode()).hexdigest()
+    existing = session.scalar(select(EvictionNotice).where(EvictionNotice.authority_id == actor.id,
+                                                           EvictionNotice.reference == body.reference))
+    if existing is not None:
+        if existing.body_hash != digest:
+            raise Problem(409, "This reference was received before with different content", title="Conflicting retry")
+        return existing, False
+    errors = []
+    try:
+        identity = parse_identity_number(body.tenant.personal_identity_number, today=local_today(now))
+    except IdentityNumberError as exc:
+        errors.append({"field": "tenant.personal_identity_number", "message": str(exc)})
+    try:
+        org = parse_org_number(body.landlord.org_number)
+    except IdentityNumberError as exc:
+        errors.append({"field": "landlord.org_number", "message": str(exc)})
+    if body.eviction_at < now:
+        errors.append({"field": "eviction_at", "message": "must not be in the past"})
+    if errors:
+        raise ValidationProblem(errors, title="The eviction notice is not valid")
+
+    prop = body.property
+    decision = route(routers.get(session), street_address=prop.street_address, postal_code=prop.postal_code,
+                     city=prop.city, apartment_number=prop.apartment_number,
+                     lat=prop.coordinates.lat if prop.coordinates else None,
+                     lon=prop.coordinates.lon if prop.coordinates else None)
+    if isinstance(decision, OutsideMunicipality):
+        raise Problem(422, f"The address lies in {decision.municipality}; send it to that municipality's "
+                           "social welfare committee", type_="outside-municipality",
+                      title="The address is in another municipality",
+                      extra={"municipality": decision.municipality})
+    district = district_by_code(session, decision.district_code) if decision.district_code else None
+    postal = re.sub(r"\D", "", prop.postal_code)
+    pin_hash = matching_hash(data_key, identity.canonical)
+
+    savepoint = session.begin_nested()
+    record = EvictionNotice(
+        authority_id=actor.id, reference=body.reference, body_hash=digest, received_at=now,
+        eviction_at=body.eviction_at, district_id=district.id if district else None,
+        tenant_name=body.tenant.name, pin_encrypted=encrypt(data_key, identity.canonical, context="kronofogden.pin"),
+        pin_hash=pin_hash, street_address=prop.street_address, postal_code=postal, city=prop.city,
+        apartment_number=prop.apartment_number, landlord_name=body.landlord.name, landlord_org_number=org,
+        matched_by="new_case",
+    )
+    session.add(record)
+    try:
+        session.flush()
+    except IntegrityError:
+        savepoint.rollback()
+        again = session.scalar(select(EvictionNotice).where(EvictionNotice.authority_id == actor.id,
+                                                            EvictionNotice.reference == body.reference))
+        if again is None:  # pragma: no cover
+            raise
+        return again, False
+
+    case, matched_by = _match_case(session, district.id if district else None, pin_hash,
+                                   tenancy_key(data_key, postal, prop.street_address, prop.apartment_number))
+    if case is None:
+        case = transitions.open_case(session, district_id=district.id if district else None, actor=SYSTEM, now=now)
+    record.case_id = case.id
+    record.matched_by = matched_by
+    case.household = {**case.household, "kronofogden_eviction_at": body.eviction_at.isoformat()}
+    transitions.record(session, case, "kronofogden_eviction_notice", actor, {
+        "reference": body.reference, "eviction_at": body.eviction_at.isoformat(), "matched_by": matched_by,
+    }, at=now)
+    ack_due = rules.kronofogden_acknowledgement_due(now)
+    deadline_rows.add(session, case, None, rules.ComputedDeadline(
+        kind=rules.KRONOFOGDEN_ACKNOWLEDGEMENT, due_on=ack_due.astimezone(STOCKHOLM).date(), due_at=ack_due,
+        legal_basis=rules.KRONOFOGDEN_ACK_BASIS, estimated=False, informational=False,
+        computed_from={"received_at": now.isoformat(), "reference": body.reference,
+                       "eviction_notice_id": str(record.id)},
+    ))
+    deadline_rows.add(session, case, None, rules.ComputedDeadline(
+        kind="eviction", due_on=body.eviction_at.astimezone(STOCKHOLM).date(), due_at=body.eviction_at,
+        legal_basis="Kronofogdens underrättelse om avhysning", estimated=False, informational=True,
+        computed_from={"eviction_at": body.eviction_at.isoformat(), "source": "kronofogden",
+                       "reference": body.reference},
+    ))
+    transitions.reassess(session, case, SYSTEM)
+    savepoint.commit()
+    audit.record(session, actor, "kronofogden.eviction_notice", object_type="case", object_id=case.id,
+                 district_id=case.district_id)
+    return record, True
+
+
+def _match_case(session: Session, district_id: uuid.UUID | None, pin_hash: str,
+                tenancy: str) -> tuple[Case | None, str]:
+    if district_id is None:
+        return None, "new_case"
+    by_person = transitions.open_cases_for_person(session, [pin_hash], district_id)
+    if by_person is not None:
+        return by_person, "identity_number"
+    by_address = session.scalar(
+        select(Case).join(Notice, Notice.case_id == Case.id)
+        .where(Notice.tenancy_key == tenancy, Case.status == "open", Case.district_id == district_id)
+        .order_by(Case.opened_at).limit(1)
+    )
+    if by_address is not None:
+        return by_address, "address"
+    return None, "new_case"
+
+
+def answer(record: EvictionNotice, session: Session) -> dict[str, Any]:
+    case = session.get(Case, record.case_id) if record.case_id else None
+    ack = next((d for d in (case.deadlines if case else []) if d.kind == rules.KRONOFOGDEN_ACKNOWLEDGEMENT
+                and d.computed_from.get("eviction_notice_id") == str(record.id)), None)
+    return {
+        "id": str(record.id),
+        "reference": record.reference,
+        "received_at": record.received_at.astimezone(STOCKHOLM).isoformat(timespec="seconds"),
+        "acknowledgement_due_at": ack.due_at.astimezone(STOCKHOLM).isoformat(timespec="minutes") if ack else None,
+        "acknowledged_at": record.acknowledged_at.astimezone(STOCKHOLM).isoformat(timespec="seconds")
+        if record.acknowledged_at else None,
+    }
+
+
+
+router = APIRouter(prefix="/api/v1/kronofogden", tags=["Kronofogden"])
+
+
+@router.post("/eviction-notices", status_code=201, summary="Kronofogden's underrättelse om avhysning",
+             responses={200: {"description": "A retry: the stored notice"}})
+def post_eviction_notice(request: Request, body: EvictionNoticeIn, authority: AuthorityDep,
+                         session: SessionDep) -> JSONResponse:
+    state = request.app.state
+    record, created = receive(session, state.routers, authority, body, state.clock(), state.settings.data_key)
+    return JSONResponse(answer(record, session), status_code=201 if created else 200)

@@ -1,0 +1,144 @@
+"""Cases (one per household at risk), and their append-only timeline."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime, timezone
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import ForeignKey, Index, Numeric, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.db import Base, IdMixin, utcnow
+
+if TYPE_CHECKING:
+    from app.deadlines.models import Deadline
+    from app.notices.models import Notice
+    from app.routing.models import District
+    from app.security.models import User
+
+PRIORITIES = ("critical", "high", "normal")
+PRIORITY_RANK = {"critical": 0, "high": 1, "normal": 2}
+# Sorts after every real deadline, so cases without one come last in their priority.
+NO_DEADLINE = datetime(9999, 12, 31, tzinfo=timezone.utc)
+
+
+class CaseNumber(Base):
+    """A portable sequence for human-readable case numbers (PostgreSQL and SQLite alike)."""
+
+    __tablename__ = "case_numbers"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+
+
+class Case(IdMixin, Base):
+    __tablename__ = "cases"
+    __table_args__ = (
+        # The queue: urgency order within a district, keyset paged.
+        Index("ix_cases_queue", "district_id", "status", "priority_rank", "next_due_at", "opened_at", "id"),
+    )
+
+    number: Mapped[str] = mapped_column(String(20), unique=True)
+    district_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("districts.id"))
+    status: Mapped[str] = mapped_column(String(10), default="open")  # open | closed
+    opened_at: Mapped[datetime] = mapped_column(default=utcnow)
+    closed_at: Mapped[datetime | None]
+    outcome: Mapped[str | None] = mapped_column(String(30))
+    outcome_note: Mapped[str | None] = mapped_column(Text)
+    assigned_to_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"), index=True)
+
+    priority: Mapped[str] = mapped_column(String(10), default="normal")
+    priority_rank: Mapped[int] = mapped_column(default=2)
+    # Why: {"priority": rule, "flags": {flag: rule}} — shown to staff as the explanation.
+    explanation: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    flags: Mapped[list[str]] = mapped_column(default=list)
+    household: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    joint_assessment_units: Mapped[list[str]] = mapped_column(default=list)
+    next_due_at: Mapped[datetime] = mapped_column(default=lambda: NO_DEADLINE)
+    last_activity_at: Mapped[datetime] = mapped_column(default=utcnow)
+    first_contact_at: Mapped[datetime | None]
+
+    notices: Mapped[list["Notice"]] = relationship(back_populates="case", order_by="Notice.received_at")
+    contacts: Mapped[list["ContactAttempt"]] = relationship(order_by="ContactAttempt.at")
+    commitments: Mapped[list["PaymentCommitment"]] = relationship(order_by="PaymentCommitment.created_at")
+    deadlines: Mapped[list["Deadline"]] = relationship(back_populates="case", order_by="Deadline.due_at")
+    district: Mapped["District | None"] = relationship(lazy="joined")
+    assigned_to: Mapped["User | None"] = relationship(lazy="joined")
+
+
+class TimelineEvent(Base):
+    """Append-only: every change of a case, who made it, when and why."""
+
+    __tablename__ = "timeline_events"
+    __table_args__ = (Index("ix_timeline_events_case", "case_id", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    type: Mapped[str] = mapped_column(String(50))
+    actor_kind: Mapped[str] = mapped_column(String(20))
+    actor_name: Mapped[str | None] = mapped_column(String(200))
+    notice_id: Mapped[uuid.UUID | None]
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class ContactAttempt(IdMixin, Base):
+    """A try to reach the household: letter, phone, SMS, home visit or meeting; reached or not."""
+
+    __tablename__ = "contact_attempts"
+
+    case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    channel: Mapped[str] = mapped_column(String(20))
+    reached: Mapped[bool]
+    note: Mapped[str | None] = mapped_column(Text)
+    by_user_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    by_name: Mapped[str] = mapped_column(String(200))
+
+
+class PaymentCommitment(IdMixin, Base):
+    """The committee's written undertaking to pay the rent (JB 12 kap. 44 § fjärde stycket 1)."""
+
+    __tablename__ = "payment_commitments"
+
+    case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    notice_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("notices.id", ondelete="SET NULL"))
+    amount_sek: Mapped[Decimal] = mapped_column(Numeric(12, 2))
+    covers_until: Mapped[date]
+    decided_on: Mapped[date]
+    note: Mapped[str | None] = mapped_column(Text)
+    # False when made after the redemption period ended: still recorded, but it no longer
+    # stops the eviction by law, and the UI says so.
+    statutory: Mapped[bool]
+    statutory_reason: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(200))
+    letter_path: Mapped[str | None] = mapped_column(String(500))
+
+
+class EvictionNotice(IdMixin, Base):
+    """Kronofogden's underrättelse om avhysning, as received from the authority's system."""
+
+    __tablename__ = "eviction_notices"
+    __table_args__ = (UniqueConstraint("authority_id", "reference"),)
+
+    authority_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("authorities.id"))
+    reference: Mapped[str] = mapped_column(String(100))
+    body_hash: Mapped[str] = mapped_column(String(64))
+    received_at: Mapped[datetime]
+    eviction_at: Mapped[datetime]
+    case_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("cases.id", ondelete="SET NULL"), index=True)
+    district_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("districts.id"))
+    tenant_name: Mapped[str | None] = mapped_column(String(200))
+    pin_encrypted: Mapped[str | None] = mapped_column(String(200))
+    pin_hash: Mapped[str | None] = mapped_column(String(64), index=True)
+    street_address: Mapped[str | None] = mapped_column(String(200))
+    postal_code: Mapped[str | None] = mapped_column(String(5))
+    city: Mapped[str | None] = mapped_column(String(100))
+    apartment_number: Mapped[str | None] = mapped_column(String(4))
+    landlord_name: Mapped[str | None] = mapped_column(String(200))
+    landlord_org_number: Mapped[str | None] = mapped_column(String(11))
+    matched_by: Mapped[str] = mapped_column(String(20))  # identity_number | address | new_case
+    acknowledged_at: Mapped[datetime | None]
+    acknowledgement_reference: Mapped[str | None] = mapped_column(String(100))

@@ -1,0 +1,41 @@
+"""Deadlines as rows: what is due when, on which legal basis, computed from what."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.db import Base, IdMixin, utcnow
+
+if TYPE_CHECKING:
+    from app.cases.models import Case
+
+DEADLINE_STATUSES = ("pending", "met", "missed", "cancelled", "info")
+
+
+class Deadline(IdMixin, Base):
+    __tablename__ = "deadlines"
+    __table_args__ = (
+        Index("ix_deadlines_case", "case_id", "kind"),
+        # The sweep reads pending rows by due time.
+        Index("ix_deadlines_due", "status", "due_at"),
+    )
+
+    case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
+    notice_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("notices.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    due_on: Mapped[date | None]
+    due_at: Mapped[datetime]
+    legal_basis: Mapped[str] = mapped_column(String(200))
+    estimated: Mapped[bool] = mapped_column(default=False)
+    status: Mapped[str] = mapped_column(String(12), default="pending")
+    computed_from: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    resolved_at: Mapped[datetime | None]
+    resolution: Mapped[str | None] = mapped_column(String(60))
+
+    case: Mapped["Case"] = relationship(back_populates="deadlines")

@@ -1,0 +1,78 @@
+"""Deadline rows: created from the pure rules, recomputed when their inputs change.
+
+Status changes (met, missed, cancelled) go through `app/cases/transitions.py`
+so that each one is on the case's timeline.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from app.cases.models import NO_DEADLINE, Case
+from app.deadlines import rules
+from app.deadlines.models import Deadline
+from app.notices.models import Notice
+
+
+def _row(case: Case, notice: Notice | None, computed: rules.ComputedDeadline) -> Deadline:
+    return Deadline(
+        case_id=case.id,
+        notice_id=notice.id if notice else None,
+        kind=computed.kind,
+        due_on=computed.due_on,
+        due_at=computed.due_at,
+        legal_basis=computed.legal_basis,
+        estimated=computed.estimated,
+        status="info" if computed.informational else "pending",
+        computed_from=dict(computed.computed_from),
+    )
+
+
+def add(session: Session, case: Case, notice: Notice | None, computed: rules.ComputedDeadline) -> Deadline:
+    deadline = _row(case, notice, computed)
+    # Appended to the collection only (no session.add): the row joins the session by
+    # cascade, and the collection never holds it twice after a lazy load.
+    with session.no_autoflush:
+        case.deadlines.append(deadline)
+    return deadline
+
+
+def create_statutory(session: Session, case: Case, notice: Notice) -> list[Deadline]:
+    computed = rules.statutory_deadlines(notice.kind, notice.sent_on, notice.tenant_served_on)
+    return [add(session, case, notice, c) for c in computed]
+
+
+def recompute_statutory(case: Case, notice: Notice) -> list[tuple[Deadline, datetime]]:
+    """After `tenant_served`: new dates for the notice's statutory deadlines still open.
+
+    Returns (deadline, previous due_at) for each row that changed.
+    """
+    computed = {c.kind: c for c in rules.statutory_deadlines(notice.kind, notice.sent_on, notice.tenant_served_on)}
+    changed = []
+    for deadline in case.deadlines:
+        if deadline.notice_id != notice.id or deadline.kind not in computed:
+            continue
+        if deadline.status not in ("pending", "info"):
+            continue
+        new = computed[deadline.kind]
+        previous = deadline.due_at
+        deadline.due_on = new.due_on
+        deadline.due_at = new.due_at
+        deadline.estimated = new.estimated
+        deadline.computed_from = dict(new.computed_from)
+        changed.append((deadline, previous))
+    return changed
+
+
+def statutory_for_notice(notice: Notice, deadlines: list[Deadline]) -> list[Deadline]:
+    return [
+        d for d in deadlines
+        if d.notice_id == notice.id and d.kind in (rules.REDEMPTION_PERIOD_END, rules.EVICTION_DECISION_EARLIEST)
+    ]
+
+
+def next_due_at(case: Case) -> datetime:
+    pending = [d.due_at for d in case.deadlines if d.status == "pending"]
+    return min(pending, default=NO_DEADLINE)

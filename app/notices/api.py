@@ -1,0 +1,125 @@
+"""The landlord API (`spec/landlord-api.md`): notices, batches, receipts and events."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, Query, Request, Response
+from fastapi.responses import JSONResponse
+from pydantic import ValidationError
+from sqlalchemy.orm import Session
+
+from app.deps import LandlordDep, SessionDep
+from app.errors import Problem, errors_from_pydantic
+from app.notices import service
+from app.notices.schemas import BatchIn, BatchResult, EventIn, NoticeIn, Receipt, ReceiptPage
+from app.security.actors import Actor
+
+router = APIRouter(prefix="/api/v1/notices", tags=["notices (landlords)"])
+
+IdempotencyKey = Annotated[
+    str | None,
+    Header(alias="Idempotency-Key", max_length=200,
+           description="Optional. A retry with the same key and body replays the original answer."),
+]
+
+_PROBLEMS: dict[int | str, dict[str, Any]] = {
+    400: {"description": "Malformed JSON"},
+    401: {"description": "Missing, invalid or revoked API key"},
+    409: {"description": "Same external_id or Idempotency-Key with a different body"},
+    413: {"description": "Body over 256 KiB (2 MiB for /batch)"},
+    415: {"description": "Body is not JSON"},
+    422: {"description": "Invalid content, or an address outside the municipality (type …/outside-municipality)"},
+    429: {"description": "Rate limited; see Retry-After"},
+}
+
+
+def _context(request: Request, actor: Actor) -> service.IntakeContext:
+    state = request.app.state
+    return service.IntakeContext(settings=state.settings, routers=state.routers, actor=actor, now=state.clock())
+
+
+def _answer(notice, created: bool, request: Request) -> JSONResponse:
+    headers = {"Location": f"/api/v1/notices/{notice.id}"}
+    if created:
+        request.app.state.metrics.notices.labels(notice.kind).inc()
+    return JSONResponse(service.receipt(notice), status_code=201 if created else 200, headers=headers)
+
+
+@router.post(
+    "",
+    status_code=201,
+    response_model=Receipt,
+    summary="Send an underrättelse",
+    responses={200: {"description": "A retry: the original receipt", "model": Receipt}, **_PROBLEMS},
+)
+def post_notice(request: Request, body: NoticeIn, landlord: LandlordDep, session: SessionDep,
+                idempotency_key: IdempotencyKey = None) -> Response:
+    notice, created = service.receive(session, _context(request, landlord), body, idempotency_key)
+    return _answer(notice, created, request)
+
+
+@router.post(
+    "/batch",
+    response_model=BatchResult,
+    summary="Send up to 500 notices; each item stands on its own",
+    responses=_PROBLEMS,
+)
+def post_batch(request: Request, body: BatchIn, landlord: LandlordDep, session: SessionDep) -> dict[str, Any]:
+    context = _context(request, landlord)
+    results = []
+    for index, item in enumerate(body.notices):
+        results.append({"index": index, **_batch_item(request, session, context, item)})
+    return {"results": results}
+
+
+def _batch_item(request: Request, session: Session, context: service.IntakeContext, item: Any) -> dict[str, Any]:
+    try:
+        notice_in = NoticeIn.model_validate(item)
+    except ValidationError as exc:
+        problem = Problem(422, title="The notice is not valid", type_="validation",
+                          errors=errors_from_pydantic(exc.errors()))
+        problem.detail = f"{len(problem.errors or [])} field(s) invalid"
+        return {"status": 422, "problem": problem.body()}
+    try:
+        notice, created = service.receive(session, context, notice_in, None)
+    except Problem as problem:
+        return {"status": problem.status, "problem": problem.body()}
+    if created:
+        request.app.state.metrics.notices.labels(notice.kind).inc()
+    return {"status": 201 if created else 200, "receipt": service.receipt(notice)}
+
+
+@router.get("", response_model=ReceiptPage, summary="Your notices, newest first", responses=_PROBLEMS)
+def list_notices(
+    landlord: LandlordDep,
+    session: SessionDep,
+    external_id: Annotated[str | None, Query(max_length=100)] = None,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 50,
+) -> dict[str, Any]:
+    assert landlord.id is not None
+    notices, next_cursor = service.list_own(session, landlord.id, external_id=external_id, cursor=cursor, limit=limit)
+    return {"items": [service.receipt(n) for n in notices], "next_cursor": next_cursor}
+
+
+@router.get("/{notice_id}", response_model=Receipt, summary="The receipt of one of your notices",
+            responses=_PROBLEMS)
+def get_notice(notice_id: str, landlord: LandlordDep, session: SessionDep) -> dict[str, Any]:
+    assert landlord.id is not None
+    return service.receipt(service.get_own(session, landlord.id, notice_id))
+
+
+@router.post(
+    "/{notice_id}/events",
+    status_code=201,
+    response_model=Receipt,
+    summary="Report what happened next",
+    responses={200: {"description": "The same event again: nothing added", "model": Receipt}, **_PROBLEMS},
+)
+def post_event(request: Request, notice_id: str, body: EventIn, landlord: LandlordDep, session: SessionDep,
+               idempotency_key: IdempotencyKey = None) -> Response:
+    assert landlord.id is not None
+    notice = service.get_own(session, landlord.id, notice_id)
+    created = service.add_event(session, _context(request, landlord), notice, body, idempotency_key)
+    return JSONResponse(service.receipt(notice), status_code=201 if created else 200)

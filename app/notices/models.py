@@ -1,0 +1,113 @@
+"""Notices (underrättelser), their tenants, and the landlord's follow-up events."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.db import Base, CreatedAtMixin, IdMixin, utcnow
+
+if TYPE_CHECKING:
+    from app.cases.models import Case
+    from app.routing.models import District
+    from app.security.models import Landlord
+
+NOTICE_KINDS = ("rent_arrears", "disturbance_warning", "disturbance_termination")
+TERMINAL_EVENTS = frozenset({"rent_paid", "termination_withdrawn", "eviction_executed", "tenant_moved_out"})
+
+
+class Notice(IdMixin, Base):
+    __tablename__ = "notices"
+    __table_args__ = (
+        UniqueConstraint("landlord_id", "external_id"),
+        UniqueConstraint("landlord_id", "idempotency_key"),
+        # The landlord's own list, newest first, by keyset.
+        Index("ix_notices_landlord_received", "landlord_id", "received_at", "id"),
+        # Manual routing: unrouted notices, oldest first.
+        Index("ix_notices_unrouted", "district_id", "status", "received_at"),
+        Index("ix_notices_tenancy", "tenancy_key", "received_at"),
+    )
+
+    landlord_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("landlords.id"))
+    external_id: Mapped[str] = mapped_column(String(100))
+    idempotency_key: Mapped[str | None] = mapped_column(String(200))
+    body_hash: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(40))
+    sent_on: Mapped[date]
+    tenant_served_on: Mapped[date | None]
+    termination_on: Mapped[date | None]
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+    status: Mapped[str] = mapped_column(String(20))  # received | routed | closed
+    closed_by_event: Mapped[str | None] = mapped_column(String(40))
+
+    # The property (personal data: purged with the case)
+    street_address: Mapped[str | None] = mapped_column(String(200))
+    postal_code: Mapped[str] = mapped_column(String(5), index=True)
+    city: Mapped[str | None] = mapped_column(String(100))
+    apartment_number: Mapped[str | None] = mapped_column(String(4))
+    rooms: Mapped[int | None]
+    lat: Mapped[float | None]
+    lon: Mapped[float | None]
+    # Keyed hash of the normalised address and apartment: finds repeat notices for a tenancy.
+    tenancy_key: Mapped[str | None] = mapped_column(String(64))
+
+    arrears: Mapped[dict[str, Any] | None]
+    disturbance: Mapped[dict[str, Any] | None]
+    contact: Mapped[dict[str, Any] | None]
+    # Only stored when the landlord sent them with consent.
+    household_children: Mapped[int | None]
+    household_65_plus: Mapped[int | None]
+    household_consent: Mapped[bool | None]
+
+    district_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("districts.id"), index=True)
+    routing: Mapped[dict[str, Any]]
+    case_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("cases.id"), index=True)
+    eviction_at: Mapped[datetime | None]
+    purged_at: Mapped[datetime | None]
+
+    tenants: Mapped[list["Tenant"]] = relationship(
+        back_populates="notice", order_by="Tenant.position", cascade="all, delete-orphan"
+    )
+    district: Mapped["District | None"] = relationship(lazy="joined")
+    landlord: Mapped["Landlord"] = relationship()
+    case: Mapped["Case | None"] = relationship(back_populates="notices")
+
+
+class Tenant(IdMixin, Base):
+    """A contract holder. The identity number is stored only encrypted, plus a keyed hash."""
+
+    __tablename__ = "tenants"
+
+    notice_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("notices.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int]
+    name: Mapped[str | None] = mapped_column(String(200))
+    pin_encrypted: Mapped[str | None] = mapped_column(String(200))
+    pin_hash: Mapped[str | None] = mapped_column(String(64), index=True)
+    birth_date: Mapped[date | None]
+    coordination_number: Mapped[bool | None]
+    phone: Mapped[str | None] = mapped_column(String(40))
+    email: Mapped[str | None] = mapped_column(String(254))
+
+    notice: Mapped[Notice] = relationship(back_populates="tenants")
+
+
+class NoticeEvent(IdMixin, CreatedAtMixin, Base):
+    """What the landlord reported next. Unique per (notice, type, date, eviction time): replays add nothing."""
+
+    __tablename__ = "notice_events"
+    __table_args__ = (
+        UniqueConstraint("notice_id", "dedup_key"),
+        UniqueConstraint("notice_id", "idempotency_key"),
+    )
+
+    notice_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("notices.id", ondelete="CASCADE"), index=True)
+    type: Mapped[str] = mapped_column(String(40))
+    occurred_on: Mapped[date]
+    eviction_at: Mapped[datetime | None]
+    dedup_key: Mapped[str] = mapped_column(String(120))
+    idempotency_key: Mapped[str | None] = mapped_column(String(200))
+    body_hash: Mapped[str] = mapped_column(String(64))

@@ -1,0 +1,379 @@
+"""Intake: store a landlord's notice, route it, compute its deadlines, open or join its case.
+
+Idempotency is decided by unique constraints, not by a read-then-write: each
+notice is inserted inside a savepoint, and a unique violation (a concurrent
+retry got there first) turns into a replay of what is stored.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import re
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, selectinload
+
+from app.calendar import STOCKHOLM, local_today
+from app.cases import transitions
+from app.cases.models import Case
+from app.config import Settings
+from app.deadlines import rules
+from app.deadlines import service as deadline_rows
+from app.errors import Problem, ValidationProblem
+from app.identity import parse_identity_number
+from app.notices.models import TERMINAL_EVENTS, Notice, NoticeEvent, Tenant
+from app.notices.schemas import EventIn, NoticeIn
+from app.notices.validation import check_event, check_notice
+from app.routing.districts import district_by_code
+from app.routing.engine import OutsideMunicipality, RoutingDecision, normalise_street
+from app.routing.service import RouterProvider, route
+from app.security import audit
+from app.security.actors import SYSTEM, Actor
+from app.security.crypto import encrypt, matching_hash
+
+REPEAT_WINDOW = timedelta(days=365)
+
+
+@dataclass(frozen=True)
+class IntakeContext:
+    settings: Settings
+    routers: RouterProvider
+    actor: Actor
+    now: datetime
+
+
+def body_hash(model: NoticeIn | EventIn) -> str:
+    return hashlib.sha256(model.model_dump_json().encode()).hexdigest()
+
+
+def tenancy_key(data_key: str, postal_code: str, street_address: str, apartment: str | None) -> str:
+    normalised = f"{postal_code}|{normalise_street(street_address)}|{apartment or ''}"
+    return matching_hash(data_key, f"tenancy:{normalised}")
+
+
+# --------------------------------------------------------------------------- receipts
+
+def receipt(notice: Notice, deadlines: list[Any] | None = None) -> dict[str, Any]:
+    rows = deadlines if deadlines is not None else (notice.case.deadlines if notice.case else [])
+    statutory = sorted(deadline_rows.statutory_for_notice(notice, rows), key=lambda d: d.due_at)
+    district = notice.district
+    return {
+        "id": str(notice.id),
+        "external_id": notice.external_id,
+        "kind": notice.kind,
+        "received_at": notice.received_at.astimezone(STOCKHOLM).isoformat(timespec="seconds"),
+        "status": notice.status,
+        "district": {"code": district.code, "name": district.name} if district else None,
+        "deadlines": [
+            {"kind": d.kind, "date": d.due_on.isoformat(), "legal_basis": d.legal_basis, "estimated": d.estimated}
+            for d in statutory
+        ],
+    }
+
+
+# --------------------------------------------------------------------------- intake
+
+def _existing(session: Session, landlord_id: uuid.UUID, external_id: str, key: str | None) -> tuple[Notice | None, str]:
+    if key is not None:
+        found = session.scalar(select(Notice).where(Notice.landlord_id == landlord_id, Notice.idempotency_key == key))
+        if found is not None:
+            return found, "Idempotency-Key"
+    found = session.scalar(select(Notice).where(Notice.landlord_id == landlord_id, Notice.external_id == external_id))
+    return found, "external_id"
+
+
+def _replay(notice: Notice, digest: str, via: str) -> Notice:
+    if notice.body_hash != digest:
+        raise Problem(
+            409,
+            f"A notice with this {via} was received before with a different body "
+            f"(id {notice.id}). Use a new external_id for a new notice; corrections are sent as events.",
+            type_="conflict",
+            title="Conflicting retry",
+            extra={"notice_id": str(notice.id)},
+        )
+    return notice
+
+
+def receive(session: Session, ctx: IntakeContext, body: NoticeIn, idempotency_key: str | None) -> tuple[Notice, bool]:
+    """Store one notice. Returns (notice, created); raises Problem for 409/422."""
+    landlord_id = ctx.actor.id
+    assert landlord_id is not None
+    digest = body_hash(body)
+    existing, via = _existing(session, landlord_id, body.external_id, idempotency_key)
+    if existing is not None:
+        return _replay(existing, digest, via), False
+
+    today = local_today(ctx.now)
+    errors = check_notice(body, today)
+    if errors:
+        raise ValidationProblem(errors, title="The notice is not valid")
+
+    prop = body.property
+    decision = route(
+        ctx.routers.get(session),
+        street_address=prop.street_address,
+        postal_code=prop.postal_code,
+        city=prop.city,
+        apartment_number=prop.apartment_number,
+        lat=prop.coordinates.lat if prop.coordinates else None,
+        lon=prop.coordinates.lon if prop.coordinates else None,
+    )
+    if isinstance(decision, OutsideMunicipality):
+        raise Problem(
+            422,
+            f"The postal code {prop.postal_code} lies in {decision.municipality}, not in this municipality. "
+            f"Send the notice to the social welfare committee of {decision.municipality} "
+            f"(socialnämnden i {decision.municipality} kommun).",
+            type_="outside-municipality",
+            title="The address is in another municipality",
+            errors=[{"field": "property.postal_code", "message": f"lies in {decision.municipality}"}],
+            extra={"municipality": decision.municipality},
+        )
+
+    savepoint = session.begin_nested()
+    try:
+        notice = _store(session, ctx, body, decision, digest, idempotency_key)
+        session.flush()
+    except IntegrityError:
+        savepoint.rollback()
+        existing, via = _existing(session, landlord_id, body.external_id, idempotency_key)
+        if existing is None:  # pragma: no cover - a constraint we did not expect
+            raise
+        return _replay(existing, digest, via), False
+    _open_or_join_case(session, ctx, notice)
+    savepoint.commit()
+    audit.record(session, ctx.actor, "notice.create", object_type="notice", object_id=notice.id,
+                 district_id=notice.district_id)
+    return notice, True
+
+
+def _store(session: Session, ctx: IntakeContext, body: NoticeIn, decision: RoutingDecision,
+           digest: str, idempotency_key: str | None) -> Notice:
+    prop = body.property
+    data_key = ctx.settings.data_key
+    postal = re.sub(r"\D", "", prop.postal_code)
+    district = district_by_code(session, decision.district_code) if decision.district_code else None
+    consent = body.household.consent if body.household else None
+    notice = Notice(
+        id=uuid.uuid4(),
+        landlord_id=ctx.actor.id,
+        external_id=body.external_id,
+        idempotency_key=idempotency_key,
+        body_hash=digest,
+        kind=body.kind,
+        sent_on=body.sent_on,
+        tenant_served_on=body.tenant_served_on,
+        termination_on=body.termination_on,
+        received_at=ctx.now,
+        status="routed" if district else "received",
+        street_address=prop.street_address,
+        postal_code=postal,
+        city=prop.city,
+        apartment_number=prop.apartment_number,
+        rooms=prop.rooms,
+        lat=prop.coordinates.lat if prop.coordinates else None,
+        lon=prop.coordinates.lon if prop.coordinates else None,
+        tenancy_key=tenancy_key(data_key, postal, prop.street_address, prop.apartment_number),
+        arrears=json.loads(body.arrears.model_dump_json()) if body.arrears else None,
+        disturbance=json.loads(body.disturbance.model_dump_json()) if body.disturbance else None,
+        contact=body.contact.model_dump(),
+        # The counts are used, and kept, only with the household's consent.
+        household_children=body.household.children_under_18 if consent else None,
+        household_65_plus=body.household.residents_65_or_older if consent else None,
+        household_consent=consent,
+        district_id=district.id if district else None,
+        routing=decision.as_dict(),
+    )
+    today = local_today(ctx.now)
+    for position, tenant in enumerate(body.tenants):
+        row = Tenant(position=position, name=tenant.name.strip(), phone=tenant.phone, email=tenant.email)
+        if tenant.personal_identity_number:
+            identity = parse_identity_number(tenant.personal_identity_number, today=today)
+            row.pin_encrypted = encrypt(data_key, identity.canonical, context="tenant.pin")
+            row.pin_hash = matching_hash(data_key, identity.canonical)
+            row.birth_date = identity.birth_date
+            row.coordination_number = identity.coordination
+        notice.tenants.append(row)
+    session.add(notice)
+    return notice
+
+
+def _repeat_of(session: Session, notice: Notice, pin_hashes: list[str]) -> tuple[Case | None, str | None]:
+    """The open case this notice joins (same person, same district), and whether it is a repeat."""
+    since = notice.received_at - REPEAT_WINDOW
+    joined = transitions.open_cases_for_person(session, pin_hashes, notice.district_id)
+    if joined is not None:
+        return joined, "person"
+    earlier_person = pin_hashes and session.scalar(
+        select(Notice.id).join(Tenant, Tenant.notice_id == Notice.id)
+        .where(Tenant.pin_hash.in_(pin_hashes), Notice.id != notice.id, Notice.received_at >= since).limit(1)
+    )
+    if earlier_person:
+        return None, "person"
+    earlier_tenancy = notice.apartment_number and session.scalar(
+        select(Notice.id).where(Notice.tenancy_key == notice.tenancy_key, Notice.id != notice.id,
+                                Notice.received_at >= since).limit(1)
+    )
+    return None, ("tenancy" if earlier_tenancy else None)
+
+
+def _open_or_join_case(session: Session, ctx: IntakeContext, notice: Notice) -> Case:
+    pin_hashes = [t.pin_hash for t in notice.tenants if t.pin_hash]
+    case, repeat = _repeat_of(session, notice, pin_hashes)
+    if case is None:
+        case = transitions.open_case(session, district_id=notice.district_id, actor=SYSTEM, now=ctx.now)
+    transitions.attach_notice(session, case, notice, ctx.actor, repeat=repeat)
+    deadline_rows.create_statutory(session, case, notice)
+    transitions.reassess(session, case, SYSTEM)
+    return case
+
+
+# --------------------------------------------------------------------------- reading
+
+def get_own(session: Session, landlord_id: uuid.UUID, notice_id: str) -> Notice:
+    try:
+        key = uuid.UUID(notice_id)
+    except ValueError:
+        raise Problem(404, "No notice with this id for your organisation") from None
+    notice = session.scalar(
+        select(Notice).where(Notice.id == key, Notice.landlord_id == landlord_id)
+        .options(selectinload(Notice.case).selectinload(Case.deadlines))
+    )
+    if notice is None:
+        raise Problem(404, "No notice with this id for your organisation")
+    return notice
+
+
+def encode_cursor(notice: Notice) -> str:
+    raw = f"{notice.received_at.isoformat()}|{notice.id}"
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        stamp, _, ident = base64.urlsafe_b64decode(padded).decode().partition("|")
+        return datetime.fromisoformat(stamp), uuid.UUID(ident)
+    except (ValueError, UnicodeDecodeError):
+        raise ValidationProblem([{"field": "cursor", "message": "not a cursor from this API"}]) from None
+
+
+def list_own(session: Session, landlord_id: uuid.UUID, *, external_id: str | None, cursor: str | None,
+             limit: int) -> tuple[list[Notice], str | None]:
+    query = select(Notice).where(Notice.landlord_id == landlord_id)
+    if external_id is not None:
+        query = query.where(Notice.external_id == external_id)
+    if cursor:
+        stamp, ident = decode_cursor(cursor)
+        query = query.where(or_(Notice.received_at < stamp, and_(Notice.received_at == stamp, Notice.id < ident)))
+    rows = list(session.scalars(
+        query.order_by(Notice.received_at.desc(), Notice.id.desc()).limit(limit + 1)
+        .options(selectinload(Notice.case).selectinload(Case.deadlines))
+    ))
+    next_cursor = encode_cursor(rows[limit - 1]) if len(rows) > limit else None
+    return rows[:limit], next_cursor
+
+
+# --------------------------------------------------------------------------- events
+
+def _event_dedup_key(event: EventIn) -> str:
+    at = event.eviction_at.astimezone(STOCKHOLM).isoformat() if event.eviction_at else ""
+    return f"{event.type}|{event.occurred_on.isoformat()}|{at}"
+
+
+def add_event(session: Session, ctx: IntakeContext, notice: Notice, event: EventIn,
+              idempotency_key: str | None) -> bool:
+    """Apply a landlord's follow-up event. Returns True when new, False for a replay."""
+    digest = body_hash(event)
+    dedup = _event_dedup_key(event)
+    if idempotency_key is not None:
+        earlier = session.scalar(select(NoticeEvent).where(NoticeEvent.notice_id == notice.id,
+                                                           NoticeEvent.idempotency_key == idempotency_key))
+        if earlier is not None:
+            if earlier.body_hash != digest:
+                raise Problem(409, "This Idempotency-Key was used before for a different event",
+                              title="Conflicting retry")
+            return False
+    if session.scalar(select(NoticeEvent.id).where(NoticeEvent.notice_id == notice.id,
+                                                    NoticeEvent.dedup_key == dedup)):
+        return False
+    errors = check_event(event, local_today(ctx.now))
+    if event.type == "tenant_served" and notice.kind != "rent_arrears":
+        errors.append({"field": "type", "message": "tenant_served applies only to rent_arrears notices"})
+    if errors:
+        raise ValidationProblem(errors, title="The event is not valid")
+    if event.type == "tenant_served" and notice.tenant_served_on is not None:
+        raise Problem(409, f"The notice already has tenant_served_on {notice.tenant_served_on.isoformat()}; "
+                           "the service date cannot be changed by an event", title="Already served")
+    if notice.case is None:
+        raise Problem(409, "This notice's personal data has been purged; no more events can be recorded")
+
+    savepoint = session.begin_nested()
+    try:
+        session.add(NoticeEvent(notice_id=notice.id, type=event.type, occurred_on=event.occurred_on,
+                                eviction_at=event.eviction_at, dedup_key=dedup,
+                                idempotency_key=idempotency_key, body_hash=digest))
+        session.flush()
+    except IntegrityError:
+        savepoint.rollback()
+        return False
+    _apply_event(session, ctx, notice, event)
+    savepoint.commit()
+    audit.record(session, ctx.actor, f"notice.event.{event.type}", object_type="notice", object_id=notice.id,
+                 district_id=notice.district_id)
+    return True
+
+
+def _apply_event(session: Session, ctx: IntakeContext, notice: Notice, event: EventIn) -> None:
+    case = notice.case
+    assert case is not None
+    data: dict[str, Any] = {"type": event.type, "occurred_on": event.occurred_on.isoformat()}
+    if event.eviction_at is not None:
+        data["eviction_at"] = event.eviction_at.isoformat()
+    transitions.record(session, case, "landlord_event", ctx.actor, data, notice_id=notice.id, at=ctx.now)
+    own = [d for d in case.deadlines if d.notice_id == notice.id]
+    redemption = next((d for d in own if d.kind == rules.REDEMPTION_PERIOD_END), None)
+
+    if event.type == "tenant_served":
+        notice.tenant_served_on = event.occurred_on
+        for deadline, previous in deadline_rows.recompute_statutory(case, notice):
+            transitions.record(session, case, "deadline_recomputed", SYSTEM, {
+                "kind": deadline.kind, "previous": previous.isoformat(), "due": deadline.due_on.isoformat(),
+                "estimated": deadline.estimated, "reason": "tenant_served",
+            }, notice_id=notice.id, at=ctx.now)
+    elif event.type in ("rent_paid", "payment_plan_agreed") and redemption is not None:
+        transitions.resolve_deadline(session, case, redemption, "met", event.type, ctx.actor, at=ctx.now)
+    elif event.type == "eviction_scheduled":
+        notice.eviction_at = event.eviction_at
+        existing = next((d for d in own if d.kind == "eviction"), None)
+        if existing is not None:
+            existing.due_at = event.eviction_at
+            existing.due_on = event.eviction_at.astimezone(STOCKHOLM).date()
+        else:
+            deadline_rows.add(session, case, notice, rules.ComputedDeadline(
+                kind="eviction",
+                due_on=event.eviction_at.astimezone(STOCKHOLM).date(),
+                due_at=event.eviction_at,
+                legal_basis="Kronofogdens beslut om avhysning (uppgift från hyresvärden)",
+                estimated=False,
+                informational=True,
+                computed_from={"eviction_at": event.eviction_at.isoformat(), "source": "landlord"},
+            ))
+    if event.type in ("termination_withdrawn", "tenant_moved_out", "eviction_executed"):
+        for deadline in own:
+            if deadline.kind in (rules.REDEMPTION_PERIOD_END,):
+                transitions.resolve_deadline(session, case, deadline, "cancelled", event.type, ctx.actor, at=ctx.now)
+    if event.type in TERMINAL_EVENTS:
+        notice.status = "closed"
+        notice.closed_by_event = event.type
+    transitions.refresh(case)
+    transitions.reassess(session, case, SYSTEM)
+
