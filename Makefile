@@ -10,6 +10,7 @@ STAMP  := $(VENV)/.installed
 .PHONY: demo test install serve clean
 
 $(STAMP): pyproject.toml
+	-@[ "$$(id -u)" = 0 ] && .ci/system-packages  # Pango and fonts for PDFs, Chromium for UI tests (root only)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[dev]'

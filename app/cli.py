@@ -214,6 +214,7 @@ def districts_import_addresses(
 @jobs_cli.command("list")
 def jobs_list() -> None:
     """The scheduled jobs and when they run."""
+    import app.jobs  # noqa: F401 - registers the jobs
     from app.scheduler import JOBS
 
     for job in JOBS.values():
@@ -223,6 +224,7 @@ def jobs_list() -> None:
 @jobs_cli.command("run")
 def jobs_run(name: str) -> None:
     """Run one scheduled job now, once."""
+    import app.jobs  # noqa: F401 - registers the jobs
     from app.scheduler import JOBS, run_job_once
 
     if name not in JOBS:
@@ -264,7 +266,14 @@ def demo(
     settings = get_settings()
     if settings.env == "production":
         fail("the demo never runs in production mode")
+    settings = _demo_environment(settings)
     upgrade_database(settings)
+    if settings.district_boundaries is not None:
+        from app.routing.service import import_boundaries
+
+        with unit_of_work(settings) as session:
+            path = settings.district_boundaries
+            import_boundaries(session, path.read_bytes(), path.name, settings.municipality)
     with unit_of_work(settings) as session:
         credentials = seed_demo(session, settings, progress=info)
     typer.echo(credentials.describe(f"http://{host}:{port}"))
@@ -272,7 +281,27 @@ def demo(
         return
     import uvicorn
 
-    uvicorn.run("app.asgi:app", host=host, port=port, log_config=None, access_log=False)
+    from app.main import create_app
+
+    uvicorn.run(create_app(settings), host=host, port=port, log_config=None, access_log=False)
+
+
+DEMO_BOUNDARIES = Path("..") / "shared" / "data" / "stockholm-districts-2023.geojson"
+
+
+def _demo_environment(settings: Settings) -> Settings:
+    """Point the demo at local data: the shared boundaries (when beside the checkout) and a demo register."""
+    from app.demo import write_demo_register
+
+    updates: dict[str, object] = {}
+    if settings.district_boundaries is None and DEMO_BOUNDARIES.is_file():
+        updates["district_boundaries"] = DEMO_BOUNDARIES.resolve()
+        info(f"demo: district boundaries from {DEMO_BOUNDARIES}")
+    if settings.population_register_file is None and settings.population_register_url is None:
+        path = write_demo_register(Path(settings.storage_dir))
+        updates["population_register_file"] = path
+        info(f"demo: population register from {path}")
+    return settings.model_copy(update=updates)
 
 
 def main() -> None:

@@ -6,15 +6,26 @@ Idempotent: running the demo again reuses what exists and prints fresh API keys
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.calendar import local_today
 from app.config import Settings
+from app.db import utcnow
+from app.identity import format_identity_number as personnummer
+from app.notices.schemas import NoticeIn
+from app.notices.service import IntakeContext, receive
+from app.routing.service import RouterProvider
 from app.security import service as accounts
-from app.security.models import Authority, Landlord, User
+from app.security.actors import Actor
+from app.security.models import Landlord, User
 
 DEMO_PASSWORD = "demo-lösenord-2026"
 
@@ -89,6 +100,89 @@ def seed_demo(session: Session, settings: Settings, progress: Callable[[str], No
                 unit=unit, email=f"{username}@demo.varsel.example", full_name=full_name,
             )
         credentials.users.append((username, role))
-    if session.scalar(select(Authority).limit(1)) is None:  # pragma: no cover - created above
-        raise RuntimeError("authority missing")
+    progress("demo: notices")
+    landlord = session.scalar(select(Landlord).where(Landlord.name == DEMO_LANDLORDS[0][0]))
+    created = seed_notices(session, settings, landlord)
+    progress(f"demo: {created} new notices")
     return credentials
+
+
+def _demo_notices(today: date) -> list[dict[str, Any]]:
+    def days_ago(n: int) -> str:
+        return (today - timedelta(days=n)).isoformat()
+
+    def rent(external_id: str, street: str, postal: str, city: str, apartment: str, tenants: list[dict[str, Any]],
+             *, served: int | None, household: dict[str, Any] | None = None, amount: float = 16900.0) -> dict[str, Any]:
+        return {
+            "external_id": external_id, "kind": "rent_arrears", "sent_on": days_ago(3),
+            "tenant_served_on": days_ago(served) if served is not None else None, "termination_on": days_ago(4),
+            "property": {"street_address": street, "postal_code": postal, "city": city, "apartment_number": apartment,
+                         "rooms": 2},
+            "tenants": tenants, "household": household,
+            "arrears": {"amount_sek": amount, "due_date": days_ago(20), "interest": "referensränta + 8 %",
+                        "payment_instructions": "Bankgiro 123-4567, ange OCR 998877"},
+            "contact": {"name": "Kim Lind", "phone": "08-123 456 00", "email": "kim.lind@example.se"},
+        }
+
+    def disturbance(external_id: str, kind: str, street: str, postal: str, city: str, apartment: str,
+                    tenants: list[dict[str, Any]]) -> dict[str, Any]:
+        return {
+            "external_id": external_id, "kind": kind, "sent_on": days_ago(1),
+            "termination_on": days_ago(2) if kind == "disturbance_termination" else None,
+            "property": {"street_address": street, "postal_code": postal, "city": city, "apartment_number": apartment},
+            "tenants": tenants,
+            "disturbance": {"description": "Upprepade störningar nattetid enligt grannar.", "requested_on": days_ago(10)},
+            "contact": {"name": "Kim Lind", "phone": "08-123 456 00"},
+        }
+
+    senior = personnummer(date(today.year - 67, 3, 4))
+    young = personnummer(date(today.year - 34, 9, 12), "456")
+    coord = personnummer(date(today.year - 70, 5, 8), "789", coordination=True)
+    return [
+        rent("DEMO-001", "Götgatan 30", "118 46", "Stockholm", "1102", [{"name": "Anna Andersson",
+             "personal_identity_number": young}], served=4,
+             household={"children_under_18": 2, "residents_65_or_older": 0, "consent": True}),
+        rent("DEMO-002", "Hornsgatan 120", "117 28", "Stockholm", "1001", [{"name": "Bertil Berg",
+             "personal_identity_number": senior}], served=None),
+        rent("DEMO-003", "Ringvägen 52", "118 67", "Stockholm", "1203", [{"name": "Cecilia Carlsson"}], served=2),
+        rent("DEMO-004", "Kistagången 12", "164 40", "Kista", "1305", [{"name": "Dalia Darwish",
+             "personal_identity_number": coord}], served=3),
+        rent("DEMO-005", "Sankt Eriksgatan 40", "112 34", "Stockholm", "1101", [{"name": "Erik Ek"}], served=5,
+             household={"children_under_18": 0, "residents_65_or_older": 0, "consent": True}, amount=8450.0),
+        rent("DEMO-006", "Okänd väg 3", "121 32", "Johanneshov", "1001", [{"name": "Fatima Farah"}], served=3),
+        disturbance("DEMO-007", "disturbance_warning", "Folkungagatan 100", "116 30", "Stockholm", "1402",
+                    [{"name": "Gustav Gran"}]),
+        disturbance("DEMO-008", "disturbance_termination", "Fridhemsgatan 5", "112 40", "Stockholm", "1201",
+                    [{"name": "Hanna Holm"}]),
+    ]
+
+
+def write_demo_register(storage_dir: Path) -> Path:
+    """A file-backed population register for the demo (integrations/population_register/local.py)."""
+    today = local_today()
+    data = {
+        "households": [
+            {"street_address": "Ringvägen 52", "postal_code": "11867", "apartment_number": "1203",
+             "residents": [{"birth_date": date(today.year - 41, 2, 3).isoformat(), "coordination_number": False},
+                           {"birth_date": date(today.year - 9, 6, 1).isoformat(), "coordination_number": False}]},
+            {"street_address": "Folkungagatan 100", "postal_code": "11630", "apartment_number": "1402",
+             "residents": [{"birth_date": date(today.year - 72, 1, 9).isoformat(), "coordination_number": False}]},
+        ],
+        "persons": [],
+    }
+    storage_dir.mkdir(parents=True, exist_ok=True)
+    path = storage_dir / "demo-population-register.json"
+    path.write_text(json.dumps(data, indent=2), encoding="utf-8")
+    return path
+
+
+def seed_notices(session: Session, settings: Settings, landlord: Landlord) -> int:
+    """Notices of every kind across districts, through the same service as the API. Idempotent."""
+    now = utcnow()
+    actor = Actor(kind="landlord", id=landlord.id, name=landlord.name)
+    context = IntakeContext(settings=settings, routers=RouterProvider(settings.municipality), actor=actor, now=now)
+    created = 0
+    for body in _demo_notices(local_today(now)):
+        _notice, new = receive(session, context, NoticeIn.model_validate(body), None)
+        created += int(new)
+    return created

@@ -116,6 +116,18 @@ def luhn_valid(digits: str) -> bool:
     return total % 10 == 0
 
 
+def luhn_check_digit(digits: str) -> str:
+    """The check digit that makes `digits` + it pass `luhn_valid`."""
+    return next(d for d in "0123456789" if luhn_valid(digits + d))
+
+
+def format_identity_number(born: datetime.date, serial: str = "123", *, coordination: bool = False) -> str:
+    """'YYYYMMDD-NNNC' for a made-up person born on `born` (demo data and tests; samordningsnummer: day + 60)."""
+    day = born.day + (60 if coordination else 0)
+    yymmdd = f"{born.year % 100:02d}{born.month:02d}{day:02d}"
+    return f"{born.year:04d}{born.month:02d}{day:02d}-{serial}{luhn_check_digit(yymmdd + serial)}"
+
+
 def parse_identity_number(text: str, *, today: datetime.date) -> IdentityNumber:
     """Parse a personnummer or samordningsnummer in any accepted written form.
 

@@ -2,11 +2,13 @@
 
 from app.cases.models import Case, CaseNumber, ContactAttempt, EvictionNotice, PaymentCommitment, TimelineEvent
 from app.db import Base
-from app.deadlines.models import Deadline
+from app.deadlines.models import Deadline, DeadlineAlert
 from app.households.models import JointAssessmentPart
 from app.notices.models import Notice, NoticeEvent, Tenant
 from app.routing.models import AddressRegisterEntry, AddressRegisterVersion, BoundaryVersion, District, FormerArea
+from app.scheduler import JobRun
 from app.security.models import ApiKey, AuditEvent, Authority, Landlord, LoginThrottle, User
+from notifications.models import Delivery, OutboxMessage
 
 __all__ = [
     "Case",
@@ -14,6 +16,9 @@ __all__ = [
     "ContactAttempt",
     "PaymentCommitment",
     "Deadline",
+    "DeadlineAlert",
+    "Delivery",
+    "OutboxMessage",
     "EvictionNotice",
     "JointAssessmentPart",
     "Notice",
@@ -29,6 +34,7 @@ __all__ = [
     "BoundaryVersion",
     "District",
     "FormerArea",
+    "JobRun",
     "Landlord",
     "LoginThrottle",
     "User",

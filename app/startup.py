@@ -33,8 +33,19 @@ def load_configured_data(app: FastAPI) -> None:
 
 
 def on_startup(app: FastAPI) -> None:
-    load_configured_data(app)
+    try:
+        load_configured_data(app)
+    except Exception:  # noqa: BLE001 - start anyway: /readyz says what is wrong, the log says why
+        log.exception("configured_data_not_loaded")
+    app.state.scheduler = None
+    if app.state.settings.scheduler_enabled:
+        from app.scheduler import SchedulerService
+
+        app.state.scheduler = SchedulerService(app.state.settings, app.state.engine, app.state.sessionmaker)
+        app.state.scheduler.start()
 
 
 def on_shutdown(app: FastAPI) -> None:
+    if app.state.scheduler is not None:
+        app.state.scheduler.stop()
     app.state.engine.dispose()

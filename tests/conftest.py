@@ -9,7 +9,9 @@ see committed data as the application really writes it.
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import tempfile
 import uuid
 from collections.abc import Callable, Iterator
@@ -41,6 +43,7 @@ def _database_url() -> str:
     if url:
         return Settings(database_url=url).database_url  # normalises the driver
     directory = tempfile.mkdtemp(prefix="varsel-test-")
+    atexit.register(shutil.rmtree, directory, ignore_errors=True)
     return f"sqlite:///{directory}/test.db"
 
 

@@ -17,6 +17,7 @@ from app.cases import queue, transitions, views
 from app.cases.models import Case
 from app.deps import SessionDep, SettingsDep, StaffDep, require_roles
 from app.errors import Problem
+from app.households.service import set_by_staff
 from app.notices.models import Notice
 from app.routing.districts import current_districts, district_by_code
 from app.security import audit
@@ -56,6 +57,11 @@ class CloseIn(_Body):
     outcome: Literal["rent_paid", "payment_plan", "payment_commitment", "termination_withdrawn", "moved_out",
                      "evicted", "declined_support", "no_contact", "referred", "other"]
     note: str | None = Field(default=None, max_length=2000)
+
+
+class HouseholdIn(_Body):
+    children_under_18: int | None = Field(ge=0, le=30)
+    residents_65_or_older: int | None = Field(ge=0, le=30)
 
 
 class RouteIn(_Body):
@@ -146,6 +152,14 @@ def payment_commitment(case_id: str, body: PaymentCommitmentIn, actor: Worker, s
 def close(case_id: str, body: CloseIn, actor: Worker, session: SessionDep, request: Request) -> dict[str, Any]:
     case = _work(session, actor, case_id, "close")
     transitions.close(session, case, outcome=body.outcome, note=body.note, actor=actor, now=_now(request))
+    return views.case_detail(session, case, actor, now=_now(request))
+
+
+@router.post("/cases/{case_id}/household", summary="Record who lives there, as the handler found out")
+def household(case_id: str, body: HouseholdIn, actor: Worker, session: SessionDep, request: Request) -> dict[str, Any]:
+    case = _work(session, actor, case_id, "household")
+    set_by_staff(session, case, children=body.children_under_18, seniors=body.residents_65_or_older, actor=actor,
+                 now=_now(request))
     return views.case_detail(session, case, actor, now=_now(request))
 
 

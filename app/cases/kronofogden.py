@@ -23,7 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.calendar import STOCKHOLM, local_today
-from app.cases import transitions
+from app.cases import notify, transitions
 from app.cases.models import Case, EvictionNotice
 from app.deadlines import rules
 from app.deadlines import service as deadline_rows
@@ -153,6 +153,11 @@ def receive(session: Session, routers: RouterProvider, actor: Actor, body: Evict
                        "reference": body.reference},
     ))
     transitions.reassess(session, case, SYSTEM)
+    if case.assigned_to_id is None:
+        notify.kronofogden_without_handler(session, case, record.id,
+                                           ack_due.astimezone(STOCKHOLM).strftime("%Y-%m-%d kl. %H.%M"))
+    else:
+        notify.request_acknowledgements(session, case)
     savepoint.commit()
     audit.record(session, actor, "kronofogden.eviction_notice", object_type="case", object_id=case.id,
                  district_id=case.district_id)

@@ -58,6 +58,8 @@ class Case(IdMixin, Base):
     next_due_at: Mapped[datetime] = mapped_column(default=lambda: NO_DEADLINE)
     last_activity_at: Mapped[datetime] = mapped_column(default=utcnow)
     first_contact_at: Mapped[datetime | None]
+    # Population-register look-up of who lives there: pending | done | not_found | failed | None (not needed)
+    household_lookup: Mapped[str | None] = mapped_column(String(12), index=True)
 
     notices: Mapped[list["Notice"]] = relationship(back_populates="case", order_by="Notice.received_at")
     contacts: Mapped[list["ContactAttempt"]] = relationship(order_by="ContactAttempt.at")

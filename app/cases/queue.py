@@ -32,7 +32,10 @@ def decode_cursor(cursor: str) -> tuple[int, datetime, datetime, uuid.UUID]:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         rank, due, opened, ident = raw.split("|")
-        return int(rank), datetime.fromisoformat(due), datetime.fromisoformat(opened), uuid.UUID(ident)
+        due_at, opened_at = datetime.fromisoformat(due), datetime.fromisoformat(opened)
+        if due_at.tzinfo is None or opened_at.tzinfo is None:
+            raise ValueError("naive")
+        return int(rank), due_at, opened_at, uuid.UUID(ident)
     except (ValueError, UnicodeDecodeError):
         raise ValidationProblem([{"field": "cursor", "message": "not a cursor from this API"}]) from None
 

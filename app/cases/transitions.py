@@ -16,6 +16,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.calendar import STOCKHOLM, end_of_day
+from app.cases import notify
+from notifications import outbox
 from app.cases.models import PRIORITY_RANK, Case, CaseNumber, ContactAttempt, PaymentCommitment, TimelineEvent
 from app.db import utcnow
 from app.deadlines import rules
@@ -172,6 +174,8 @@ def reassess(session: Session, case: Case, actor: Actor) -> bool:
     case.joint_assessment_units = units
     after = (case.priority, list(case.flags), units)
     if case.status == "open":
+        if "household_unknown" in case.flags and case.household_lookup is None:
+            case.household_lookup = "pending"  # the household-lookups job asks the population register
         _service_deadlines(session, case)
         for unit in new_units:
             _request_joint_assessment(session, case, unit, actor, assessment.reasons)
@@ -211,6 +215,7 @@ def _service_deadlines(session: Session, case: Case) -> None:
         first.due_on = due.astimezone(STOCKHOLM).date()
         first.computed_from = {**first.computed_from, "priority": case.priority,
                                "vardagar": str(policy.first_contact_for(case.priority))}
+        deadlines.plan_alerts(session, case, first)
     if "children" in case.flags and rules.BUDGET_ADVICE_OFFER not in by_kind:
         day = rules.budget_advice_offer_due(received)
         deadlines.add(session, case, None, rules.ComputedDeadline(
@@ -227,6 +232,7 @@ def _request_joint_assessment(session: Session, case: Case, unit: str, actor: Ac
     part = JointAssessmentPart(case_id=case.id, unit=unit, requested_by=actor.name, reason=why)
     session.add(part)
     record(session, case, "joint_assessment_requested", actor, {"unit": unit, "reason": why})
+    notify.joint_assessment_requested(session, case, unit)
     return part
 
 
@@ -256,6 +262,8 @@ def assign(session: Session, case: Case, user: Any, actor: Actor) -> None:
     case.assigned_to = user
     record(session, case, "assigned", actor, {"from": previous, "to": user.username})
     reassess(session, case, actor)
+    # Kronofogden's acknowledgement names the responsible handler: it can go now.
+    notify.request_acknowledgements(session, case)
 
 
 def record_contact(session: Session, case: Case, *, channel: str, reached: bool, note: str | None,
@@ -306,6 +314,10 @@ def register_payment_commitment(session: Session, case: Case, *, amount_sek: Any
     }, at=now)
     if statutory and redemption is not None:
         resolve_deadline(session, case, redemption, "met", "payment_commitment", actor, at=now)
+    session.flush()
+    outbox.enqueue(session, channel="letter", template="payment_commitment_letter",
+                   dedup_key=f"commitment-letter:{commitment.id}", case_id=case.id, district_id=case.district_id,
+                   payload={"commitment_id": str(commitment.id)})
     return commitment
 
 
@@ -339,3 +351,4 @@ def route_manually(session: Session, notice: Notice, district: Any, actor: Actor
         case.district = district
         record(session, case, "routed_manually", actor, {"district": district.code}, notice_id=notice.id, at=now)
         reassess(session, case, actor)
+        notify.new_case(session, case, now)

@@ -39,3 +39,17 @@ class Deadline(IdMixin, Base):
     resolution: Mapped[str | None] = mapped_column(String(60))
 
     case: Mapped["Case"] = relationship(back_populates="deadlines")
+
+
+class DeadlineAlert(IdMixin, Base):
+    """A timer: when to remind, escalate or declare a deadline missed. The sweep claims due rows."""
+
+    __tablename__ = "deadline_alerts"
+    __table_args__ = (Index("ix_deadline_alerts_due", "status", "fire_at"),)
+
+    deadline_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("deadlines.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))  # reminder | escalation | missed
+    fire_at: Mapped[datetime]
+    status: Mapped[str] = mapped_column(String(10), default="pending")  # pending | done | skipped
+    done_at: Mapped[datetime | None]
+    outcome: Mapped[str | None] = mapped_column(String(200))

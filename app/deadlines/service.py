@@ -6,13 +6,17 @@ so that each one is on the case's timeline.
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 
+from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
 from app.cases.models import NO_DEADLINE, Case
-from app.deadlines import rules
-from app.deadlines.models import Deadline
+from app.db import utcnow
+from app.deadlines import alerts, rules
+from app.deadlines.models import Deadline, DeadlineAlert
+from app.deadlines.policy import policy_for
 from app.notices.models import Notice
 
 
@@ -36,7 +40,21 @@ def add(session: Session, case: Case, notice: Notice | None, computed: rules.Com
     # cascade, and the collection never holds it twice after a lazy load.
     with session.no_autoflush:
         case.deadlines.append(deadline)
+    plan_alerts(session, case, deadline)
     return deadline
+
+
+def plan_alerts(session: Session, case: Case, deadline: Deadline) -> None:
+    """(Re)plan a deadline's timers. Called when it is created and whenever its due time moves."""
+    if deadline.id is None:
+        deadline.id = uuid.uuid4()
+    session.execute(delete(DeadlineAlert).where(DeadlineAlert.deadline_id == deadline.id,
+                                                DeadlineAlert.status == "pending"))
+    if deadline.status != "pending":
+        return
+    policy = policy_for(case.district.policy if case.district else None)
+    for planned in alerts.plan(deadline.kind, deadline.due_on, deadline.due_at, utcnow(), policy):
+        session.add(DeadlineAlert(deadline_id=deadline.id, kind=planned.kind, fire_at=planned.fire_at))
 
 
 def create_statutory(session: Session, case: Case, notice: Notice) -> list[Deadline]:
@@ -44,17 +62,17 @@ def create_statutory(session: Session, case: Case, notice: Notice) -> list[Deadl
     return [add(session, case, notice, c) for c in computed]
 
 
-def recompute_statutory(case: Case, notice: Notice) -> list[tuple[Deadline, datetime]]:
-    """After `tenant_served`: new dates for the notice's statutory deadlines still open.
+def recompute_statutory(session: Session, case: Case, notice: Notice) -> list[tuple[Deadline, datetime]]:
+    """After `tenant_served`: new dates for the notice's statutory deadlines.
 
-    Returns (deadline, previous due_at) for each row that changed.
+    The dates are facts of the law, so they are corrected whatever the status
+    (a met deadline keeps its status, with the right date). Returns
+    (deadline, previous due_at) for each row that changed.
     """
     computed = {c.kind: c for c in rules.statutory_deadlines(notice.kind, notice.sent_on, notice.tenant_served_on)}
     changed = []
     for deadline in case.deadlines:
         if deadline.notice_id != notice.id or deadline.kind not in computed:
-            continue
-        if deadline.status not in ("pending", "info"):
             continue
         new = computed[deadline.kind]
         previous = deadline.due_at
@@ -63,6 +81,7 @@ def recompute_statutory(case: Case, notice: Notice) -> list[tuple[Deadline, date
         deadline.estimated = new.estimated
         deadline.computed_from = dict(new.computed_from)
         changed.append((deadline, previous))
+        plan_alerts(session, case, deadline)
     return changed
 
 

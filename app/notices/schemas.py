@@ -53,7 +53,8 @@ def _json_number(value: Any) -> Any:
 def _two_decimals(value: Decimal) -> Decimal:
     if value.as_tuple().exponent < -2 and value != value.quantize(Decimal("0.01")):
         raise ValueError("at most two decimals")
-    return value
+    # 16900, 16900.0 and 16900.00 are the same amount: one form, so a retry is recognised as identical.
+    return value.quantize(Decimal("0.01"))
 
 
 def _rfc3339(value: Any) -> Any:
@@ -210,7 +211,7 @@ class BatchIn(BaseModel):
     )
     # Items are validated one by one (see the batch endpoint), so that one bad
     # item does not reject the others.
-    notices: Annotated[list[dict[str, Any]], Field(min_length=1, max_length=500)]
+    notices: Annotated[list[Any], Field(min_length=1, max_length=500)]
 
 
 class EventIn(Strict):

@@ -21,7 +21,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from app.calendar import STOCKHOLM, local_today
-from app.cases import transitions
+from app.cases import notify, transitions
+from notifications import outbox
 from app.cases.models import Case
 from app.config import Settings
 from app.deadlines import rules
@@ -230,9 +231,15 @@ def _open_or_join_case(session: Session, ctx: IntakeContext, notice: Notice) -> 
     case, repeat = _repeat_of(session, notice, pin_hashes)
     if case is None:
         case = transitions.open_case(session, district_id=notice.district_id, actor=SYSTEM, now=ctx.now)
+        notify.new_case(session, case, ctx.now)
     transitions.attach_notice(session, case, notice, ctx.actor, repeat=repeat)
     deadline_rows.create_statutory(session, case, notice)
     transitions.reassess(session, case, SYSTEM)
+    if notice.kind == "rent_arrears" and notice.district_id is not None:
+        # The tenant is told, in plain Swedish, the date that matters (printed and posted by the district).
+        outbox.enqueue(session, channel="letter", template="tenant_redemption_letter",
+                       dedup_key=f"tenant-letter:{notice.id}", case_id=case.id, district_id=case.district_id,
+                       payload={"notice_id": str(notice.id)})
     return case
 
 
@@ -261,7 +268,10 @@ def decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         stamp, _, ident = base64.urlsafe_b64decode(padded).decode().partition("|")
-        return datetime.fromisoformat(stamp), uuid.UUID(ident)
+        moment = datetime.fromisoformat(stamp)
+        if moment.tzinfo is None:
+            raise ValueError("naive")
+        return moment, uuid.UUID(ident)
     except (ValueError, UnicodeDecodeError):
         raise ValidationProblem([{"field": "cursor", "message": "not a cursor from this API"}]) from None
 
@@ -323,7 +333,9 @@ def add_event(session: Session, ctx: IntakeContext, notice: Notice, event: Event
                                 idempotency_key=idempotency_key, body_hash=digest))
         session.flush()
     except IntegrityError:
+        # A concurrent retry stored the same event first; answer with what it made of the notice.
         savepoint.rollback()
+        session.expire_all()
         return False
     _apply_event(session, ctx, notice, event)
     savepoint.commit()
@@ -344,7 +356,7 @@ def _apply_event(session: Session, ctx: IntakeContext, notice: Notice, event: Ev
 
     if event.type == "tenant_served":
         notice.tenant_served_on = event.occurred_on
-        for deadline, previous in deadline_rows.recompute_statutory(case, notice):
+        for deadline, previous in deadline_rows.recompute_statutory(session, case, notice):
             transitions.record(session, case, "deadline_recomputed", SYSTEM, {
                 "kind": deadline.kind, "previous": previous.isoformat(), "due": deadline.due_on.isoformat(),
                 "estimated": deadline.estimated, "reason": "tenant_served",

@@ -1,0 +1,133 @@
+"""Who gets what (issue: scheduler and notifications), as outbox rows in the caller's transaction.
+
+New cases → the district's handlers (at most one mail an hour each: a digest);
+reminders → the assigned handler (or the district's handlers when nobody is);
+escalations and missed deadlines → the district's managers; joint-assessment
+requests → the unit's assessors. Messages carry a case number and a link, never
+personal data.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+import structlog
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.calendar import STOCKHOLM
+from app.cases.models import Case
+from app.security.models import User
+from notifications import outbox
+
+log = structlog.get_logger("varsel.notify")
+
+DEADLINE_SV = {
+    "redemption_period_end": "återvinningsfristen",
+    "first_contact": "tiden för första kontakt",
+    "budget_advice_offer": "erbjudandet om budget- och skuldrådgivning",
+    "kronofogden_acknowledgement": "bekräftelsen till Kronofogden",
+}
+UNIT_SV = {
+    "elderly_care": "Äldreomsorgen",
+    "disability": "Funktionsnedsättning",
+    "children_families": "Barn och familj",
+}
+
+
+def staff_of(session: Session, district_id: uuid.UUID | None, *roles: str, unit: str | None = None) -> list[User]:
+    if district_id is None:
+        return []
+    query = select(User).where(User.district_id == district_id, User.role.in_(roles), User.active.is_(True))
+    if unit is not None:
+        query = query.where(User.unit == unit)
+    return list(session.scalars(query.order_by(User.username)))
+
+
+def _base(case: Case | None) -> dict[str, Any]:
+    # `path` becomes a full link at send time (the email channel knows VARSEL_PUBLIC_BASE_URL).
+    if case is None:
+        return {}
+    return {"case_number": case.number, "district_name": case.district.name if case.district else "",
+            "path": f"/arenden/{case.id}"}
+
+
+def _mail(session: Session, users: list[User], *, template: str, key: str, payload: dict[str, Any],
+          case: Case | None = None, district_id: uuid.UUID | None = None) -> int:
+    count = 0
+    for user in users:
+        if not user.email:
+            log.warning("recipient_without_email", user_id=str(user.id), template=template)
+            continue
+        if outbox.enqueue(session, channel="email", template=template, dedup_key=f"{key}:{user.id}",
+                          recipient=user.email, recipient_user_id=user.id, case_id=case.id if case else None,
+                          district_id=district_id or (case.district_id if case else None), payload=payload):
+            count += 1
+    return count
+
+
+def new_case(session: Session, case: Case, now: datetime) -> None:
+    if case.district_id is None:
+        return
+    hour = now.astimezone(STOCKHOLM).strftime("%Y-%m-%dT%H")
+    payload = {"district_name": case.district.name if case.district else "", "path": "/ko"}
+    _mail(session, staff_of(session, case.district_id, "handler"), template="new_cases_digest",
+          key=f"digest:{case.district_id}:{hour}", payload=payload, district_id=case.district_id)
+
+
+def deadline_alert(session: Session, case: Case, *, alert_id: uuid.UUID, alert_kind: str,
+                   deadline_kind: str, due_text: str, vardagar_left: int | None) -> int:
+    payload = _base(case) | {
+        "deadline_sv": DEADLINE_SV.get(deadline_kind, deadline_kind),
+        "kind": deadline_kind,
+        "due_text": due_text,
+        "vardagar_left": vardagar_left,
+        "assignee": case.assigned_to.display_name if case.assigned_to else None,
+    }
+    key = f"alert:{alert_id}"
+    if deadline_kind == "kronofogden_acknowledgement":
+        if alert_kind == "reminder":
+            users = [case.assigned_to] if case.assigned_to else staff_of(session, case.district_id, "handler")
+            template = "kronofogden_reminder"
+        else:
+            users = staff_of(session, case.district_id, "manager")
+            template = "kronofogden_unassigned" if case.assigned_to is None else "deadline_missed" \
+                if alert_kind == "missed" else "kronofogden_reminder"
+        return _mail(session, users, template=template, key=key, payload=payload, case=case)
+    if alert_kind == "reminder":
+        users = [case.assigned_to] if case.assigned_to else staff_of(session, case.district_id, "handler")
+        return _mail(session, users, template="deadline_reminder", key=key, payload=payload, case=case)
+    template = "deadline_escalation" if alert_kind == "escalation" else "deadline_missed"
+    return _mail(session, staff_of(session, case.district_id, "manager"), template=template, key=key,
+                 payload=payload, case=case)
+
+
+def joint_assessment_requested(session: Session, case: Case, unit: str) -> None:
+    payload = _base(case) | {"unit_sv": UNIT_SV.get(unit, unit)}
+    _mail(session, staff_of(session, case.district_id, "joint_assessor", unit=unit),
+          template="joint_assessment_request", key=f"joint:{case.id}:{unit}", payload=payload, case=case)
+
+
+def kronofogden_without_handler(session: Session, case: Case, eviction_notice_id: uuid.UUID,
+                                due_text: str) -> None:
+    payload = _base(case) | {"due_text": due_text}
+    _mail(session, staff_of(session, case.district_id, "manager"), template="kronofogden_unassigned",
+          key=f"kf-unassigned:{eviction_notice_id}", payload=payload, case=case)
+
+
+def request_acknowledgements(session: Session, case: Case) -> int:
+    """Queue Kronofogden acknowledgements that can go now: they must name the responsible handler."""
+    if case.assigned_to_id is None:
+        return 0
+    count = 0
+    for deadline in case.deadlines:
+        if deadline.kind != "kronofogden_acknowledgement" or deadline.status != "pending":
+            continue
+        notice_id = deadline.computed_from.get("eviction_notice_id")
+        if outbox.enqueue(session, channel="kronofogden", template="kronofogden_acknowledgement",
+                          dedup_key=f"kfack:{notice_id}", case_id=case.id, district_id=case.district_id,
+                          payload={"eviction_notice_id": notice_id, "deadline_id": str(deadline.id)}):
+            count += 1
+    return count

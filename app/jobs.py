@@ -1,0 +1,41 @@
+"""The scheduled jobs, registered by name (`varsel jobs list`)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from app.cases.delivery import build_channels
+from app.deadlines.sweep import sweep
+from app.households.service import lookup_households
+from app.retention import purge_expired
+from app.scheduler import Job, JobContext, cron, every, missed_since, register
+from integrations.population_register.factory import population_register_from_settings
+from notifications.outbox import dispatch
+
+
+def _sweep(context: JobContext) -> object:
+    return sweep(context.sessions, now=context.now)
+
+
+def _dispatch(context: JobContext) -> object:
+    return dispatch(context.sessions, build_channels(context.settings, context.sessions), now=context.now)
+
+
+def _households(context: JobContext) -> object:
+    settings = context.settings
+    register = population_register_from_settings(
+        settings.population_register_url, settings.population_register_api_key,
+        str(settings.population_register_file) if settings.population_register_file else None)
+    return lookup_households(context.sessions, register, now=context.now())
+
+
+def _purge(context: JobContext) -> object:
+    return purge_expired(context.sessions, context.settings, now=context.now())
+
+
+register(Job("sweep-deadlines", "every minute: reminders, escalations, missed deadlines", every(60), _sweep))
+register(Job("dispatch-outbox", "every 5 seconds: email, SMS, letters, Kronofogden", every(5), _dispatch))
+register(Job("household-lookups", "every minute: who lives there, from the population register", every(60),
+             _households))
+register(Job("purge-expired", "nightly 02:30 Europe/Stockholm: gallring of expired personal data",
+             cron(hour=2, minute=30), _purge, catch_up=missed_since(timedelta(hours=25))))

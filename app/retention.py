@@ -1,0 +1,140 @@
+"""Gallring: purge the personal data of cases and notices past their retention.
+
+Rules (`domain/law-and-deadlines.md`, configurable by settings):
+- a case closed without any contact or measure: 12 months after closing;
+- other closed cases: 5 years after the last entry, except when a person in it
+  was born on the 5th, 15th or 25th of a month (kept for research, SoF 2025:468
+  13 kap. 1 §);
+- notices that never reached a district: 12 months after receipt.
+What stays: the rows themselves with kinds, dates, district, flags, outcome
+and deadlines — the aggregate statistics. Each purge is written to the audit
+log with the rule that applied, never with the purged content.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import structlog
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload, sessionmaker
+
+from app.cases.models import Case, EvictionNotice
+from app.config import Settings
+from app.db import transaction
+from app.households.models import JointAssessmentPart
+from app.notices.models import Notice
+from app.security import audit
+from app.security.actors import SYSTEM
+
+log = structlog.get_logger("varsel.retention")
+
+RESEARCH_DAYS = frozenset({5, 15, 25})
+
+
+@dataclass
+class PurgeResult:
+    cases: int = 0
+    notices: int = 0
+    kept_for_research: int = 0
+
+    def __str__(self) -> str:
+        return (f"purged {self.cases} cases and {self.notices} unrouted notices; "
+                f"{self.kept_for_research} kept for research (born on the 5th, 15th or 25th)")
+
+
+def _scrub_notice(notice: Notice, now: datetime) -> None:
+    for tenant in notice.tenants:
+        tenant.name = None
+        tenant.pin_encrypted = None
+        tenant.pin_hash = None
+        tenant.birth_date = None
+        tenant.phone = None
+        tenant.email = None
+    notice.street_address = None
+    notice.city = None
+    notice.apartment_number = None
+    notice.lat = None
+    notice.lon = None
+    notice.tenancy_key = None
+    notice.contact = None
+    if notice.arrears:
+        notice.arrears = {"amount_sek": notice.arrears.get("amount_sek")}
+    if notice.disturbance:
+        notice.disturbance = {"requested_on": notice.disturbance.get("requested_on")}
+    notice.routing = {k: v for k, v in (notice.routing or {}).items() if k not in ("inputs", "notes", "manual")}
+    notice.purged_at = now
+
+
+def _scrub_case(session: Session, case: Case, now: datetime) -> None:
+    for notice in case.notices:
+        _scrub_notice(notice, now)
+    for contact in case.contacts:
+        contact.note = None
+    for commitment in case.commitments:
+        commitment.note = None
+    case.outcome_note = None
+    case.household = {k: v for k, v in case.household.items() if k in ("repeat",)}
+    for part in session.scalars(select(JointAssessmentPart).where(JointAssessmentPart.case_id == case.id)):
+        part.conclusion = None
+        part.reason = None
+    for record in session.scalars(select(EvictionNotice).where(EvictionNotice.case_id == case.id)):
+        record.tenant_name = None
+        record.pin_encrypted = None
+        record.pin_hash = None
+        record.street_address = None
+        record.apartment_number = None
+
+
+def _had_measure(session: Session, case: Case) -> bool:
+    if case.contacts or case.commitments:
+        return True
+    return session.scalar(select(JointAssessmentPart.id).where(JointAssessmentPart.case_id == case.id,
+                                                               JointAssessmentPart.accepted_at.is_not(None))) is not None
+
+
+def _research_person(case: Case) -> bool:
+    return any(t.birth_date is not None and t.birth_date.day in RESEARCH_DAYS
+               for n in case.notices for t in n.tenants)
+
+
+def purge_expired(sessions: sessionmaker[Session], settings: Settings, *, now: datetime,
+                  batch: int = 200) -> PurgeResult:
+    result = PurgeResult()
+    no_measure_before = now - timedelta(days=settings.retention_no_measure_days)
+    closed_before = now - timedelta(days=settings.retention_closed_days)
+    with transaction(sessions) as session:
+        candidates = session.scalars(
+            select(Case).where(Case.status == "closed", Case.closed_at <= no_measure_before)
+            .join(Notice, Notice.case_id == Case.id).where(Notice.purged_at.is_(None)).distinct()
+            .options(selectinload(Case.notices).selectinload(Notice.tenants), selectinload(Case.contacts),
+                     selectinload(Case.commitments))
+            .limit(batch * 10)
+        ).all()
+        for case in candidates:
+            if not _had_measure(session, case):
+                rule = f"closed without contact or measure, {settings.retention_no_measure_days} days after closing"
+            elif case.last_activity_at <= closed_before:
+                if _research_person(case):
+                    result.kept_for_research += 1
+                    continue
+                rule = f"closed, {settings.retention_closed_days} days after the last entry"
+            else:
+                continue
+            _scrub_case(session, case, now)
+            audit.record(session, SYSTEM, "purge.case", object_type="case", object_id=case.id,
+                         district_id=case.district_id, details={"rule": rule})
+            result.cases += 1
+        unrouted_before = now - timedelta(days=settings.retention_unrouted_days)
+        for notice in session.scalars(
+            select(Notice).where(Notice.district_id.is_(None), Notice.purged_at.is_(None),
+                                 Notice.received_at <= unrouted_before)
+            .options(selectinload(Notice.tenants)).limit(batch * 10)
+        ):
+            _scrub_notice(notice, now)
+            audit.record(session, SYSTEM, "purge.notice", object_type="notice", object_id=notice.id,
+                         details={"rule": f"never routed to a district, {settings.retention_unrouted_days} days"})
+            result.notices += 1
+    log.info("purge_done", cases=result.cases, notices=result.notices, kept=result.kept_for_research)
+    return result

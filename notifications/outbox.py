@@ -1,0 +1,213 @@
+"""Enqueue in the caller's transaction; dispatch after commit, exactly once per dedup key.
+
+`enqueue` adds a row in the same transaction as the change that causes it, so
+a rollback sends nothing. `dispatch` claims due rows atomically (FOR UPDATE
+SKIP LOCKED on PostgreSQL; a conditional UPDATE on SQLite), sends each outside
+any transaction, and records the outcome: sent, retried later with
+exponential backoff, or — after `max_attempts` — `failed`, visible to admins,
+who can retry it. A row left `sending` by a process that died is reclaimed
+after `STALE_CLAIM`; the channels carry the outbox id as an idempotency key
+(Message-ID, Idempotency-Key, file name) so a reclaimed send is not a
+duplicate at the receiving end.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+import structlog
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from app.db import transaction, utcnow
+from notifications.models import Delivery, OutboxMessage
+
+log = structlog.get_logger("varsel.outbox")
+
+STALE_CLAIM = timedelta(minutes=10)
+BASE_BACKOFF = timedelta(seconds=30)
+MAX_BACKOFF = timedelta(hours=1)
+
+
+class PermanentFailure(Exception):
+    """The channel refused the message for good (bad address, rejected by the receiver): do not retry."""
+
+
+class Channel(Protocol):
+    def send(self, message: OutboxMessage) -> str | None: ...
+
+
+def enqueue(
+    session: Session,
+    *,
+    channel: str,
+    template: str,
+    dedup_key: str,
+    recipient: str | None = None,
+    recipient_user_id: uuid.UUID | None = None,
+    case_id: uuid.UUID | None = None,
+    district_id: uuid.UUID | None = None,
+    payload: dict[str, Any] | None = None,
+    not_before: datetime | None = None,
+) -> OutboxMessage | None:
+    """Add a message unless one with this dedup key exists. Returns the new row, or None."""
+    if session.scalar(select(OutboxMessage.id).where(OutboxMessage.dedup_key == dedup_key)) is not None:
+        return None
+    message = OutboxMessage(
+        id=uuid.uuid4(), channel=channel, template=template, dedup_key=dedup_key, recipient=recipient,
+        recipient_user_id=recipient_user_id, case_id=case_id, district_id=district_id, payload=payload or {},
+        next_attempt_at=not_before or utcnow(),
+    )
+    savepoint = session.begin_nested()
+    session.add(message)
+    try:
+        session.flush()
+    except IntegrityError:
+        # Another transaction enqueued the same key first: the unique constraint decides.
+        savepoint.rollback()
+        return None
+    savepoint.commit()
+    return message
+
+
+def backoff(attempt: int) -> timedelta:
+    return min(MAX_BACKOFF, BASE_BACKOFF * (2 ** max(0, attempt - 1)))
+
+
+@dataclass
+class DispatchResult:
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+
+    def __str__(self) -> str:
+        return f"sent {self.sent}, retry later {self.retried}, failed {self.failed}"
+
+
+def _claim(session: Session, now: datetime, limit: int) -> list[OutboxMessage]:
+    due = or_(
+        and_(OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= now),
+        and_(OutboxMessage.status == "sending", OutboxMessage.claimed_at < now - STALE_CLAIM),
+    )
+    query = select(OutboxMessage).where(due).order_by(OutboxMessage.next_attempt_at).limit(limit)
+    if session.get_bind().dialect.name == "postgresql":
+        rows = list(session.scalars(query.with_for_update(skip_locked=True)))
+        for row in rows:
+            row.status = "sending"
+            row.claimed_at = now
+        return rows
+    claimed = []
+    for row in session.scalars(query):
+        # SQLite: a conditional update; only one claimer sees rowcount 1.
+        result = session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id == row.id, OutboxMessage.status == row.status,
+                   or_(OutboxMessage.claimed_at.is_(None), OutboxMessage.claimed_at == row.claimed_at))
+            .values(status="sending", claimed_at=now)
+            .execution_options(synchronize_session="fetch")
+        )
+        if result.rowcount == 1:
+            claimed.append(row)
+    return claimed
+
+
+def dispatch(
+    sessions: sessionmaker[Session],
+    channels: Mapping[str, Channel],
+    *,
+    now: Callable[[], datetime] = utcnow,
+    limit: int = 100,
+) -> DispatchResult:
+    result = DispatchResult()
+    with transaction(sessions) as session:
+        claimed = [(m.id, m.channel) for m in _claim(session, now(), limit)]
+    for message_id, channel_name in claimed:
+        # Read, then send with no transaction open: an outside system's slowness never holds a lock.
+        with transaction(sessions) as session:
+            snapshot = session.get(OutboxMessage, message_id)
+            assert snapshot is not None
+            session.expunge(snapshot)
+        channel = channels.get(channel_name)
+        attempt = snapshot.attempts + 1
+        error: str | None = None
+        permanent = False
+        outcome: str | None = None
+        try:
+            if channel is None:
+                raise RuntimeError(f"no channel configured for {channel_name!r}")
+            outcome = channel.send(snapshot)
+        except PermanentFailure as exc:
+            error, permanent = str(exc), True
+        except Exception as exc:  # noqa: BLE001 - any failure of an outside system is retried
+            error = _describe(exc)
+        with transaction(sessions) as session:
+            message = session.get(OutboxMessage, message_id)
+            assert message is not None
+            if error is None:
+                _sent(session, message, attempt, outcome, now())
+                result.sent += 1
+            elif permanent or attempt >= message.max_attempts:
+                _fail(session, message, attempt, error, now())
+                result.failed += 1
+            else:
+                _retry(session, message, attempt, error, now())
+                result.retried += 1
+    return result
+
+
+# Templates whose successful delivery changes the case (e.g. the Kronofogden acknowledgement
+# meets its deadline) register a hook here; it runs in the transaction that marks the row sent.
+SENT_HOOKS: dict[str, Callable[[Session, OutboxMessage, datetime], None]] = {}
+
+
+def _sent(session: Session, message: OutboxMessage, attempt: int, outcome: str | None, at: datetime) -> None:
+    message.status = "sent"
+    message.attempts = attempt
+    message.sent_at = at
+    message.result = (outcome or "")[:500] or None
+    message.last_error = None
+    session.add(Delivery(outbox_id=message.id, attempt=attempt, outcome="sent", detail=message.result, at=at))
+    on_sent = SENT_HOOKS.get(message.template)
+    if on_sent is not None:
+        on_sent(session, message, at)
+
+
+def _retry(session: Session, message: OutboxMessage, attempt: int, error: str, at: datetime) -> None:
+    message.status = "pending"
+    message.attempts = attempt
+    message.last_error = error
+    message.next_attempt_at = at + backoff(attempt)
+    message.claimed_at = None
+    session.add(Delivery(outbox_id=message.id, attempt=attempt, outcome="retry", detail=error, at=at))
+    log.warning("outbox_retry", outbox_id=str(message.id), channel=message.channel, attempt=attempt, error=error)
+
+
+def _fail(session: Session, message: OutboxMessage, attempt: int, error: str, at: datetime) -> None:
+    message.status = "failed"
+    message.attempts = attempt
+    message.last_error = error
+    message.claimed_at = None
+    session.add(Delivery(outbox_id=message.id, attempt=attempt, outcome="failed", detail=error, at=at))
+    log.error("outbox_failed", outbox_id=str(message.id), channel=message.channel, attempts=attempt, error=error)
+
+
+def _describe(exc: Exception) -> str:
+    # Exceptions of our channels never carry personal data (see each channel); keep it short anyway.
+    return f"{type(exc).__name__}: {exc}"[:500]
+
+
+def retry_failed(session: Session, message_id: uuid.UUID) -> bool:
+    """An admin's retry of a failed message: back to pending, with a fresh set of attempts."""
+    message = session.get(OutboxMessage, message_id)
+    if message is None or message.status != "failed":
+        return False
+    message.status = "pending"
+    message.attempts = 0
+    message.next_attempt_at = utcnow()
+    message.claimed_at = None
+    return True

@@ -1,0 +1,67 @@
+"""Done-when of the scheduler issue: a passed redemption end becomes `missed` and one escalation mail."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import func, select
+from typer.testing import CliRunner
+
+from app.cli import cli
+from app.deadlines.models import Deadline
+from notifications.models import OutboxMessage
+from tests.scheduler.conftest import at, notice
+
+runner = CliRunner()
+
+
+def test_jobs_turn_a_passed_redemption_end_into_missed_and_one_mail_to_the_manager(
+        app, client, landlord, make_user, smtp, env_settings, monkeypatch, db):
+    monkeypatch.setenv("VARSEL_SMTP_HOST", "127.0.0.1")
+    monkeypatch.setenv("VARSEL_SMTP_PORT", str(smtp.port))
+    from app.config import get_settings
+
+    get_settings.cache_clear()
+    make_user("chef", "manager", "sodermalm", email="chef@stad.example")
+    make_user("h1", "handler", "sodermalm", email="h1@stad.example")
+    app.state.clock = lambda: at(2026, 9, 1, 8, 0)  # long enough ago: the redemption end has passed
+    answer = client.post("/api/v1/notices", headers=landlord.headers,
+                         json=notice("PASSED-1", sent_on="2026-08-31", tenant_served_on="2026-08-31",
+                                     termination_on="2026-08-28",
+                                     arrears={"amount_sek": 9000, "due_date": "2026-08-01",
+                                              "payment_instructions": "Bankgiro 123-4567"}))
+    assert answer.status_code == 201, answer.text
+    assert answer.json()["deadlines"][0]["date"] == "2026-09-21"
+    with db() as session:  # the intake itself told the handlers once (digest) — not the manager
+        digest = session.scalars(select(OutboxMessage).where(OutboxMessage.template == "new_cases_digest")).all()
+        assert [m.recipient for m in digest] == ["h1@stad.example"]
+
+    result = runner.invoke(cli, ["jobs", "run", "sweep-deadlines"])
+    assert result.exit_code == 0, result.output
+    assert "deadlines missed" in result.stdout
+    result = runner.invoke(cli, ["jobs", "run", "dispatch-outbox"])
+    assert result.exit_code == 0, result.output
+
+    with db() as session:
+        redemption = session.scalar(select(Deadline).where(Deadline.kind == "redemption_period_end"))
+        assert redemption.status == "missed"
+    to_manager = [m for m in smtp.messages if m["To"] == "chef@stad.example"]
+    redemption_mails = [m for m in to_manager if "återvinningsfristen" in m.get_content()]
+    assert len(redemption_mails) == 1
+    mail = redemption_mails[0]
+    assert mail["Subject"].startswith("Missad tidsfrist: ärende ")
+    assert "http://127.0.0.1:8000/arenden/" in mail.get_content()
+    sent_before = len(smtp.messages)
+    assert sent_before >= 3  # the digest to the handler, the missed first contact and redemption end
+    for message in smtp.messages:  # no personal details in any outgoing mail
+        text = message["Subject"] + message.get_content()
+        assert "Anna" not in text and "Andersson" not in text and "Götgatan" not in text
+        assert not re.search(r"\d{6}[-+]?\d{4}", text)
+
+    assert runner.invoke(cli, ["jobs", "run", "sweep-deadlines"]).exit_code == 0
+    assert runner.invoke(cli, ["jobs", "run", "dispatch-outbox"]).exit_code == 0
+    assert len(smtp.messages) == sent_before
+    with db() as session:
+        assert session.scalar(select(func.count()).select_from(OutboxMessage)
+                              .where(OutboxMessage.status != "sent", OutboxMessage.channel == "email")) == 0
+    get_settings.cache_clear()
