@@ -14,6 +14,7 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[dev]'
+	-@command -v npm >/dev/null && npm install --prefix $(VENV)/axe axe-core@4.10.3 --no-audit --no-fund --silent  # accessibility checks in the browser tests
 	touch $(STAMP)
 
 install: $(STAMP)

@@ -132,7 +132,7 @@ async def _problem_handler(_: Request, exc: Problem) -> JSONResponse:
     return problem_response(exc)
 
 
-async def _http_handler(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+async def http_problem_handler(_: Request, exc: StarletteHTTPException) -> JSONResponse:
     detail = exc.detail if isinstance(exc.detail, str) else None
     if exc.status_code == 404 and detail == "Not Found":
         detail = "No resource at this address, or it is not yours to see"
@@ -141,7 +141,7 @@ async def _http_handler(_: Request, exc: StarletteHTTPException) -> JSONResponse
     return problem_response(Problem(exc.status_code, detail, headers=getattr(exc, "headers", None)))
 
 
-async def _validation_handler(_: Request, exc: RequestValidationError) -> JSONResponse:
+async def validation_problem_handler(_: Request, exc: RequestValidationError) -> JSONResponse:
     raw = exc.errors()
     if any(e.get("type") == "json_invalid" for e in raw):
         return problem_response(Problem(400, "The body is not valid JSON", type_="malformed-json"))
@@ -150,6 +150,6 @@ async def _validation_handler(_: Request, exc: RequestValidationError) -> JSONRe
 
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(Problem, _problem_handler)  # type: ignore[arg-type]
-    app.add_exception_handler(StarletteHTTPException, _http_handler)  # type: ignore[arg-type]
-    app.add_exception_handler(RequestValidationError, _validation_handler)  # type: ignore[arg-type]
+    app.add_exception_handler(StarletteHTTPException, http_problem_handler)  # type: ignore[arg-type]
+    app.add_exception_handler(RequestValidationError, validation_problem_handler)  # type: ignore[arg-type]
     # Unhandled exceptions become a 500 problem in RequestContextMiddleware (app/logging.py).

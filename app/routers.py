@@ -2,14 +2,25 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
 
 from app.cases.api import router as staff_router
 from app.cases.kronofogden import router as kronofogden_router
 from app.notices.api import router as notices_router
+from app.web.errors import install_page_errors
+from app.web.routes import router as web_router
+
+
+STATIC = Path(__file__).resolve().parent / "web" / "static"
 
 
 def include_domain_routers(app: FastAPI) -> None:
     app.include_router(notices_router)
     app.include_router(staff_router)
     app.include_router(kronofogden_router)
+    app.include_router(web_router)
+    app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
+    install_page_errors(app)

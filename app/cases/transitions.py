@@ -352,3 +352,18 @@ def route_manually(session: Session, notice: Notice, district: Any, actor: Actor
         record(session, case, "routed_manually", actor, {"district": district.code}, notice_id=notice.id, at=now)
         reassess(session, case, actor)
         notify.new_case(session, case, now)
+
+
+def accept_joint_part(session: Session, case: Case, part: JointAssessmentPart, actor: Actor, now: datetime) -> None:
+    if part.accepted_at is None:
+        part.accepted_at = now
+        part.accepted_by_id = actor.id
+        record(session, case, "joint_assessment_accepted", actor, {"unit": part.unit}, at=now)
+
+
+def complete_joint_part(session: Session, case: Case, part: JointAssessmentPart, conclusion: str, actor: Actor,
+                        now: datetime) -> None:
+    accept_joint_part(session, case, part, actor, now)
+    part.completed_at = now
+    part.conclusion = conclusion
+    record(session, case, "joint_assessment_completed", actor, {"unit": part.unit}, at=now)
