@@ -7,8 +7,11 @@ from datetime import timedelta
 from app.cases.delivery import build_channels
 from app.deadlines.sweep import sweep
 from app.households.service import lookup_households
+from app.routing.geocoding import geocode_unrouted
+from app.routing.service import RouterProvider
 from app.retention import purge_expired
 from app.scheduler import Job, JobContext, cron, every, missed_since, register
+from integrations.geocoding.factory import geocoder_from_settings
 from integrations.population_register.factory import population_register_from_settings
 from notifications.outbox import dispatch
 
@@ -29,6 +32,12 @@ def _households(context: JobContext) -> object:
     return lookup_households(context.sessions, register, now=context.now())
 
 
+def _geocode(context: JobContext) -> object:
+    settings = context.settings
+    geocoder = geocoder_from_settings(settings.geocoder_url, settings.geocoder_api_key) if settings.geocoder_url else None
+    return geocode_unrouted(context.sessions, geocoder, RouterProvider(settings.municipality), now=context.now())
+
+
 def _purge(context: JobContext) -> object:
     return purge_expired(context.sessions, context.settings, now=context.now())
 
@@ -37,5 +46,7 @@ register(Job("sweep-deadlines", "every minute: reminders, escalations, missed de
 register(Job("dispatch-outbox", "every 5 seconds: email, SMS, letters, Kronofogden", every(5), _dispatch))
 register(Job("household-lookups", "every minute: who lives there, from the population register", every(60),
              _households))
+register(Job("geocode-unrouted", "every minute: the geocoder for notices no local method could route", every(60),
+             _geocode))
 register(Job("purge-expired", "nightly 02:30 Europe/Stockholm: gallring of expired personal data",
              cron(hour=2, minute=30), _purge, catch_up=missed_since(timedelta(hours=25))))

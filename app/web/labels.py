@@ -60,6 +60,7 @@ TIMELINE = {
     "deadline_missed_notified": "Missad tidsfrist meddelad",
     "landlord_event": "Händelse från hyresvärden",
     "routed_manually": "Fördelad manuellt",
+    "routed_by_geocoder": "Fördelad efter adressuppslag",
     "kronofogden_eviction_notice": "Underrättelse om avhysning från Kronofogden",
     "kronofogden_acknowledged": "Bekräftelse skickad till Kronofogden",
     "household_lookup": "Uppslag i folkbokföringen",

@@ -1,0 +1,73 @@
+"""Notices no local method could route are geocoded after commit, and routed by polygon when found."""
+
+from __future__ import annotations
+
+import copy
+from datetime import datetime, timezone
+
+from sqlalchemy import select
+
+from app.notices.models import Notice
+from app.notices.schemas import EXAMPLE_NOTICE
+from app.routing.geocoding import geocode_unrouted
+from app.routing.service import RouterProvider, import_boundaries
+from integrations.geocoding.http import HttpGeocoder
+from tests.routing.geodata import BOUNDARIES_FILE, requires_boundaries
+from tests.support.httpserver import LocalHTTPServer, Reply
+
+NOW = datetime(2026, 11, 20, 8, 14, 3, tzinfo=timezone.utc)
+
+
+def _unroutable(app, client, landlord) -> str:
+    app.state.clock = lambda: NOW
+    body = copy.deepcopy(EXAMPLE_NOTICE)
+    body["property"] = {"street_address": "Finn Malmgrens väg 5", "postal_code": "121 32", "city": "Johanneshov",
+                        "apartment_number": "1001"}
+    answer = client.post("/api/v1/notices", json=body, headers=landlord.headers)
+    assert answer.status_code == 201 and answer.json()["district"] is None
+    return answer.json()["id"]
+
+
+@requires_boundaries
+def test_an_exact_geocoder_hit_routes_the_notice(app, client, landlord, db, sessions, staff_headers):
+    with db() as session:
+        import_boundaries(session, BOUNDARIES_FILE.read_bytes(), BOUNDARIES_FILE.name, "stockholm")
+    notice_id = _unroutable(app, client, landlord)
+
+    def geocoder(request):
+        assert request.path.startswith("/v1/search?")
+        return Reply(200, {"results": [{"lat": 59.29405, "lon": 18.10405, "quality": "address"}]})
+
+    with LocalHTTPServer(geocoder) as server:
+        result = geocode_unrouted(sessions, HttpGeocoder(server.url, retries=0), RouterProvider("stockholm"), now=NOW)
+        assert len(server.requests) == 1
+    assert result.routed == 1
+    with db() as session:
+        notice = session.scalar(select(Notice))
+        assert notice.district.code == "skarpnack"
+        assert notice.routing["method"] == "geocoder"
+        assert notice.case.district_id == notice.district_id
+    receipt = client.get(f"/api/v1/notices/{notice_id}", headers=landlord.headers).json()
+    assert receipt["status"] == "routed"
+    handler = staff_headers("h1", "handler", "skarpnack")
+    assert len(client.get("/api/v1/queue", headers=handler).json()["items"]) == 1
+    # asked once: a second run makes no call
+    with LocalHTTPServer(geocoder) as server:
+        geocode_unrouted(sessions, HttpGeocoder(server.url, retries=0), RouterProvider("stockholm"), now=NOW)
+        assert server.requests == []
+
+
+def test_a_street_level_hit_is_not_enough_and_the_notice_stays_with_intake(app, client, landlord, db, sessions):
+    _unroutable(app, client, landlord)
+    reply = Reply(200, {"results": [{"lat": 59.29405, "lon": 18.10405, "quality": "street"}]})
+    with LocalHTTPServer(lambda r: reply) as server:
+        result = geocode_unrouted(sessions, HttpGeocoder(server.url, retries=0), RouterProvider("stockholm"), now=NOW)
+    assert (result.routed, result.still_unrouted) == (0, 1)
+    with db() as session:
+        notice = session.scalar(select(Notice))
+        assert notice.district_id is None
+        assert notice.routing["geocoded"]["quality"] == "street"
+
+
+def test_without_a_geocoder_nothing_is_asked(sessions):
+    assert geocode_unrouted(sessions, None, RouterProvider("stockholm"), now=NOW).routed == 0
