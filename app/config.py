@@ -84,6 +84,7 @@ class Settings(BaseSettings):
     oidc_issuer: str | None = None
     oidc_client_id: str | None = None
     oidc_client_secret: str | None = None
+    oidc_username_claim: str = "preferred_username"
 
     # Retention (gallring), see domain/law-and-deadlines.md
     retention_no_measure_days: int = Field(default=365, ge=1)

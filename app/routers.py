@@ -11,6 +11,7 @@ from app.cases.api import router as staff_router
 from app.cases.kronofogden import router as kronofogden_router
 from app.notices.api import router as notices_router
 from app.web.errors import install_page_errors
+from app.web.oidc import router as oidc_router
 from app.web.routes import router as web_router
 
 
@@ -22,5 +23,6 @@ def include_domain_routers(app: FastAPI) -> None:
     app.include_router(staff_router)
     app.include_router(kronofogden_router)
     app.include_router(web_router)
+    app.include_router(oidc_router)
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
     install_page_errors(app)

@@ -17,6 +17,9 @@ from app.web.templating import templates
 _API_PREFIXES = ("/api/", "/healthz", "/readyz", "/metrics", "/docs")
 
 _MESSAGES = {
+    401: ("Inloggningen misslyckades", "Du kunde inte loggas in. Försök igen."),
+    403: ("Kontot saknas", "Ditt konto finns inte i Varsel. Be administratören att lägga upp det."),
+    503: ("Tjänsten svarar inte", "En annan tjänst svarar inte just nu. Försök igen om en stund."),
     404: ("Sidan finns inte", "Sidan eller ärendet finns inte, eller så har du inte behörighet att se det."),
     405: ("Fel metod", "Sidan kan inte användas så."),
     409: ("Det går inte", "Åtgärden går inte att göra i ärendets nuvarande läge."),
@@ -33,7 +36,7 @@ def is_page(request: Request) -> bool:
 def _error_page(request: Request, status: int, detail: str | None) -> Response:
     title, text = _MESSAGES.get(status, ("Något gick fel", "Försök igen."))
     return templates.TemplateResponse(request, "error.html", {
-        "web": None, "title": title, "text": detail if status == 422 and detail else text,
+        "web": None, "title": title, "text": detail if status in (401, 422) and detail else text,
         "request_id": current_request_id()}, status_code=status)
 
 

@@ -32,6 +32,7 @@ from app.security.models import ApiKey, AuditEvent, Landlord, User
 from app.security.passwords import WeakPassword
 from app.security.scope import notices_readable_by
 from app.web import labels
+from app.web.oidc import enabled as oidc_enabled
 from app.web.templating import templates
 from app.web.session import (
     LOGIN_CSRF_COOKIE,
@@ -78,7 +79,8 @@ def home(web: WebUserDep) -> RedirectResponse:
 @router.get("/logga-in", response_class=HTMLResponse)
 def login_form(request: Request, settings: SettingsDep, next: str = "/", expired: int = 0) -> HTMLResponse:
     token = login_csrf()
-    response = page(request, "login.html", next=_safe_next(next), csrf=token, expired=bool(expired))
+    response = page(request, "login.html", next=_safe_next(next), csrf=token, expired=bool(expired),
+                    oidc=oidc_enabled(settings))
     set_cookie(response, LOGIN_CSRF_COOKIE, token, settings, max_age=1800)
     return response
 
