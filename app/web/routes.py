@@ -468,6 +468,23 @@ def admin_create_user(request: Request, web: WebUserDep, session: SessionDep, se
     return see_other("/admin")
 
 
+@router.post("/admin/stadsdelar/{code}")
+def admin_district(web: WebUserDep, session: SessionDep, settings: SettingsDep, code: str,
+                   phone: Annotated[str, Form(max_length=40)] = "", email: Annotated[str, Form(max_length=254)] = "",
+                   address: Annotated[str, Form(max_length=300)] = "", csrf: CsrfField = None) -> RedirectResponse:
+    """Contact details shown on letters to tenants and in acknowledgements."""
+    check_csrf(settings, web, csrf)
+    _require(web, "admin")
+    district = district_by_code(session, code)
+    if district is None:
+        raise Problem(404)
+    district.contact_phone = phone.strip() or None
+    district.contact_email = email.strip() or None
+    district.contact_address = address.strip() or None
+    audit.record(session, web.actor, "admin.district.update", object_type="district", object_id=district.code)
+    return see_other("/admin")
+
+
 @router.post("/admin/utskick/{message_id}/forsok-igen")
 def admin_retry(web: WebUserDep, session: SessionDep, settings: SettingsDep, message_id: str,
                 csrf: CsrfField = None) -> RedirectResponse:
