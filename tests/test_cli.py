@@ -134,3 +134,31 @@ def test_demo_seed_only_prints_urls_and_credentials(env_settings):
     assert "vsl_" in result.stdout
     again = run("demo", "--seed-only")  # idempotent
     assert again.exit_code == 0, again.output
+
+
+def test_kronofogden_notices_import_from_a_file(env_settings, tmp_path, db):
+    import json
+
+    from app.cases.models import EvictionNotice
+    from tests.support.people import personnummer
+    from datetime import date
+
+    run("authorities", "create", "--name", "Kronofogden")
+    notices = [
+        {"reference": f"KFM-{i}", "eviction_at": "2099-01-14T09:00:00+01:00",
+         "tenant": {"name": "Anna", "personal_identity_number": personnummer(date(1985, 4, 12), f"12{i}")},
+         "property": {"street_address": "Götgatan 30", "postal_code": "118 46", "city": "Stockholm"},
+         "landlord": {"name": "HSB Stockholm", "org_number": "702001-7781"}}
+        for i in range(3)
+    ]
+    notices[2]["landlord"]["org_number"] = "702001-7782"  # a bad checksum: refused, the others go in
+    path = tmp_path / "avhysningar.jsonl"
+    path.write_text("\n".join(json.dumps(n) for n in notices), encoding="utf-8")
+    result = run("authorities", "import-evictions", str(path))
+    assert result.exit_code == 1
+    assert "2 imported, 0 already known, 1 refused" in result.stdout
+    assert "notice 3/3: not imported" in result.stderr
+    again = run("authorities", "import-evictions", str(path))
+    assert "0 imported, 2 already known, 1 refused" in again.stdout
+    with db() as session:
+        assert session.query(EvictionNotice).count() == 2

@@ -53,3 +53,6 @@ class DeadlineAlert(IdMixin, Base):
     status: Mapped[str] = mapped_column(String(10), default="pending")  # pending | done | skipped
     done_at: Mapped[datetime | None]
     outcome: Mapped[str | None] = mapped_column(String(200))
+
+    # Also tells the unit of work to insert the deadline before its timers.
+    deadline: Mapped[Deadline] = relationship()

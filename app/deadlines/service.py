@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import delete
+from sqlalchemy import delete, event, insert, inspect
 from sqlalchemy.orm import Session
 
 from app.cases.models import NO_DEADLINE, Case
@@ -35,26 +36,67 @@ def _row(case: Case, notice: Notice | None, computed: rules.ComputedDeadline) ->
 
 
 def add(session: Session, case: Case, notice: Notice | None, computed: rules.ComputedDeadline) -> Deadline:
+    if notice is not None and inspect(notice).pending:
+        # The row names its notice by foreign key only (no relationship), so the ORM would not
+        # order the two INSERTs: the notice is stored first.
+        session.flush()
     deadline = _row(case, notice, computed)
+    deadline.id = uuid.uuid4()  # its timers name it before it is stored
     # Appended to the collection only (no session.add): the row joins the session by
     # cascade, and the collection never holds it twice after a lazy load.
     with session.no_autoflush:
         case.deadlines.append(deadline)
-    plan_alerts(session, case, deadline)
+        # A new deadline has no timers yet: nothing to delete, only timers to add.
+        _add_alerts(session, case, deadline)
     return deadline
 
 
 def plan_alerts(session: Session, case: Case, deadline: Deadline) -> None:
-    """(Re)plan a deadline's timers. Called when it is created and whenever its due time moves."""
+    """Re-plan a deadline's timers after its due time moved: its pending timers are replaced."""
     if deadline.id is None:
         deadline.id = uuid.uuid4()
-    session.execute(delete(DeadlineAlert).where(DeadlineAlert.deadline_id == deadline.id,
-                                                DeadlineAlert.status == "pending"))
-    if deadline.status != "pending":
+    if inspect(deadline).persistent:
+        session.execute(delete(DeadlineAlert).where(DeadlineAlert.deadline_id == deadline.id,
+                                                    DeadlineAlert.status == "pending"))
+    _add_alerts(session, case, deadline)
+
+
+# Timers of deadlines not stored yet, per session: {deadline: [alert rows]}. DeadlineAlert has no
+# relationship to Deadline, so the ORM could insert a timer before its deadline in one flush; these
+# rows are written right after the flush that stores their deadline (see _store_waiting_timers).
+_WAITING_TIMERS = "varsel.deadlines.waiting_timers"
+
+
+def _add_alerts(session: Session, case: Case, deadline: Deadline) -> None:
+    planned = []
+    if deadline.status == "pending":
+        policy = policy_for(case.district.policy if case.district else None)
+        planned = alerts.plan(deadline.kind, deadline.due_on, deadline.due_at, utcnow(), policy)
+    if inspect(deadline).persistent:
+        session.add_all(DeadlineAlert(deadline_id=deadline.id, kind=p.kind, fire_at=p.fire_at) for p in planned)
         return
-    policy = policy_for(case.district.policy if case.district else None)
-    for planned in alerts.plan(deadline.kind, deadline.due_on, deadline.due_at, utcnow(), policy):
-        session.add(DeadlineAlert(deadline_id=deadline.id, kind=planned.kind, fire_at=planned.fire_at))
+    waiting = session.info.setdefault(_WAITING_TIMERS, {})
+    waiting[deadline] = [  # replaces an earlier plan of the same unstored deadline
+        {"id": uuid.uuid4(), "deadline_id": deadline.id, "kind": p.kind, "fire_at": p.fire_at, "status": "pending"}
+        for p in planned
+    ]
+
+
+@event.listens_for(Session, "after_flush")
+def _store_waiting_timers(session: Session, _flush_context: Any) -> None:
+    """Write the timers of the deadlines this flush stored: one INSERT for all of them."""
+    waiting = session.info.get(_WAITING_TIMERS)
+    if not waiting:
+        return
+    stored_now = session.new  # still the flush's new objects, until after this event
+    rows = []
+    for deadline in list(waiting):
+        if deadline in stored_now:
+            rows.extend(waiting.pop(deadline))
+        elif deadline not in session:  # discarded, e.g. with a rolled-back savepoint
+            del waiting[deadline]
+    if rows:
+        session.execute(insert(DeadlineAlert.__table__), rows)
 
 
 def create_statutory(session: Session, case: Case, notice: Notice) -> list[Deadline]:
