@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from sqlalchemy import delete
+
 from app.cases.delivery import build_channels
+from app.db import transaction
 from app.deadlines.sweep import sweep
 from app.households.service import lookup_households
 from app.routing.geocoding import geocode_unrouted
 from app.routing.service import RouterProvider
 from app.retention import purge_expired
-from app.scheduler import Job, JobContext, cron, every, missed_since, register
+from app.scheduler import Job, JobContext, JobRun, cron, every, missed_since, register
 from integrations.geocoding.factory import geocoder_from_settings
 from integrations.population_register.factory import population_register_from_settings
 from notifications.outbox import dispatch
@@ -38,8 +41,15 @@ def _geocode(context: JobContext) -> object:
     return geocode_unrouted(context.sessions, geocoder, RouterProvider(settings.municipality), now=context.now())
 
 
+JOB_RUN_HISTORY = timedelta(days=30)
+
+
 def _purge(context: JobContext) -> object:
-    return purge_expired(context.sessions, context.settings, now=context.now())
+    result = purge_expired(context.sessions, context.settings, now=context.now())
+    # The dispatcher runs every few seconds: keep a month of run records, not all of them.
+    with transaction(context.sessions) as session:
+        session.execute(delete(JobRun).where(JobRun.started_at < context.now() - JOB_RUN_HISTORY))
+    return result
 
 
 register(Job("sweep-deadlines", "every minute: reminders, escalations, missed deadlines", every(60), _sweep))
