@@ -141,10 +141,9 @@ def payment_commitment(case_id: str, body: PaymentCommitmentIn, actor: Worker, s
         raise Problem(422, errors=[{"field": "decided_on", "message": "must not be in the future"}])
     if body.covers_until < body.decided_on:
         raise Problem(422, errors=[{"field": "covers_until", "message": "must not be before decided_on"}])
-    commitment = transitions.register_payment_commitment(
+    transitions.register_payment_commitment(
         session, case, amount_sek=body.amount_sek, covers_until=body.covers_until, decided_on=body.decided_on,
         note=body.note, actor=actor, now=_now(request))
-    request.state.new_commitment = commitment
     return views.case_detail(session, case, actor, now=_now(request))
 
 
