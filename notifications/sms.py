@@ -42,7 +42,8 @@ from typing import Callable, Protocol, runtime_checkable
 import httpx
 import structlog
 
-from integrations.errors import IntegrationRejected, IntegrationUnavailable
+from integrations.errors import IntegrationUnavailable
+from integrations.retrying import Retrying, json_client
 from notifications.privacy import assert_no_personal_data
 
 __all__ = [
@@ -62,7 +63,6 @@ MAX_TEXT_LENGTH = 480
 _E164 = re.compile(r"\+[1-9][0-9]{7,14}")
 _ALPHANUMERIC_SENDER = re.compile(r"(?=.*[A-Za-z])[A-Za-z0-9 ]{1,11}")
 _KEY = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,127}")
-_RETRYABLE_ERRORS = (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError)
 
 
 class SmsUnavailable(IntegrationUnavailable):
@@ -112,18 +112,9 @@ class HttpSmsSender:
             raise ValueError(
                 "SMS sender name must be 1-11 letters, digits or spaces, or an E.164 number"
             )
-        if retries < 0:
-            raise ValueError("retries must be 0 or more")
-        headers = {"Accept": "application/json", "User-Agent": "varsel"}
-        if api_key:
-            headers["Authorization"] = f"Bearer {api_key}"
+        self._retrying = Retrying("sms", SmsUnavailable, log, retries, backoff_s, sleep)
         self.sender_name = sender_name
-        self._client = httpx.Client(
-            base_url=base_url, headers=headers, timeout=timeout, follow_redirects=False
-        )
-        self._retries = retries
-        self._backoff_s = backoff_s
-        self._sleep = sleep
+        self._client = json_client(base_url, api_key, timeout)
 
     def send(self, to: str, text: str, *, idempotency_key: str) -> str:
         validate_sms(to, text, idempotency_key)
@@ -150,40 +141,15 @@ class HttpSmsSender:
         self.close()
 
     def _post(self, body: dict[str, str], idempotency_key: str) -> httpx.Response:
-        attempts = self._retries + 1
-        for attempt in range(1, attempts + 1):
-            try:
-                response = self._client.post(
-                    "/v1/messages", json=body, headers={"Idempotency-Key": idempotency_key}
-                )
-            except httpx.TimeoutException:
-                problem = "did not answer in time"
-            except _RETRYABLE_ERRORS as exc:
-                problem = f"could not be reached ({type(exc).__name__})"
-            else:
-                status = response.status_code
-                if status in (200, 202):
-                    return response
-                if status == 429 or status >= 500:
-                    problem = f"answered {status}"
-                elif 400 <= status < 500:
-                    raise IntegrationRejected(
-                        f"SMS provider rejected the message with {status}", status_code=status
-                    )
-                else:
-                    raise SmsUnavailable(f"SMS provider answered unexpected status {status}")
-            if attempt < attempts:
-                delay = self._backoff_s * 2 ** (attempt - 1)
-                log.warning(
-                    "integration_retry",
-                    system="sms",
-                    operation="send",
-                    attempt=attempt,
-                    problem=problem,
-                    retry_in_s=delay,
-                )
-                self._sleep(delay)
-        raise SmsUnavailable(f"SMS provider {problem} after {attempts} attempts")
+        return self._retrying.send(
+            lambda: self._client.post(
+                "/v1/messages", json=body, headers={"Idempotency-Key": idempotency_key}
+            ),
+            operation="send",
+            label="SMS provider",
+            accept=(200, 202),
+            rejected=lambda status: f"SMS provider rejected the message with {status}",
+        )
 
 
 @dataclass(frozen=True)

@@ -47,15 +47,14 @@ from typing import Any
 import httpx
 import structlog
 
-from integrations.errors import IntegrationRejected
 from integrations.geocoding.protocol import QUALITIES, GeocodeResult, GeocoderUnavailable
+from integrations.retrying import Retrying, json_client
 
 __all__ = ["HttpGeocoder"]
 
 log = structlog.get_logger("varsel.integrations.geocoding")
 
 _SYSTEM = "geocoder"
-_RETRYABLE_ERRORS = (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError)
 _MISSING = object()
 
 
@@ -124,17 +123,8 @@ class HttpGeocoder:
     ) -> None:
         if not base_url.startswith(("http://", "https://")):
             raise ValueError("geocoder URL must start with http:// or https://")
-        if retries < 0:
-            raise ValueError("retries must be 0 or more")
-        headers = {"Accept": "application/json", "User-Agent": "varsel"}
-        if api_key:
-            headers["Authorization"] = f"Bearer {api_key}"
-        self._client = httpx.Client(
-            base_url=base_url.rstrip("/"), headers=headers, timeout=timeout, follow_redirects=False
-        )
-        self._retries = retries
-        self._backoff_s = backoff_s
-        self._sleep = sleep
+        self._retrying = Retrying("geocoder", GeocoderUnavailable, log, retries, backoff_s, sleep)
+        self._client = json_client(base_url.rstrip("/"), api_key, timeout)
         self._cache = _TTLCache(cache_size, cache_ttl_s, clock)
 
     # ---- Geocoder -----------------------------------------------------------
@@ -163,41 +153,12 @@ class HttpGeocoder:
 
     def _get(self, path: str, params: dict[str, str]) -> httpx.Response:
         """GET with retries. Returns a 200 or 404 answer; raises otherwise."""
-        attempts = self._retries + 1
-        problem = ""
-        for attempt in range(1, attempts + 1):
-            try:
-                response = self._client.get(path, params=params)
-            except httpx.TimeoutException:
-                problem = "did not answer in time"
-            except _RETRYABLE_ERRORS as exc:
-                problem = f"could not be reached ({type(exc).__name__})"
-            else:
-                status = response.status_code
-                if status in (200, 404):
-                    return response
-                if status == 429 or status >= 500:
-                    problem = f"answered {status}"
-                elif 400 <= status < 500:
-                    raise IntegrationRejected(
-                        f"{_SYSTEM} search: rejected with {status}", status_code=status
-                    )
-                else:
-                    raise GeocoderUnavailable(
-                        f"{_SYSTEM} search: answered unexpected status {status}"
-                    )
-            if attempt < attempts:
-                delay = self._backoff_s * 2 ** (attempt - 1)
-                log.warning(
-                    "integration_retry",
-                    system="geocoder",
-                    operation="search",
-                    attempt=attempt,
-                    problem=problem,
-                    retry_in_s=delay,
-                )
-                self._sleep(delay)
-        raise GeocoderUnavailable(f"{_SYSTEM} search: {problem} after {attempts} attempts")
+        return self._retrying.send(
+            lambda: self._client.get(path, params=params),
+            operation="search",
+            label=f"{_SYSTEM} search:",
+            accept=(200, 404),
+        )
 
     @staticmethod
     def _parse(response: httpx.Response) -> GeocodeResult | None:

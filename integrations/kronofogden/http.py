@@ -48,7 +48,6 @@ from urllib.parse import quote
 import httpx
 import structlog
 
-from integrations.errors import IntegrationRejected
 from integrations.kronofogden.protocol import (
     AckReceipt,
     Acknowledgement,
@@ -57,13 +56,19 @@ from integrations.kronofogden.protocol import (
     check_idempotency_key,
     parse_timestamp,
 )
+from integrations.retrying import Retrying, json_client
 
 __all__ = ["HttpKronofogdenClient"]
 
 log = structlog.get_logger("varsel.integrations.kronofogden")
 
-_RETRYABLE_ERRORS = (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError)
 _OPERATION = "acknowledgement"
+
+
+def _rejection_message(status: int) -> str:
+    if status == 404:
+        return f"Kronofogden {_OPERATION}: answered 404, the eviction notice reference is unknown"
+    return f"Kronofogden {_OPERATION}: rejected with {status}"
 
 
 class HttpKronofogdenClient:
@@ -79,17 +84,10 @@ class HttpKronofogdenClient:
     ) -> None:
         if not base_url.startswith(("http://", "https://")):
             raise ValueError("Kronofogden URL must start with http:// or https://")
-        if retries < 0:
-            raise ValueError("retries must be 0 or more")
-        headers = {"Accept": "application/json", "User-Agent": "varsel"}
-        if api_key:
-            headers["Authorization"] = f"Bearer {api_key}"
-        self._client = httpx.Client(
-            base_url=base_url, headers=headers, timeout=timeout, follow_redirects=False
+        self._retrying = Retrying(
+            "kronofogden", KronofogdenUnavailable, log, retries, backoff_s, sleep
         )
-        self._retries = retries
-        self._backoff_s = backoff_s
-        self._sleep = sleep
+        self._client = json_client(base_url, api_key, timeout)
 
     def send_acknowledgement(self, ack: Acknowledgement, *, idempotency_key: str) -> AckReceipt:
         check_idempotency_key(idempotency_key)
@@ -123,45 +121,10 @@ class HttpKronofogdenClient:
 
     def _post(self, path: str, body: dict[str, Any], headers: dict[str, str]) -> httpx.Response:
         """POST with retries. Returns a 200/201 answer; raises otherwise."""
-        attempts = self._retries + 1
-        for attempt in range(1, attempts + 1):
-            try:
-                response = self._client.post(path, json=body, headers=headers)
-            except httpx.TimeoutException:
-                problem = "did not answer in time"
-            except _RETRYABLE_ERRORS as exc:
-                problem = f"could not be reached ({type(exc).__name__})"
-            else:
-                status = response.status_code
-                if status in (200, 201):
-                    return response
-                if status == 429 or status >= 500:
-                    problem = f"answered {status}"
-                elif status == 404:
-                    raise IntegrationRejected(
-                        f"Kronofogden {_OPERATION}: answered 404, the eviction notice reference "
-                        "is unknown",
-                        status_code=404,
-                    )
-                elif 400 <= status < 500:
-                    raise IntegrationRejected(
-                        f"Kronofogden {_OPERATION}: rejected with {status}", status_code=status
-                    )
-                else:
-                    raise KronofogdenUnavailable(
-                        f"Kronofogden {_OPERATION}: answered unexpected status {status}"
-                    )
-            if attempt < attempts:
-                delay = self._backoff_s * 2 ** (attempt - 1)
-                log.warning(
-                    "integration_retry",
-                    system="kronofogden",
-                    operation=_OPERATION,
-                    attempt=attempt,
-                    problem=problem,
-                    retry_in_s=delay,
-                )
-                self._sleep(delay)
-        raise KronofogdenUnavailable(
-            f"Kronofogden {_OPERATION}: {problem} after {attempts} attempts"
+        return self._retrying.send(
+            lambda: self._client.post(path, json=body, headers=headers),
+            operation=_OPERATION,
+            label=f"Kronofogden {_OPERATION}:",
+            accept=(200, 201),
+            rejected=_rejection_message,
         )

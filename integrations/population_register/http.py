@@ -47,7 +47,6 @@ from typing import Any, Callable
 import httpx
 import structlog
 
-from integrations.errors import IntegrationRejected
 from integrations.population_register.protocol import (
     Household,
     Person,
@@ -56,15 +55,13 @@ from integrations.population_register.protocol import (
     person_from_wire,
     resident_from_wire,
 )
+from integrations.retrying import Retrying, json_client
 
 __all__ = ["HttpPopulationRegister"]
 
 log = structlog.get_logger("varsel.integrations.population_register")
 
 _SYSTEM = "population register"
-# Failures of the network or of the server: worth another attempt. (Both look-ups
-# only read, so repeating one is always safe.)
-_RETRYABLE_ERRORS = (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError)
 
 
 class HttpPopulationRegister:
@@ -82,17 +79,10 @@ class HttpPopulationRegister:
     ) -> None:
         if not base_url.startswith(("http://", "https://")):
             raise ValueError("population register URL must start with http:// or https://")
-        if retries < 0:
-            raise ValueError("retries must be 0 or more")
-        headers = {"Accept": "application/json", "User-Agent": "varsel"}
-        if api_key:
-            headers["Authorization"] = f"Bearer {api_key}"
-        self._client = httpx.Client(
-            base_url=base_url, headers=headers, timeout=timeout, follow_redirects=False
+        self._retrying = Retrying(
+            "population_register", PopulationRegisterUnavailable, log, retries, backoff_s, sleep
         )
-        self._retries = retries
-        self._backoff_s = backoff_s
-        self._sleep = sleep
+        self._client = json_client(base_url, api_key, timeout)
 
     # ---- PopulationRegister ----------------------------------------------
 
@@ -148,42 +138,13 @@ class HttpPopulationRegister:
         self.close()
 
     def _post(self, path: str, body: dict[str, Any], operation: str) -> httpx.Response:
-        """POST with retries. Returns a 200 or 404 answer; raises otherwise."""
-        attempts = self._retries + 1
-        for attempt in range(1, attempts + 1):
-            try:
-                response = self._client.post(path, json=body)
-            except httpx.TimeoutException:
-                problem = "did not answer in time"
-            except _RETRYABLE_ERRORS as exc:
-                problem = f"could not be reached ({type(exc).__name__})"
-            else:
-                status = response.status_code
-                if status in (200, 404):
-                    return response
-                if status == 429 or status >= 500:
-                    problem = f"answered {status}"
-                elif 400 <= status < 500:
-                    raise IntegrationRejected(
-                        f"{_SYSTEM} {operation}: rejected with {status}", status_code=status
-                    )
-                else:
-                    raise PopulationRegisterUnavailable(
-                        f"{_SYSTEM} {operation}: answered unexpected status {status}"
-                    )
-            if attempt < attempts:
-                delay = self._backoff_s * 2 ** (attempt - 1)
-                log.warning(
-                    "integration_retry",
-                    system="population_register",
-                    operation=operation,
-                    attempt=attempt,
-                    problem=problem,
-                    retry_in_s=delay,
-                )
-                self._sleep(delay)
-        raise PopulationRegisterUnavailable(
-            f"{_SYSTEM} {operation}: {problem} after {attempts} attempts"
+        """POST with retries (both look-ups only read, so repeating one is always safe).
+        Returns a 200 or 404 answer; raises otherwise."""
+        return self._retrying.send(
+            lambda: self._client.post(path, json=body),
+            operation=operation,
+            label=f"{_SYSTEM} {operation}:",
+            accept=(200, 404),
         )
 
     @staticmethod
