@@ -19,6 +19,7 @@ from app import migrate
 from app.config import ConfigurationError, Settings, check_production, get_settings
 from app.db import make_engine, make_sessionmaker, transaction
 from app.routing.districts import current_districts, load_municipality, seed_districts
+from app.reports.cli import reports_cli
 from app.security import service as accounts
 from app.security.passwords import WeakPassword
 
@@ -38,6 +39,7 @@ cli.add_typer(authorities_cli, name="authorities")
 cli.add_typer(users_cli, name="users")
 cli.add_typer(districts_cli, name="districts")
 cli.add_typer(jobs_cli, name="jobs")
+cli.add_typer(reports_cli, name="reports")
 
 
 @cli.callback()

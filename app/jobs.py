@@ -10,6 +10,7 @@ from app.cases.delivery import build_channels
 from app.db import transaction
 from app.deadlines.sweep import sweep
 from app.households.service import lookup_households
+from app.reports.job import monthly_catch_up, run_monthly_reports
 from app.routing.geocoding import geocode_unrouted
 from app.routing.service import RouterProvider
 from app.retention import purge_expired
@@ -54,6 +55,8 @@ def _purge(context: JobContext) -> object:
 
 register(Job("sweep-deadlines", "every minute: reminders, escalations, missed deadlines", every(60), _sweep))
 register(Job("dispatch-outbox", "every 5 seconds: email, SMS, letters, Kronofogden", every(5), _dispatch))
+register(Job("monthly-reports", "monthly, the 1st at 07:00 Europe/Stockholm: last month's summaries to managers",
+             cron(day=1, hour=7, minute=0), run_monthly_reports, catch_up=monthly_catch_up))
 register(Job("household-lookups", "every minute: who lives there, from the population register", every(60),
              _households))
 register(Job("geocode-unrouted", "every minute: the geocoder for notices no local method could route", every(60),

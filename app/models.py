@@ -5,6 +5,7 @@ from app.db import Base
 from app.deadlines.models import Deadline, DeadlineAlert
 from app.households.models import JointAssessmentPart
 from app.notices.models import Notice, NoticeEvent, Tenant
+from app.reports.models import ReportArchive
 from app.routing.models import AddressRegisterEntry, AddressRegisterVersion, BoundaryVersion, District, FormerArea
 from app.scheduler import JobRun
 from app.security.models import ApiKey, AuditEvent, Authority, Landlord, LoginThrottle, User
@@ -19,6 +20,7 @@ __all__ = [
     "DeadlineAlert",
     "Delivery",
     "OutboxMessage",
+    "ReportArchive",
     "EvictionNotice",
     "JointAssessmentPart",
     "Notice",

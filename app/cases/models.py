@@ -37,6 +37,9 @@ class Case(IdMixin, Base):
     __table_args__ = (
         # The queue: urgency order within a district, keyset paged.
         Index("ix_cases_queue", "district_id", "status", "priority_rank", "next_due_at", "opened_at", "id"),
+        # Monthly reports: cases opened and closed in a district-month.
+        Index("ix_cases_district_opened", "district_id", "opened_at"),
+        Index("ix_cases_district_closed", "district_id", "closed_at"),
     )
 
     number: Mapped[str] = mapped_column(String(20), unique=True)

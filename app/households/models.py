@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base, IdMixin, utcnow
@@ -15,7 +15,11 @@ class JointAssessmentPart(IdMixin, Base):
     """One unit's part: requested, accepted by whom, completed with a short conclusion."""
 
     __tablename__ = "joint_assessment_parts"
-    __table_args__ = (UniqueConstraint("case_id", "unit"),)
+    __table_args__ = (
+        UniqueConstraint("case_id", "unit"),
+        Index("ix_joint_assessment_parts_requested", "requested_at"),
+        Index("ix_joint_assessment_parts_completed", "completed_at"),
+    )
 
     case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
     unit: Mapped[str] = mapped_column(String(30), index=True)

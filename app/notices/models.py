@@ -30,6 +30,8 @@ class Notice(IdMixin, Base):
         # Manual routing: unrouted notices, oldest first.
         Index("ix_notices_unrouted", "district_id", "status", "received_at"),
         Index("ix_notices_tenancy", "tenancy_key", "received_at"),
+        # Monthly reports: a district-month of notices.
+        Index("ix_notices_district_received", "district_id", "received_at"),
     )
 
     landlord_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("landlords.id"))
@@ -102,6 +104,7 @@ class NoticeEvent(IdMixin, CreatedAtMixin, Base):
     __table_args__ = (
         UniqueConstraint("notice_id", "dedup_key"),
         UniqueConstraint("notice_id", "idempotency_key"),
+        Index("ix_notice_events_type_occurred", "type", "occurred_on"),
     )
 
     notice_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("notices.id", ondelete="CASCADE"), index=True)

@@ -1,0 +1,91 @@
+"""`GET /api/v1/reports/monthly` — the month at a glance for managers (and admins, city-wide).
+
+Who sees what: a manager sees their own district only — another district, or
+a district that does not exist, answers 404 (rule 4: outside the scope is
+404); without `district` a manager gets their own. An admin sees any
+district, or the whole city without `district`. Other roles get 404. The
+summary holds no personal data; asking for it is still written to the audit
+log (who looked at which district's numbers, when).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+
+from app.deps import SessionDep, require_roles
+from app.errors import Problem, ValidationProblem
+from app.reports import render
+from app.reports.summary import Month, compute_summary
+from app.routing.districts import district_by_code, load_municipality
+from app.routing.models import District
+from app.security import audit
+from app.security.actors import Actor
+
+router = APIRouter(prefix="/api/v1/reports", tags=["reports"])
+
+ReportReader = Annotated[Actor, Depends(require_roles("manager", "admin"))]
+
+
+def parse_month(text: str | None, now_month: Month) -> Month:
+    """The requested month (default: the last complete one); not after the running month."""
+    if text is None:
+        return now_month.shift(-1)
+    try:
+        month = Month.parse(text)
+    except ValueError as exc:
+        raise ValidationProblem([{"field": "month", "message": str(exc)}]) from None
+    if month > now_month:
+        raise ValidationProblem([{"field": "month", "message": "must not be after the current month"}])
+    return month
+
+
+def _district(session: SessionDep, actor: Actor, code: str | None) -> District | None:
+    if actor.role == "manager":
+        if actor.district_id is None:
+            raise Problem(404)
+        own = session.get(District, actor.district_id)
+        if own is None or (code is not None and code != own.code):
+            raise Problem(404, "No report for this district, or it is not yours to see")
+        return own
+    if code is None:
+        return None  # admin: the whole city
+    district = district_by_code(session, code)
+    if district is None:
+        raise Problem(404, "No district with this code; see GET /api/v1/districts")
+    return district
+
+
+@router.get(
+    "/monthly",
+    summary="The monthly summary (JSON, CSV, HTML or PDF)",
+    responses={
+        200: {"content": {"application/pdf": {}, "text/csv": {}, "text/html": {}},
+              "description": "The summary in the asked format"},
+        404: {"description": "Not a manager or admin, or not your district"},
+        422: {"description": "Not a month written YYYY-MM, or a month after the current one"},
+    },
+)
+def monthly(
+    request: Request,
+    actor: ReportReader,
+    session: SessionDep,
+    month: Annotated[str | None, Query(max_length=20, description="YYYY-MM; default the last complete month")] = None,
+    district: Annotated[str | None, Query(max_length=60, description="District code; admins may omit it")] = None,
+    format: Annotated[Literal["json", "csv", "pdf", "html"], Query()] = "json",  # noqa: A002 - the spec's name
+) -> Response:
+    now = request.app.state.clock()
+    wanted = parse_month(month, Month.of(now))
+    scope = _district(session, actor, district)
+    municipality = load_municipality(request.app.state.settings.municipality)["name"]
+    summary = compute_summary(session, wanted, scope, now=now, municipality=municipality)
+    audit.record(session, actor, "report.monthly", object_type="district" if scope else None,
+                 object_id=scope.id if scope else None, district_id=scope.id if scope else None,
+                 details={"month": str(wanted), "format": format})
+    body = render.render(summary, format)
+    headers = {"Cache-Control": "no-store"}
+    if format in ("csv", "pdf"):
+        headers["Content-Disposition"] = f'attachment; filename="{render.filename(summary, format)}"'
+    return Response(body, media_type=render.MEDIA_TYPES[format], headers=headers)
+

@@ -1,0 +1,648 @@
+"""The monthly summary: one `MonthlySummary`, computed once in SQL, rendered four ways.
+
+What is counted (a calendar month in Europe/Stockholm, half-open
+[1st 00:00, next 1st 00:00) local time, compared as UTC instants):
+
+* notices received in the month, by kind and by landlord (organisations);
+* households: the distinct cases that received a notice in the month, and how
+  many of them carry the flags `children`, `age_65_plus`, `repeat` — flags as
+  they stand when the summary is computed;
+* cases opened and cases closed in the month, closed by outcome;
+* evictions carried out: cases with a landlord event `eviction_executed` whose
+  `occurred_on` lies in the month, plus cases closed in the month with outcome
+  `evicted` that have no such event at all (so a case is counted once: in the
+  month of the event if the landlord reported one, else in the month it was
+  closed); children affected = those cases flagged `children` (65+ likewise);
+* timeliness of the cases opened in the month: their `first_contact`
+  deadline's status (met = first contact within the service level); the
+  median number of vardagar from receipt (`opened_at`, the first notice's
+  receipt) to the first contact that reached the household
+  (`first_contact_at`); of those with a redemption period, how many were
+  reached before its end; deadlines missed in the month (status `missed`,
+  due in the month) by kind;
+* joint-assessment parts requested and completed in the month, by unit;
+* the open backlog at the end of the month (or now, for the running month):
+  cases opened before and not closed by then, by age in whole days;
+* a 12-month trend (this month and the eleven before) of notices received,
+  cases opened, evictions and missed deadlines.
+
+How it is computed: every number is a COUNT/GROUP BY aggregate in SQL over
+indexed columns (the indexes are in the models and migration 0004, and listed in `app.reports.models.REPORT_INDEXES`
+and created by `bench/bench_reports.py` until the migration has them), portable across
+SQLite and PostgreSQL — no backend-only functions:
+* the whole city is "every district or none" (`_Scope`), so that the same
+  (district_id, time) indexes serve it;
+* month buckets for the trend are CASE expressions over bound instants (no
+  date_trunc / strftime), grouped in an outer query so that PostgreSQL's
+  server-side parameters never have to match between SELECT and GROUP BY;
+* JSON flags are matched with LIKE on the JSON text: `CAST(flags AS VARCHAR)
+  LIKE '%"children"%'` — the quoted element, so `children` never matches a
+  longer flag name. It works on SQLite's JSON text and on PostgreSQL's jsonb
+  cast to text alike;
+* the one exception to "no rows in Python" is the median in vardagar: a
+  vardag depends on Swedish holidays (`app.calendar`), which no portable SQL
+  knows, so the (opened_at, first_contact_at) pairs of the cases opened in the
+  district-month (a few hundred rows at most) are fetched and counted in
+  Python. Nothing else loads rows.
+
+No personal data: only counts, district names and landlord (organisation)
+names ever enter a summary.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import statistics
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, String, and_, case, cast, func, or_, select, true, union
+from sqlalchemy.orm import Session
+
+from app.calendar import STOCKHOLM, vardagar_until
+from app.cases.models import Case
+from app.deadlines.models import Deadline
+from app.households.models import JointAssessmentPart
+from app.notices.models import Notice, NoticeEvent
+from app.routing.models import District
+from app.security.models import Landlord
+
+NOTICE_KINDS = ("rent_arrears", "disturbance_warning", "disturbance_termination")
+OUTCOMES = ("rent_paid", "payment_plan", "payment_commitment", "termination_withdrawn", "moved_out",
+            "evicted", "declined_support", "no_contact", "referred", "other")
+DEADLINE_KINDS = ("first_contact", "redemption_period_end", "budget_advice_offer", "kronofogden_acknowledgement")
+FIRST_CONTACT_STATUSES = ("met", "missed", "pending", "cancelled", "none")
+UNITS = ("elderly_care", "disability", "children_families")
+BACKLOG_BUCKETS = ("0-7", "8-30", "31-90", "over_90")
+TREND_SERIES = ("notices_received", "cases_opened", "evictions", "missed_deadlines")
+TREND_MONTHS = 12
+EVICTION_EVENT = "eviction_executed"
+
+MONTH_NAMES_SV = ("januari", "februari", "mars", "april", "maj", "juni", "juli", "augusti", "september",
+                  "oktober", "november", "december")
+MONTH_ABBREVIATIONS_SV = ("jan", "feb", "mar", "apr", "maj", "jun", "jul", "aug", "sep", "okt", "nov", "dec")
+
+_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+
+
+# --------------------------------------------------------------------------- months
+
+
+@dataclass(frozen=True, order=True)
+class Month:
+    """A calendar month in Europe/Stockholm."""
+
+    year: int
+    month: int
+
+    @classmethod
+    def parse(cls, text: str) -> Month:
+        match = _MONTH.fullmatch(text.strip()) if isinstance(text, str) else None
+        if match is None:
+            raise ValueError("must be a month written YYYY-MM, e.g. 2026-10")
+        year, month = int(match[1]), int(match[2])
+        if not 1 <= month <= 12:
+            raise ValueError("the month must be 01–12")
+        if year < 2000:
+            raise ValueError("must be a month from 2000 on")
+        return cls(year, month)
+
+    @classmethod
+    def of(cls, instant: datetime) -> Month:
+        local = instant.astimezone(STOCKHOLM)
+        return cls(local.year, local.month)
+
+    def shift(self, months: int) -> Month:
+        index = self.year * 12 + (self.month - 1) + months
+        return Month(index // 12, index % 12 + 1)
+
+    @property
+    def first_day(self) -> date:
+        return date(self.year, self.month, 1)
+
+    @property
+    def start(self) -> datetime:
+        """Midnight starting the 1st, Stockholm time (as an aware local datetime)."""
+        return datetime(self.year, self.month, 1, tzinfo=STOCKHOLM)
+
+    @property
+    def end(self) -> datetime:
+        return self.shift(1).start
+
+    @property
+    def start_utc(self) -> datetime:
+        return self.start.astimezone(UTC)
+
+    @property
+    def end_utc(self) -> datetime:
+        return self.end.astimezone(UTC)
+
+    @property
+    def label_sv(self) -> str:
+        return f"{MONTH_NAMES_SV[self.month - 1]} {self.year}"
+
+    @property
+    def short_sv(self) -> str:
+        return MONTH_ABBREVIATIONS_SV[self.month - 1]
+
+    def __str__(self) -> str:
+        return f"{self.year:04d}-{self.month:02d}"
+
+
+# --------------------------------------------------------------------------- the summary
+
+
+@dataclass(frozen=True)
+class DistrictRef:
+    code: str
+    name: str
+
+
+@dataclass(frozen=True)
+class LandlordCount:
+    landlord: str
+    count: int
+
+
+@dataclass(frozen=True)
+class Notices:
+    received: int
+    by_kind: dict[str, int]
+    by_landlord: list[LandlordCount]
+
+
+@dataclass(frozen=True)
+class Households:
+    with_notice: int
+    children: int
+    age_65_plus: int
+    repeat: int
+
+
+@dataclass(frozen=True)
+class Cases:
+    opened: int
+    closed: int
+    closed_by_outcome: dict[str, int]
+
+
+@dataclass(frozen=True)
+class Evictions:
+    carried_out: int
+    children_affected: int
+    age_65_plus_affected: int
+
+
+@dataclass(frozen=True)
+class MissedDeadlines:
+    total: int
+    by_kind: dict[str, int]
+
+
+@dataclass(frozen=True)
+class Timeliness:
+    cases_opened: int
+    first_contact: dict[str, int]  # status of each opened case's first_contact deadline ("none": no such row)
+    first_contact_within_service_level_share: float | None
+    cases_with_first_contact: int
+    median_vardagar_to_first_contact: float | int | None
+    redemption_cases: int
+    contacted_before_redemption_end: int
+    contacted_before_redemption_end_share: float | None
+    missed_deadlines: MissedDeadlines
+
+
+@dataclass(frozen=True)
+class UnitCounts:
+    total: int
+    by_unit: dict[str, int]
+
+
+@dataclass(frozen=True)
+class JointAssessments:
+    requested: UnitCounts
+    completed: UnitCounts
+
+
+@dataclass(frozen=True)
+class Backlog:
+    as_of: str  # ISO 8601, Stockholm time
+    total: int
+    by_age: dict[str, int]
+
+
+@dataclass(frozen=True)
+class TrendPoint:
+    month: str
+    notices_received: int
+    cases_opened: int
+    evictions: int
+    missed_deadlines: int
+
+
+@dataclass(frozen=True)
+class DistrictRow:
+    code: str | None  # None: notices no district could be routed to
+    name: str
+    notices_received: int
+    cases_opened: int
+
+
+@dataclass(frozen=True)
+class MonthlySummary:
+    month: str
+    district: DistrictRef | None  # None: the whole city
+    period_start: str
+    period_end: str
+    generated_at: str
+    notices: Notices
+    households: Households
+    cases: Cases
+    evictions: Evictions
+    timeliness: Timeliness
+    joint_assessments: JointAssessments
+    backlog: Backlog
+    trend: list[TrendPoint]
+    by_district: list[DistrictRow] | None = None  # city-wide only
+    municipality: str = field(default="")
+
+    @property
+    def month_obj(self) -> Month:
+        return Month.parse(self.month)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def numbers(self) -> dict[str, Any]:
+        """The content without the moment of generation: equal numbers, equal reports."""
+        data = self.to_dict()
+        data.pop("generated_at")
+        return data
+
+    def digest(self) -> str:
+        canonical = json.dumps(self.numbers(), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+        return hashlib.sha256(canonical.encode()).hexdigest()
+
+    def rows(self) -> list[tuple[str, str, Any]]:
+        """Every number as (section, metric, value): the CSV, and the order the HTML shows them in."""
+        out: list[tuple[str, str, Any]] = [
+            ("report", "month", self.month),
+            ("report", "district", self.district.code if self.district else "city"),
+            ("report", "period_start", self.period_start),
+            ("report", "period_end", self.period_end),
+            ("report", "backlog_as_of", self.backlog.as_of),
+            ("report", "generated_at", self.generated_at),
+            ("notices", "received", self.notices.received),
+        ]
+        out += [("notices_by_kind", kind, n) for kind, n in self.notices.by_kind.items()]
+        out += [("notices_by_landlord", row.landlord, row.count) for row in self.notices.by_landlord]
+        h = self.households
+        out += [("households", "with_notice", h.with_notice), ("households", "children", h.children),
+                ("households", "age_65_plus", h.age_65_plus), ("households", "repeat", h.repeat)]
+        out += [("cases", "opened", self.cases.opened), ("cases", "closed", self.cases.closed)]
+        out += [("cases_closed_by_outcome", outcome, n) for outcome, n in self.cases.closed_by_outcome.items()]
+        e = self.evictions
+        out += [("evictions", "carried_out", e.carried_out), ("evictions", "children_affected", e.children_affected),
+                ("evictions", "age_65_plus_affected", e.age_65_plus_affected)]
+        t = self.timeliness
+        out += [("timeliness", "cases_opened", t.cases_opened)]
+        out += [("first_contact", status, n) for status, n in t.first_contact.items()]
+        out += [
+            ("timeliness", "first_contact_within_service_level_share", t.first_contact_within_service_level_share),
+            ("timeliness", "cases_with_first_contact", t.cases_with_first_contact),
+            ("timeliness", "median_vardagar_to_first_contact", t.median_vardagar_to_first_contact),
+            ("timeliness", "redemption_cases", t.redemption_cases),
+            ("timeliness", "contacted_before_redemption_end", t.contacted_before_redemption_end),
+            ("timeliness", "contacted_before_redemption_end_share", t.contacted_before_redemption_end_share),
+            ("missed_deadlines", "total", t.missed_deadlines.total),
+        ]
+        out += [("missed_deadlines", kind, n) for kind, n in t.missed_deadlines.by_kind.items()]
+        for name, counts in (("joint_assessments_requested", self.joint_assessments.requested),
+                             ("joint_assessments_completed", self.joint_assessments.completed)):
+            out += [(name, "total", counts.total)] + [(name, unit, n) for unit, n in counts.by_unit.items()]
+        out += [("backlog", "total", self.backlog.total)]
+        out += [("backlog", bucket, n) for bucket, n in self.backlog.by_age.items()]
+        for series in TREND_SERIES:
+            out += [(f"trend_{series}", point.month, getattr(point, series)) for point in self.trend]
+        for row in self.by_district or []:
+            out += [("by_district_notices_received", row.code or "unrouted", row.notices_received),
+                    ("by_district_cases_opened", row.code or "unrouted", row.cases_opened)]
+        return out
+
+
+# --------------------------------------------------------------------------- SQL helpers
+
+
+def _between(column: Any, start: Any, end: Any) -> ColumnElement[bool]:
+    return and_(column >= start, column < end)
+
+
+def has_flag(flag: str) -> ColumnElement[bool]:
+    """Portable JSON-list membership: the quoted element inside the JSON text (SQLite and PostgreSQL)."""
+    return cast(Case.flags, String).like(f'%"{flag}"%')
+
+
+def _count_if(condition: ColumnElement[bool]) -> Any:
+    return func.count(case((condition, 1)))
+
+
+def _bucket(column: Any, bounds: Sequence[Any]) -> Any:
+    """Index of the half-open interval [bounds[i], bounds[i+1]) holding `column` (rows pre-filtered to the span)."""
+    whens = [(column < bound, index) for index, bound in enumerate(bounds[1:-1])]
+    return case(*whens, else_=len(bounds) - 2)
+
+
+def _grouped(session: Session, inner: Any) -> dict[Any, int]:
+    """GROUP BY the first column `k` of a subquery (computed expressions are grouped outside, portably)."""
+    sub = inner.subquery()
+    key = sub.c.k
+    return {k: n for k, n in session.execute(select(key, func.count()).group_by(key))}
+
+
+def _filled(keys: Iterable[str], found: dict[Any, int]) -> dict[str, int]:
+    counts = {key: int(found.get(key, 0)) for key in keys}
+    for key, n in found.items():  # a value the code does not know yet still shows
+        if key is not None and key not in counts:
+            counts[str(key)] = int(n)
+    return counts
+
+
+def _share(part: int, whole: int) -> float | None:
+    return round(part / whole, 4) if whole else None
+
+
+def _local_iso(instant: datetime) -> str:
+    return instant.astimezone(STOCKHOLM).isoformat(timespec="seconds")
+
+
+class _Scope:
+    """The district filter, for notices (their district) and cases (theirs).
+
+    The whole city is "every district, or none" rather than no filter at all: written so, the
+    (district_id, time) indexes serve it too — one range scan per district instead of a scan of
+    the table (on PostgreSQL an index scan with `district_id = ANY(…)`, plus the unrouted rows).
+    """
+
+    def __init__(self, district_id: uuid.UUID | None, all_districts: Sequence[uuid.UUID] = ()) -> None:
+        self.district_id = district_id
+        self.all_districts = list(all_districts)
+
+    def _filter(self, column: Any) -> ColumnElement[bool]:
+        if self.district_id is not None:
+            return column == self.district_id
+        if not self.all_districts:
+            return true()
+        return or_(column.in_(self.all_districts), column.is_(None))
+
+    @property
+    def notices(self) -> ColumnElement[bool]:
+        return self._filter(Notice.district_id)
+
+    @property
+    def cases(self) -> ColumnElement[bool]:
+        return self._filter(Case.district_id)
+
+
+# --------------------------------------------------------------------------- computing
+
+
+def compute_summary(session: Session, month: Month, district: District | None, *, now: datetime,
+                    municipality: str = "") -> MonthlySummary:
+    """The month's summary for one district (or the city with `district=None`)."""
+    scope = _Scope(district.id, ()) if district else _Scope(None, session.scalars(select(District.id)).all())
+    start, end = month.start_utc, month.end_utc
+    as_of = min(end, now.astimezone(UTC))
+    timeliness = _timeliness(session, scope, start, end)
+    return MonthlySummary(
+        month=str(month),
+        district=DistrictRef(district.code, district.name) if district else None,
+        period_start=_local_iso(month.start),
+        period_end=_local_iso(month.end),
+        generated_at=_local_iso(now),
+        notices=_notices(session, scope, start, end),
+        households=_households(session, scope, start, end),
+        cases=_cases(session, scope, start, end),
+        evictions=_evictions(session, scope, month),
+        timeliness=timeliness,
+        joint_assessments=_joint_assessments(session, scope, start, end),
+        backlog=_backlog(session, scope, as_of),
+        trend=_trend(session, scope, month),
+        by_district=None if district else _by_district(session, scope, month),
+        municipality=municipality,
+    )
+
+
+def _notices(session: Session, scope: _Scope, start: datetime, end: datetime) -> Notices:
+    in_month = and_(scope.notices, _between(Notice.received_at, start, end))
+    by_kind = dict(session.execute(select(Notice.kind, func.count()).where(in_month).group_by(Notice.kind)).all())
+    per_landlord = (select(Notice.landlord_id.label("landlord_id"), func.count().label("n"))
+                    .where(in_month).group_by(Notice.landlord_id).subquery())
+    # Ordered here, not in SQL: collations differ between databases for å, ä, ö.
+    landlords = sorted((LandlordCount(name, int(n)) for name, n in session.execute(
+        select(Landlord.name, per_landlord.c.n).join(per_landlord, per_landlord.c.landlord_id == Landlord.id))),
+        key=lambda row: (-row.count, row.landlord))
+    return Notices(received=sum(by_kind.values()), by_kind=_filled(NOTICE_KINDS, by_kind), by_landlord=landlords)
+
+
+def _households(session: Session, scope: _Scope, start: datetime, end: datetime) -> Households:
+    month_cases = select(Notice.case_id).where(scope.notices, _between(Notice.received_at, start, end),
+                                               Notice.case_id.is_not(None))
+    total, children, seniors, repeat = session.execute(
+        select(func.count(), _count_if(has_flag("children")), _count_if(has_flag("age_65_plus")),
+               _count_if(has_flag("repeat")))
+        .select_from(Case).where(Case.id.in_(month_cases))
+    ).one()
+    return Households(with_notice=total, children=children, age_65_plus=seniors, repeat=repeat)
+
+
+def _cases(session: Session, scope: _Scope, start: datetime, end: datetime) -> Cases:
+    opened = session.scalar(select(func.count()).select_from(Case)
+                            .where(scope.cases, _between(Case.opened_at, start, end))) or 0
+    closed = dict(session.execute(
+        select(Case.outcome, func.count()).where(scope.cases, _between(Case.closed_at, start, end))
+        .group_by(Case.outcome)
+    ).all())
+    return Cases(opened=opened, closed=sum(closed.values()), closed_by_outcome=_filled(OUTCOMES, closed))
+
+
+def _eviction_parts(scope: _Scope, first_day: date, next_first_day: date, start: datetime, end: datetime,
+                    event_key: Any = None, outcome_key: Any = None) -> Any:
+    """Evicted cases as a UNION (case_id[, k]): by the landlord's event, else by the closing outcome."""
+    any_event = (select(NoticeEvent.id).join(Notice, Notice.id == NoticeEvent.notice_id)
+                 .where(Notice.case_id == Case.id, NoticeEvent.type == EVICTION_EVENT).exists())
+    by_event = (select(Notice.case_id.label("case_id"), *([event_key.label("k")] if event_key is not None else []))
+                .join(NoticeEvent, NoticeEvent.notice_id == Notice.id)
+                .where(NoticeEvent.type == EVICTION_EVENT, _between(NoticeEvent.occurred_on, first_day, next_first_day),
+                       scope.notices, Notice.case_id.is_not(None)))
+    by_outcome = (select(Case.id.label("case_id"), *([outcome_key.label("k")] if outcome_key is not None else []))
+                  .where(scope.cases, Case.outcome == "evicted", _between(Case.closed_at, start, end), ~any_event))
+    return union(by_event, by_outcome)
+
+
+def _evictions(session: Session, scope: _Scope, month: Month) -> Evictions:
+    evicted = _eviction_parts(scope, month.first_day, month.shift(1).first_day, month.start_utc,
+                              month.end_utc).subquery()
+    total, children, seniors = session.execute(
+        select(func.count(), _count_if(has_flag("children")), _count_if(has_flag("age_65_plus")))
+        .select_from(evicted).join(Case, Case.id == evicted.c.case_id)
+    ).one()
+    return Evictions(carried_out=total, children_affected=children, age_65_plus_affected=seniors)
+
+
+def _timeliness(session: Session, scope: _Scope, start: datetime, end: datetime) -> Timeliness:
+    opened_in_month = and_(scope.cases, _between(Case.opened_at, start, end))
+    opened_ids = select(Case.id).where(opened_in_month)
+    opened = session.scalar(select(func.count()).select_from(Case).where(opened_in_month)) or 0
+    statuses = dict(session.execute(
+        select(Deadline.status, func.count())
+        .where(Deadline.kind == "first_contact", Deadline.case_id.in_(opened_ids)).group_by(Deadline.status)
+    ).all())
+    first_contact = _filled(FIRST_CONTACT_STATUSES[:-1], statuses)
+    first_contact["none"] = max(0, opened - sum(statuses.values()))
+
+    # The one place rows come to Python: vardagar need the Swedish holiday calendar (see the module doc).
+    pairs = session.execute(select(Case.opened_at, Case.first_contact_at)
+                            .where(opened_in_month, Case.first_contact_at.is_not(None))).all()
+    days = [vardagar_until(received.astimezone(STOCKHOLM).date(), reached.astimezone(STOCKHOLM).date())
+            for received, reached in pairs]
+    median: float | int | None = None
+    if days:
+        value = statistics.median(days)
+        median = int(value) if float(value).is_integer() else float(value)
+
+    redemption = (select(Deadline.case_id.label("case_id"), func.min(Deadline.due_at).label("due"))
+                  .where(Deadline.kind == "redemption_period_end", Deadline.case_id.in_(opened_ids))
+                  .group_by(Deadline.case_id).subquery())
+    redemption_cases, contacted = session.execute(
+        select(func.count(), _count_if(Case.first_contact_at <= redemption.c.due))
+        .select_from(redemption).join(Case, Case.id == redemption.c.case_id)
+    ).one()
+
+    return Timeliness(
+        cases_opened=opened,
+        first_contact=first_contact,
+        first_contact_within_service_level_share=_share(first_contact["met"], opened),
+        cases_with_first_contact=len(days),
+        median_vardagar_to_first_contact=median,
+        redemption_cases=redemption_cases,
+        contacted_before_redemption_end=contacted,
+        contacted_before_redemption_end_share=_share(contacted, redemption_cases),
+        missed_deadlines=_missed(session, scope, start, end),
+    )
+
+
+def _missed_query(scope: _Scope, start: datetime, end: datetime, *columns: Any) -> Any:
+    query = select(*columns).where(Deadline.status == "missed", _between(Deadline.due_at, start, end))
+    if scope.district_id is not None:
+        query = query.join(Case, Case.id == Deadline.case_id).where(scope.cases)
+    return query
+
+
+def _missed(session: Session, scope: _Scope, start: datetime, end: datetime) -> MissedDeadlines:
+    found = dict(session.execute(
+        _missed_query(scope, start, end, Deadline.kind, func.count()).group_by(Deadline.kind)).all())
+    return MissedDeadlines(total=sum(found.values()), by_kind=_filled(DEADLINE_KINDS, found))
+
+
+def _joint_assessments(session: Session, scope: _Scope, start: datetime, end: datetime) -> JointAssessments:
+    def by_unit(column: Any) -> UnitCounts:
+        query = (select(JointAssessmentPart.unit, func.count())
+                 .where(_between(column, start, end)).group_by(JointAssessmentPart.unit))
+        if scope.district_id is not None:
+            query = query.join(Case, Case.id == JointAssessmentPart.case_id).where(scope.cases)
+        found = dict(session.execute(query).all())
+        return UnitCounts(total=sum(found.values()), by_unit=_filled(UNITS, found))
+
+    return JointAssessments(requested=by_unit(JointAssessmentPart.requested_at),
+                            completed=by_unit(JointAssessmentPart.completed_at))
+
+
+def _backlog(session: Session, scope: _Scope, as_of: datetime) -> Backlog:
+    # Age in whole days at `as_of`: 0–7 days is opened within the last 8 × 24 h, and so on.
+    age = case(
+        (Case.opened_at > as_of - timedelta(days=8), "0-7"),
+        (Case.opened_at > as_of - timedelta(days=31), "8-30"),
+        (Case.opened_at > as_of - timedelta(days=91), "31-90"),
+        else_="over_90",
+    )
+    found = _grouped(session, select(age.label("k")).where(
+        scope.cases, Case.opened_at < as_of, or_(Case.closed_at.is_(None), Case.closed_at >= as_of)))
+    by_age = _filled(BACKLOG_BUCKETS, found)
+    return Backlog(as_of=_local_iso(as_of), total=sum(by_age.values()), by_age=by_age)
+
+
+def _trend(session: Session, scope: _Scope, month: Month) -> list[TrendPoint]:
+    months = [month.shift(offset) for offset in range(-(TREND_MONTHS - 1), 1)]
+    instants = [m.start_utc for m in months] + [month.end_utc]
+    days = [m.first_day for m in months] + [month.shift(1).first_day]
+    span_start, span_end = instants[0], instants[-1]
+
+    notices = _grouped(session, select(_bucket(Notice.received_at, instants).label("k"))
+                       .where(scope.notices, _between(Notice.received_at, span_start, span_end)))
+    opened = _grouped(session, select(_bucket(Case.opened_at, instants).label("k"))
+                      .where(scope.cases, _between(Case.opened_at, span_start, span_end)))
+    missed = _grouped(session, _missed_query(scope, span_start, span_end,
+                                             _bucket(Deadline.due_at, instants).label("k")))
+    evicted = _eviction_parts(scope, days[0], days[-1], span_start, span_end,
+                              event_key=_bucket(NoticeEvent.occurred_on, days),
+                              outcome_key=_bucket(Case.closed_at, instants)).subquery()
+    evictions = {k: n for k, n in session.execute(
+        select(evicted.c.k, func.count()).group_by(evicted.c.k))}
+    return [
+        TrendPoint(month=str(m), notices_received=int(notices.get(i, 0)), cases_opened=int(opened.get(i, 0)),
+                   evictions=int(evictions.get(i, 0)), missed_deadlines=int(missed.get(i, 0)))
+        for i, m in enumerate(months)
+    ]
+
+
+def _by_district(session: Session, scope: _Scope, month: Month) -> list[DistrictRow]:
+    start, end = month.start_utc, month.end_utc
+    notices = dict(session.execute(
+        select(Notice.district_id, func.count()).where(scope.notices, _between(Notice.received_at, start, end))
+        .group_by(Notice.district_id)).all())
+    opened = dict(session.execute(
+        select(Case.district_id, func.count()).where(scope.cases, _between(Case.opened_at, start, end))
+        .group_by(Case.district_id)).all())
+    rows = []
+    for district in sorted(session.scalars(select(District)), key=lambda d: d.code):
+        if district.id in notices or district.id in opened or district.is_valid_on(month.first_day):
+            rows.append(DistrictRow(district.code, district.name, int(notices.get(district.id, 0)),
+                                    int(opened.get(district.id, 0))))
+    if notices.get(None) or opened.get(None):
+        rows.append(DistrictRow(None, "Ej fördelade till stadsdel", int(notices.get(None, 0)),
+                                int(opened.get(None, 0))))
+    return rows
+
+
+def summary_from_dict(data: dict[str, Any]) -> MonthlySummary:
+    """Rebuild a summary from its JSON form (the archive's `content`)."""
+    t = data["timeliness"]
+    j = data["joint_assessments"]
+    return MonthlySummary(
+        month=data["month"],
+        district=DistrictRef(**data["district"]) if data.get("district") else None,
+        period_start=data["period_start"],
+        period_end=data["period_end"],
+        generated_at=data["generated_at"],
+        notices=Notices(received=data["notices"]["received"], by_kind=data["notices"]["by_kind"],
+                        by_landlord=[LandlordCount(**row) for row in data["notices"]["by_landlord"]]),
+        households=Households(**data["households"]),
+        cases=Cases(**data["cases"]),
+        evictions=Evictions(**data["evictions"]),
+        timeliness=Timeliness(**{**t, "missed_deadlines": MissedDeadlines(**t["missed_deadlines"])}),
+        joint_assessments=JointAssessments(requested=UnitCounts(**j["requested"]),
+                                           completed=UnitCounts(**j["completed"])),
+        backlog=Backlog(**data["backlog"]),
+        trend=[TrendPoint(**point) for point in data["trend"]],
+        by_district=[DistrictRow(**row) for row in data["by_district"]] if data.get("by_district") is not None
+        else None,
+        municipality=data.get("municipality", ""),
+    )
+
+
+__all__ = ["Month", "MonthlySummary", "compute_summary", "has_flag", "summary_from_dict"]
