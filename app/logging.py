@@ -74,6 +74,9 @@ def configure_logging(*, json_logs: bool, level: str = "INFO") -> None:
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
     # httpx logs every URL at INFO; integration calls are logged by their callers, with ids only.
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    # WeasyPrint narrates every rendering step at INFO.
+    for name in ("weasyprint", "weasyprint.progress", "fontTools"):
+        logging.getLogger(name).setLevel(logging.WARNING)
 
 
 def _identity(_: Any, __: str, event_dict: dict[str, Any]) -> dict[str, Any]:
