@@ -13,15 +13,16 @@ duplicate at the receiving end.
 
 from __future__ import annotations
 
+import functools
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 import structlog
 from sqlalchemy import and_, or_, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.db import transaction, utcnow
@@ -54,25 +55,48 @@ def enqueue(
     district_id: uuid.UUID | None = None,
     payload: dict[str, Any] | None = None,
     not_before: datetime | None = None,
-) -> OutboxMessage | None:
-    """Add a message unless one with this dedup key exists. Returns the new row, or None."""
-    if session.scalar(select(OutboxMessage.id).where(OutboxMessage.dedup_key == dedup_key)) is not None:
-        return None
-    message = OutboxMessage(
-        id=uuid.uuid4(), channel=channel, template=template, dedup_key=dedup_key, recipient=recipient,
-        recipient_user_id=recipient_user_id, case_id=case_id, district_id=district_id, payload=payload or {},
-        next_attempt_at=not_before or utcnow(),
-    )
-    savepoint = session.begin_nested()
-    session.add(message)
-    try:
-        session.flush()
-    except IntegrityError:
-        # Another transaction enqueued the same key first: the unique constraint decides.
-        savepoint.rollback()
-        return None
-    savepoint.commit()
-    return message
+) -> uuid.UUID | None:
+    """Add a message unless one with this dedup key exists. Returns the new message's id, or None."""
+    added = enqueue_many(session, [{
+        "channel": channel, "template": template, "dedup_key": dedup_key, "recipient": recipient,
+        "recipient_user_id": recipient_user_id, "case_id": case_id, "district_id": district_id,
+        "payload": payload, "not_before": not_before,
+    }])
+    return added[0] if added else None
+
+
+def enqueue_many(session: Session, messages: Sequence[Mapping[str, Any]]) -> list[uuid.UUID]:
+    """`enqueue` for several messages (each a dict of its arguments). Returns the ids of those added.
+
+    The unique dedup key decides, in one statement for all of them (INSERT … ON CONFLICT
+    DO NOTHING): no look-up first and no savepoint. A concurrent transaction that enqueued
+    the same key first is waited for, and then that message is not added.
+    """
+    if not messages:
+        return []
+    # A message may name rows of this unit of work (its case): those are stored first.
+    session.flush()
+    now = utcnow()
+    rows = [
+        {"id": uuid.uuid4(), "channel": m["channel"], "template": m["template"], "dedup_key": m["dedup_key"],
+         "recipient": m.get("recipient"), "recipient_user_id": m.get("recipient_user_id"),
+         "case_id": m.get("case_id"), "district_id": m.get("district_id"), "payload": m.get("payload") or {},
+         "next_attempt_at": m.get("not_before") or now}
+        for m in messages
+    ]
+    return list(session.scalars(_insert_new_keys(session.get_bind().dialect.name), rows))
+
+
+@functools.cache
+def _insert_new_keys(dialect: str) -> Any:
+    """INSERT … ON CONFLICT (dedup_key) DO NOTHING RETURNING id, built once per database.
+
+    The rows are passed as parameters (one statement for all of them), so the
+    compiled statement is cached; rows inlined with .values() would be compiled anew each time.
+    """
+    insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[dialect]
+    table = OutboxMessage.__table__
+    return insert(table).on_conflict_do_nothing(index_elements=[table.c.dedup_key]).returning(table.c.id)
 
 
 def backoff(attempt: int) -> timedelta:

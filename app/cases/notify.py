@@ -15,7 +15,7 @@ from typing import Any
 
 import structlog
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, lazyload
 
 from app.calendar import STOCKHOLM
 from app.cases.models import Case
@@ -40,7 +40,8 @@ UNIT_SV = {
 def staff_of(session: Session, district_id: uuid.UUID | None, *roles: str, unit: str | None = None) -> list[User]:
     if district_id is None:
         return []
-    query = select(User).where(User.district_id == district_id, User.role.in_(roles), User.active.is_(True))
+    query = (select(User).where(User.district_id == district_id, User.role.in_(roles), User.active.is_(True))
+             .options(lazyload(User.district)))  # the caller knows the district: no join for it
     if unit is not None:
         query = query.where(User.unit == unit)
     return list(session.scalars(query.order_by(User.username)))
@@ -56,25 +57,36 @@ def _base(case: Case | None) -> dict[str, Any]:
 
 def _mail(session: Session, users: list[User], *, template: str, key: str, payload: dict[str, Any],
           case: Case | None = None, district_id: uuid.UUID | None = None) -> int:
-    count = 0
+    messages = []
     for user in users:
         if not user.email:
             log.warning("recipient_without_email", user_id=str(user.id), template=template)
             continue
-        if outbox.enqueue(session, channel="email", template=template, dedup_key=f"{key}:{user.id}",
-                          recipient=user.email, recipient_user_id=user.id, case_id=case.id if case else None,
-                          district_id=district_id or (case.district_id if case else None), payload=payload):
-            count += 1
-    return count
+        messages.append({"channel": "email", "template": template, "dedup_key": f"{key}:{user.id}",
+                         "recipient": user.email, "recipient_user_id": user.id,
+                         "case_id": case.id if case else None,
+                         "district_id": district_id or (case.district_id if case else None), "payload": payload})
+    # One INSERT for all recipients; each one's dedup key still decides for that one.
+    return len(outbox.enqueue_many(session, messages))
 
 
-def new_case(session: Session, case: Case, now: datetime) -> None:
+def new_case(session: Session, case: Case, now: datetime, *, enqueued: set[str] | None = None) -> None:
+    """The district's handlers get one digest an hour about new cases.
+
+    `enqueued` holds the digest keys this transaction has already enqueued (a batch opens
+    many cases in one district and hour); a key found there is skipped: its rows exist.
+    """
     if case.district_id is None:
         return
     hour = now.astimezone(STOCKHOLM).strftime("%Y-%m-%dT%H")
+    key = f"digest:{case.district_id}:{hour}"
+    if enqueued is not None:
+        if key in enqueued:
+            return
+        enqueued.add(key)
     payload = {"district_name": case.district.name if case.district else "", "path": "/ko"}
     _mail(session, staff_of(session, case.district_id, "handler"), template="new_cases_digest",
-          key=f"digest:{case.district_id}:{hour}", payload=payload, district_id=case.district_id)
+          key=key, payload=payload, district_id=case.district_id)
 
 
 def deadline_alert(session: Session, case: Case, *, alert_id: uuid.UUID, alert_kind: str,

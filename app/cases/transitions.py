@@ -12,8 +12,8 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session, selectinload
 
 from app.calendar import STOCKHOLM, end_of_day
 from app.cases import notify
@@ -28,6 +28,7 @@ from app.households.models import JointAssessmentPart
 from app.identity import age_on
 from app.households.rules import HouseholdFacts, assess
 from app.notices.models import Notice, Tenant
+from app.routing.models import District
 from app.security.actors import Actor
 
 
@@ -56,17 +57,25 @@ def record(
 
 
 def _case_number(session: Session, now: datetime) -> str:
-    sequence = CaseNumber()
-    session.add(sequence)
-    session.flush()
-    return f"{now.astimezone(STOCKHOLM).year}-{sequence.id:06d}"
+    # Only the sequence value is needed: one INSERT … RETURNING, without an ORM object and a flush.
+    table = CaseNumber.__table__
+    number = session.execute(insert(table).returning(table.c.id)).scalar_one()
+    return f"{now.astimezone(STOCKHOLM).year}-{number:06d}"
 
 
-def open_case(session: Session, *, district_id: uuid.UUID | None, actor: Actor, now: datetime) -> Case:
+def open_case(session: Session, *, district_id: uuid.UUID | None, actor: Actor, now: datetime,
+              first_notice: Notice | None = None) -> Case:
+    """Open a case; `first_notice` (not yet stored) is stored with it, so that its row names the case at once.
+
+    The case is flushed here: its timeline, deadlines and messages refer to it by
+    foreign key only, and the ORM would not order their INSERTs after the case's.
+    """
     case = Case(
         id=uuid.uuid4(),
         number=_case_number(session, now),
         district_id=district_id,
+        # Set, not lazy-loaded: the district is already in the session (routing looked it up).
+        district=session.get(District, district_id) if district_id is not None else None,
         status="open",
         opened_at=now,
         last_activity_at=now,
@@ -74,6 +83,11 @@ def open_case(session: Session, *, district_id: uuid.UUID | None, actor: Actor, 
         explanation={},
         household={},
         joint_assessment_units=[],
+        # A new case has nothing stored yet: empty collections spare a SELECT each on first use.
+        notices=[first_notice] if first_notice is not None else [],
+        deadlines=[],
+        contacts=[],
+        commitments=[],
     )
     session.add(case)
     session.flush()
@@ -83,7 +97,8 @@ def open_case(session: Session, *, district_id: uuid.UUID | None, actor: Actor, 
 
 def attach_notice(session: Session, case: Case, notice: Notice, actor: Actor, *, repeat: str | None) -> None:
     with session.no_autoflush:
-        case.notices.append(notice)
+        if notice not in case.notices:  # a case's first notice is already there (open_case)
+            case.notices.append(notice)
     data: dict[str, Any] = {"kind": notice.kind, "external_id": notice.external_id, "sent_on": notice.sent_on.isoformat()}
     if repeat:
         data["repeat"] = repeat
@@ -246,6 +261,8 @@ def open_cases_for_person(session: Session, pin_hashes: list[str], district_id: 
         .where(Tenant.pin_hash.in_(pin_hashes), Case.status == "open", Case.district_id == district_id)
         .order_by(Case.opened_at)
         .limit(1)
+        # The caller attaches a notice and reassesses: that reads every notice, tenant and deadline.
+        .options(selectinload(Case.notices).selectinload(Notice.tenants), selectinload(Case.deadlines))
     )
 
 

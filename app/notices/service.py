@@ -12,7 +12,7 @@ import hashlib
 import json
 import re
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -33,6 +33,7 @@ from app.notices.models import TERMINAL_EVENTS, Notice, NoticeEvent, Tenant
 from app.notices.schemas import EventIn, NoticeIn
 from app.notices.validation import check_event, check_notice
 from app.routing.districts import district_by_code
+from app.routing.models import District
 from app.routing.engine import OutsideMunicipality, RoutingDecision, normalise_street
 from app.routing.service import RouterProvider, route
 from app.security import audit
@@ -42,12 +43,25 @@ from app.security.crypto import encrypt, matching_hash
 REPEAT_WINDOW = timedelta(days=365)
 
 
+@dataclass
+class IntakeMemo:
+    """What one unit of work (a request, a batch) has already looked up or enqueued.
+
+    Lives no longer than that unit's session and transaction (one IntakeContext per
+    request), so nothing in it can go stale for another request.
+    """
+
+    districts: dict[str, District | None] = field(default_factory=dict)  # by routing code
+    digests: set[str] = field(default_factory=set)  # new-case digest keys already enqueued
+
+
 @dataclass(frozen=True)
 class IntakeContext:
     settings: Settings
     routers: RouterProvider
     actor: Actor
     now: datetime
+    memo: IntakeMemo = field(default_factory=IntakeMemo, compare=False, repr=False)
 
 
 def body_hash(model: NoticeIn | EventIn) -> str:
@@ -82,12 +96,19 @@ def receipt(notice: Notice, deadlines: list[Any] | None = None) -> dict[str, Any
 # --------------------------------------------------------------------------- intake
 
 def _existing(session: Session, landlord_id: uuid.UUID, external_id: str, key: str | None) -> tuple[Notice | None, str]:
-    if key is not None:
-        found = session.scalar(select(Notice).where(Notice.landlord_id == landlord_id, Notice.idempotency_key == key))
-        if found is not None:
-            return found, "Idempotency-Key"
-    found = session.scalar(select(Notice).where(Notice.landlord_id == landlord_id, Notice.external_id == external_id))
-    return found, "external_id"
+    """The stored notice this one repeats, and by which: the Idempotency-Key wins over the external_id."""
+    if key is None:
+        found = session.scalar(select(Notice).where(Notice.landlord_id == landlord_id,
+                                                    Notice.external_id == external_id))
+        return found, "external_id"
+    # One look-up for both unique keys (at most two rows).
+    rows = session.scalars(select(Notice).where(
+        Notice.landlord_id == landlord_id, or_(Notice.idempotency_key == key, Notice.external_id == external_id)
+    )).all()
+    by_key = next((n for n in rows if n.idempotency_key == key), None)
+    if by_key is not None:
+        return by_key, "Idempotency-Key"
+    return next((n for n in rows if n.external_id == external_id), None), "external_id"
 
 
 def _replay(notice: Notice, digest: str, via: str) -> Notice:
@@ -139,9 +160,16 @@ def receive(session: Session, ctx: IntakeContext, body: NoticeIn, idempotency_ke
             extra={"municipality": decision.municipality},
         )
 
+    # The unit is built in memory and stored by as few flushes as the foreign keys allow
+    # (no autoflush before each query or lazy load); the savepoint makes a concurrent
+    # retry's unique violation on the notice a replay.
     savepoint = session.begin_nested()
     try:
-        notice = _store(session, ctx, body, decision, digest, idempotency_key)
+        with session.no_autoflush:
+            notice = _store(session, ctx, body, decision, digest, idempotency_key)
+            case, opened = _open_or_join_case(session, ctx, notice)
+            audit.record(session, ctx.actor, "notice.create", object_type="notice", object_id=notice.id,
+                         district_id=notice.district_id)
         session.flush()
     except IntegrityError:
         savepoint.rollback()
@@ -149,10 +177,8 @@ def receive(session: Session, ctx: IntakeContext, body: NoticeIn, idempotency_ke
         if existing is None:  # pragma: no cover - a constraint we did not expect
             raise
         return _replay(existing, digest, via), False
-    _open_or_join_case(session, ctx, notice)
     savepoint.commit()
-    audit.record(session, ctx.actor, "notice.create", object_type="notice", object_id=notice.id,
-                 district_id=notice.district_id)
+    _enqueue_messages(session, ctx, notice, case, opened)
     return notice, True
 
 
@@ -161,7 +187,7 @@ def _store(session: Session, ctx: IntakeContext, body: NoticeIn, decision: Routi
     prop = body.property
     data_key = ctx.settings.data_key
     postal = re.sub(r"\D", "", prop.postal_code)
-    district = district_by_code(session, decision.district_code) if decision.district_code else None
+    district = _district(session, ctx.memo, decision.district_code)
     consent = body.household.consent if body.household else None
     notice = Notice(
         id=uuid.uuid4(),
@@ -191,6 +217,7 @@ def _store(session: Session, ctx: IntakeContext, body: NoticeIn, decision: Routi
         household_65_plus=body.household.residents_65_or_older if consent else None,
         household_consent=consent,
         district_id=district.id if district else None,
+        district=district,  # set, not lazy-loaded: the receipt names it
         routing=decision.as_dict(),
     )
     today = local_today(ctx.now)
@@ -203,8 +230,17 @@ def _store(session: Session, ctx: IntakeContext, body: NoticeIn, decision: Routi
             row.birth_date = identity.birth_date
             row.coordination_number = identity.coordination
         notice.tenants.append(row)
-    session.add(notice)
+    # Not added to the session here: it joins with its case (Case.notices cascades), so its
+    # INSERT already names the case and no UPDATE of case_id follows.
     return notice
+
+
+def _district(session: Session, memo: IntakeMemo, code: str | None) -> District | None:
+    if code is None:
+        return None
+    if code not in memo.districts:  # a batch routes most of its notices to a few districts
+        memo.districts[code] = district_by_code(session, code)
+    return memo.districts[code]
 
 
 def _repeat_of(session: Session, notice: Notice, pin_hashes: list[str]) -> tuple[Case | None, str | None]:
@@ -226,21 +262,29 @@ def _repeat_of(session: Session, notice: Notice, pin_hashes: list[str]) -> tuple
     return None, ("tenancy" if earlier_tenancy else None)
 
 
-def _open_or_join_case(session: Session, ctx: IntakeContext, notice: Notice) -> Case:
+def _open_or_join_case(session: Session, ctx: IntakeContext, notice: Notice) -> tuple[Case, bool]:
+    """The notice's case, opened or joined, with its deadlines and assessment. Returns (case, opened)."""
     pin_hashes = [t.pin_hash for t in notice.tenants if t.pin_hash]
     case, repeat = _repeat_of(session, notice, pin_hashes)
+    opened = case is None
     if case is None:
-        case = transitions.open_case(session, district_id=notice.district_id, actor=SYSTEM, now=ctx.now)
-        notify.new_case(session, case, ctx.now)
+        case = transitions.open_case(session, district_id=notice.district_id, actor=SYSTEM, now=ctx.now,
+                                     first_notice=notice)
     transitions.attach_notice(session, case, notice, ctx.actor, repeat=repeat)
     deadline_rows.create_statutory(session, case, notice)
     transitions.reassess(session, case, SYSTEM)
+    return case, opened
+
+
+def _enqueue_messages(session: Session, ctx: IntakeContext, notice: Notice, case: Case, opened: bool) -> None:
+    """After the notice is stored (outside its savepoint: nothing here is undone by a replay)."""
+    if opened:
+        notify.new_case(session, case, ctx.now, enqueued=ctx.memo.digests)
     if notice.kind == "rent_arrears" and notice.district_id is not None:
         # The tenant is told, in plain Swedish, the date that matters (printed and posted by the district).
         outbox.enqueue(session, channel="letter", template="tenant_redemption_letter",
                        dedup_key=f"tenant-letter:{notice.id}", case_id=case.id, district_id=case.district_id,
                        payload={"notice_id": str(notice.id)})
-    return case
 
 
 # --------------------------------------------------------------------------- reading

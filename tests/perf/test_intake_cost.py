@@ -1,0 +1,104 @@
+"""The work the database does per notice: statements, flushes, and look-ups that do not depend on the notice.
+
+Before this was pinned, one notice cost ~35 statements and ~10 flushes (a DELETE
+of timers for every brand-new deadline, an UPDATE of the notice to name its
+case, a look-up plus a savepoint per outbox message, the district's handlers
+looked up for every notice of a batch). The budgets below leave a little room,
+but a return to that shape fails them.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import func, select
+
+from app.notices import service
+from notifications.models import OutboxMessage
+from tests.notices.conftest import BATCH, NOW, notice_body, personnummer
+from tests.perf.conftest import bench_notice, person_notice
+
+# A new notice that opens a case: the idempotency look-up, savepoint, district, repeat look-up,
+# case number, then the case, notice, tenant, timeline, deadlines, timers, audit, case update,
+# the savepoint's release, the handlers, the tenant's letter. SQLite sends the timeline one row
+# at a time and counts its BEGIN; PostgreSQL batches.
+NEW_CASE_BUDGET = 20
+# A notice that joins an open case reads that case, its notices, tenants and deadlines first.
+JOINED_CASE_BUDGET = 21
+# A batch item: as a new notice, less what the batch shares (district, handlers, BEGIN).
+BATCH_ITEM_BUDGET = 17
+
+
+def test_a_new_notice_costs_two_flushes_and_no_delete_or_update_of_the_notice(db, counted, intake):
+    with db() as session:
+        with counted() as work:
+            notice, created = service.receive(session, intake(), bench_notice(), None)
+        with counted() as receipt_work:
+            receipt = service.receipt(notice)
+
+    assert created
+    # 1: the case with its first notice and tenant (so the notice's row names its case at once);
+    # 2: the timeline, deadlines, assessment and audit row, stored together.
+    assert work.flushes == 2
+    assert len(work.statements) <= NEW_CASE_BUDGET, "\n".join(work.statements)
+    assert work.matching("DELETE") == []  # a new deadline has no timers to replace
+    assert work.matching("UPDATE NOTICES") == []
+    assert len(work.matching("INSERT INTO DEADLINE_ALERTS")) == 1  # every timer in one statement
+    assert receipt_work.statements == []  # the receipt is built from what is in memory
+    assert [d["kind"] for d in receipt["deadlines"]] == ["redemption_period_end", "eviction_decision_earliest"]
+
+
+def test_a_notice_joining_an_open_case_stays_within_its_budget(db, counted, intake):
+    pin = personnummer(date(1985, 4, 12))
+    with db() as session:
+        first, _ = service.receive(session, intake(), person_notice(pin, apartment="1102"), None)
+    with db() as session:
+        with counted() as work:
+            second, created = service.receive(session, intake(), person_notice(pin, apartment="1203"), None)
+
+    assert created and second.case_id == first.case_id
+    assert work.flushes <= 2
+    assert len(work.statements) <= JOINED_CASE_BUDGET, "\n".join(work.statements)
+    assert work.matching("DELETE") == []
+    assert work.matching("UPDATE NOTICES") == []
+
+
+def test_a_batch_looks_up_its_district_and_handlers_once(client, landlord, make_user, db, counted, app):
+    app.state.clock = lambda: NOW
+    for name in ("h1", "h2", "h3"):
+        make_user(name, "handler", "sodermalm", email=f"{name}@stad.example")
+    items = [notice_body({"property.coordinates": None, "tenants": [{"name": "Anna Andersson"}],
+                          "household": None}, external_id=f"PERF-BATCH-{i}") for i in range(20)]
+
+    with counted() as work:
+        answer = client.post(BATCH, json={"notices": items}, headers=landlord.headers)
+
+    assert answer.status_code == 200, answer.text
+    assert [r["status"] for r in answer.json()["results"]] == [201] * 20
+    assert len([s for s in work.statements if "FROM users" in s]) == 1
+    assert len([s for s in work.statements if "FROM districts" in s]) == 1
+    assert len(work.statements) <= 20 * BATCH_ITEM_BUDGET
+    with db() as session:  # still one digest per handler for the hour, however many cases were opened
+        recipients = session.scalars(select(OutboxMessage.recipient)
+                                     .where(OutboxMessage.template == "new_cases_digest")).all()
+        assert sorted(recipients) == ["h1@stad.example", "h2@stad.example", "h3@stad.example"]
+        assert session.scalar(select(func.count()).select_from(OutboxMessage)
+                              .where(OutboxMessage.template == "tenant_redemption_letter")) == 20
+
+
+def test_single_notices_in_one_hour_still_give_each_handler_one_digest(client, landlord, make_user, db, app):
+    app.state.clock = lambda: NOW
+    make_user("h1", "handler", "sodermalm", email="h1@stad.example")
+    for i in range(3):
+        body = notice_body({"property.coordinates": None, "tenants": [{"name": "Anna Andersson"}],
+                            "household": None}, external_id=f"PERF-ONE-{i}")
+        assert client.post("/api/v1/notices", json=body, headers=landlord.headers).status_code == 201
+    make_user("h2", "handler", "sodermalm", email="h2@stad.example")  # joins mid-hour
+    body = notice_body({"property.coordinates": None, "tenants": [{"name": "Anna Andersson"}],
+                        "household": None}, external_id="PERF-ONE-LATE")
+    assert client.post("/api/v1/notices", json=body, headers=landlord.headers).status_code == 201
+
+    with db() as session:
+        recipients = session.scalars(select(OutboxMessage.recipient)
+                                     .where(OutboxMessage.template == "new_cases_digest")).all()
+        assert sorted(recipients) == ["h1@stad.example", "h2@stad.example"]
