@@ -13,6 +13,7 @@ from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
 from app.config import Settings
+from app.db import transaction
 from app.errors import Problem
 from app.security import service as accounts
 from app.security.actors import Actor
@@ -33,15 +34,8 @@ def get_session(request: Request) -> Iterator[Session]:
     ``scope="function"`` makes the commit happen before the answer is sent, so a
     failed commit is a 500 and never a 201 for something that was not stored.
     """
-    session: Session = request.app.state.sessionmaker()
-    try:
+    with transaction(request.app.state.sessionmaker) as session:
         yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
 
 
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
