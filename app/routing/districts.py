@@ -39,15 +39,23 @@ def load_municipality(code: str) -> dict[str, Any]:
 
 
 def seed_districts(session: Session, municipality: dict[str, Any]) -> int:
-    """Insert the pack's districts and former areas that are missing. Returns how many were added.
+    """Bring the districts in line with the pack. Returns how many rows were added.
 
-    Existing rows are left as they are: admins may have edited contact details.
+    Missing districts and former areas are inserted. For existing districts the
+    pack decides the name and the validity dates — a reorganisation is an edit
+    of the pack (a `valid_to` on the old district, the new district, a former
+    area pointing to it) and `varsel db upgrade`, not a code change. Contact
+    details stay as admins set them.
     """
     existing = {d.code: d for d in session.scalars(select(District))}
     contact = municipality.get("contact", {})
     added = 0
     for item in municipality["districts"]:
         if item["code"] in existing:
+            district = existing[item["code"]]
+            district.name = item["name"]
+            district.valid_from = date.fromisoformat(item["valid_from"])
+            district.valid_to = date.fromisoformat(item["valid_to"]) if item.get("valid_to") else None
             continue
         district = District(
             code=item["code"],
