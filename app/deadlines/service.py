@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import delete, event, insert, inspect
+from sqlalchemy import delete, inspect
 from sqlalchemy.orm import Session
 
 from app.cases.models import NO_DEADLINE, Case
@@ -58,45 +57,20 @@ def plan_alerts(session: Session, case: Case, deadline: Deadline) -> None:
     if inspect(deadline).persistent:
         session.execute(delete(DeadlineAlert).where(DeadlineAlert.deadline_id == deadline.id,
                                                     DeadlineAlert.status == "pending"))
+    else:  # planned in this flush and not written yet: drop the earlier plan
+        for pending in [o for o in session.new if isinstance(o, DeadlineAlert) and o.deadline is deadline]:
+            session.expunge(pending)
     _add_alerts(session, case, deadline)
 
 
-# Timers of deadlines not stored yet, per session: {deadline: [alert rows]}. DeadlineAlert has no
-# relationship to Deadline, so the ORM could insert a timer before its deadline in one flush; these
-# rows are written right after the flush that stores their deadline (see _store_waiting_timers).
-_WAITING_TIMERS = "varsel.deadlines.waiting_timers"
-
-
 def _add_alerts(session: Session, case: Case, deadline: Deadline) -> None:
-    planned = []
-    if deadline.status == "pending":
-        policy = policy_for(case.district.policy if case.district else None)
-        planned = alerts.plan(deadline.kind, deadline.due_on, deadline.due_at, utcnow(), policy)
-    if inspect(deadline).persistent:
-        session.add_all(DeadlineAlert(deadline_id=deadline.id, kind=p.kind, fire_at=p.fire_at) for p in planned)
+    if deadline.status != "pending":
         return
-    waiting = session.info.setdefault(_WAITING_TIMERS, {})
-    waiting[deadline] = [  # replaces an earlier plan of the same unstored deadline
-        {"id": uuid.uuid4(), "deadline_id": deadline.id, "kind": p.kind, "fire_at": p.fire_at, "status": "pending"}
-        for p in planned
-    ]
-
-
-@event.listens_for(Session, "after_flush")
-def _store_waiting_timers(session: Session, _flush_context: Any) -> None:
-    """Write the timers of the deadlines this flush stored: one INSERT for all of them."""
-    waiting = session.info.get(_WAITING_TIMERS)
-    if not waiting:
-        return
-    stored_now = session.new  # still the flush's new objects, until after this event
-    rows = []
-    for deadline in list(waiting):
-        if deadline in stored_now:
-            rows.extend(waiting.pop(deadline))
-        elif deadline not in session:  # discarded, e.g. with a rolled-back savepoint
-            del waiting[deadline]
-    if rows:
-        session.execute(insert(DeadlineAlert.__table__), rows)
+    policy = policy_for(case.district.policy if case.district else None)
+    planned = alerts.plan(deadline.kind, deadline.due_on, deadline.due_at, utcnow(), policy)
+    # Through the relationship: the unit of work writes the deadline first and the timers after
+    # it, all of them in one batched INSERT.
+    session.add_all(DeadlineAlert(deadline=deadline, kind=p.kind, fire_at=p.fire_at) for p in planned)
 
 
 def create_statutory(session: Session, case: Case, notice: Notice) -> list[Deadline]:
