@@ -9,7 +9,13 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from app.errors import Problem, errors_from_pydantic, http_problem_handler, problem_response, validation_problem_handler
+from app.errors import (
+    Problem,
+    errors_from_pydantic,
+    http_problem_handler,
+    problem_response,
+    validation_problem_handler,
+)
 from app.logging import current_request_id
 from app.web.session import CsrfFailed, SignInRequired
 from app.web.templating import templates

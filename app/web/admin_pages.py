@@ -1,0 +1,143 @@
+"""Administration: landlords, API keys, users, districts and failed messages — never case contents."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy import select
+
+from app.calendar import local_today
+from app.deps import SessionDep, SettingsDep
+from app.errors import Problem
+from app.routing.districts import current_districts, district_by_code
+from app.security import audit
+from app.security import service as accounts
+from app.security.models import ApiKey, Landlord, User
+from app.security.passwords import WeakPassword
+from app.web.common import CsrfField, page, request_now, require_role, see_other
+from app.web.session import (
+    WebUserDep,
+    check_csrf,
+)
+from notifications import outbox
+from notifications.models import OutboxMessage
+
+router = APIRouter(include_in_schema=False)
+
+
+def _admin_context(request: Request, session: Any, new_key: str | None = None) -> dict[str, Any]:
+    today = local_today(request_now(request))
+    return {
+        "landlords": list(session.scalars(select(Landlord).order_by(Landlord.name))),
+        "keys": list(session.scalars(select(ApiKey).order_by(ApiKey.created_at.desc()))),
+        "users": list(session.scalars(select(User).order_by(User.username))),
+        "failed": list(session.scalars(select(OutboxMessage).where(OutboxMessage.status == "failed")
+                                       .order_by(OutboxMessage.created_at.desc()).limit(50))),
+        "districts": current_districts(session, today),
+        # A new key is shown on the answer that created it, and never again (only its hash is kept).
+        "new_key": new_key,
+    }
+
+
+@router.get("/admin", response_class=HTMLResponse)
+def admin_page(request: Request, web: WebUserDep, session: SessionDep) -> HTMLResponse:
+    require_role(web, "admin")
+    return page(request, "admin.html", web, **_admin_context(request, session))
+
+
+@router.post("/admin/hyresvardar")
+def admin_create_landlord(request: Request, web: WebUserDep, session: SessionDep, settings: SettingsDep,
+                          name: Annotated[str, Form()], org_number: Annotated[str, Form()],
+                          csrf: CsrfField = None) -> Response:
+    check_csrf(settings, web, csrf)
+    require_role(web, "admin")
+    try:
+        landlord, issued = accounts.create_landlord(session, settings, name=name, org_number=org_number)
+    except accounts.AccountError as exc:
+        raise Problem(422, str(exc)) from None
+    audit.record(session, web.actor, "admin.landlord.create", object_type="landlord", object_id=landlord.id)
+    return _show_key_once(request, web, session, issued.plaintext)
+
+
+@router.post("/admin/nycklar")
+def admin_create_key(request: Request, web: WebUserDep, session: SessionDep, settings: SettingsDep,
+                     org_number: Annotated[str, Form()], csrf: CsrfField = None) -> Response:
+    check_csrf(settings, web, csrf)
+    require_role(web, "admin")
+    try:
+        issued = accounts.create_landlord_key(session, settings, org_number=org_number)
+    except accounts.AccountError as exc:
+        raise Problem(422, str(exc)) from None
+    audit.record(session, web.actor, "admin.key.create", object_type="api_key", object_id=issued.api_key.prefix)
+    return _show_key_once(request, web, session, issued.plaintext)
+
+
+def _show_key_once(request: Request, web: Any, session: Any, plaintext: str) -> HTMLResponse:
+    return page(request, "admin.html", web, **_admin_context(request, session, new_key=plaintext))
+
+
+@router.post("/admin/nycklar/{prefix}/sparra")
+def admin_revoke_key(web: WebUserDep, session: SessionDep, settings: SettingsDep, prefix: str,
+                     csrf: CsrfField = None) -> RedirectResponse:
+    check_csrf(settings, web, csrf)
+    require_role(web, "admin")
+    try:
+        accounts.revoke_key(session, prefix=prefix)
+    except accounts.AccountError as exc:
+        raise Problem(404, str(exc)) from None
+    audit.record(session, web.actor, "admin.key.revoke", object_type="api_key", object_id=prefix)
+    return see_other("/admin")
+
+
+@router.post("/admin/anvandare")
+def admin_create_user(request: Request, web: WebUserDep, session: SessionDep, settings: SettingsDep,
+                      username: Annotated[str, Form()], role: Annotated[str, Form()],
+                      password: Annotated[str, Form()], district: Annotated[str, Form()] = "",
+                      unit: Annotated[str, Form()] = "", email: Annotated[str, Form()] = "",
+                      full_name: Annotated[str, Form()] = "", csrf: CsrfField = None) -> RedirectResponse:
+    check_csrf(settings, web, csrf)
+    require_role(web, "admin")
+    try:
+        user = accounts.create_user(session, username=username, role=role, password=password,
+                                    district_code=district or None, unit=unit or None, email=email or None,
+                                    full_name=full_name or None)
+    except (accounts.AccountError, WeakPassword) as exc:
+        raise Problem(422, str(exc)) from None
+    audit.record(session, web.actor, "admin.user.create", object_type="user", object_id=user.id)
+    return see_other("/admin")
+
+
+@router.post("/admin/stadsdelar/{code}")
+def admin_district(web: WebUserDep, session: SessionDep, settings: SettingsDep, code: str,
+                   phone: Annotated[str, Form(max_length=40)] = "", email: Annotated[str, Form(max_length=254)] = "",
+                   address: Annotated[str, Form(max_length=300)] = "", csrf: CsrfField = None) -> RedirectResponse:
+    """Contact details shown on letters to tenants and in acknowledgements."""
+    check_csrf(settings, web, csrf)
+    require_role(web, "admin")
+    district = district_by_code(session, code)
+    if district is None:
+        raise Problem(404)
+    district.contact_phone = phone.strip() or None
+    district.contact_email = email.strip() or None
+    district.contact_address = address.strip() or None
+    audit.record(session, web.actor, "admin.district.update", object_type="district", object_id=district.code)
+    return see_other("/admin")
+
+
+@router.post("/admin/utskick/{message_id}/forsok-igen")
+def admin_retry(web: WebUserDep, session: SessionDep, settings: SettingsDep, message_id: str,
+                csrf: CsrfField = None) -> RedirectResponse:
+    check_csrf(settings, web, csrf)
+    require_role(web, "admin")
+    try:
+        key = uuid.UUID(message_id)
+    except ValueError:
+        raise Problem(404) from None
+    if not outbox.retry_failed(session, key):
+        raise Problem(404)
+    audit.record(session, web.actor, "admin.outbox.retry", object_type="outbox", object_id=key)
+    return see_other("/admin")
+

@@ -1,0 +1,60 @@
+"""The managers' pages: the overview and the audit log."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+from sqlalchemy import func, select
+
+from app.cases import queue as case_queue
+from app.cases.models import Case
+from app.deadlines.models import Deadline
+from app.deps import SessionDep
+from app.security import audit
+from app.security.models import AuditEvent, User
+from app.web.common import page, request_now, require_role
+from app.web.session import (
+    WebUserDep,
+)
+
+router = APIRouter(include_in_schema=False)
+
+@router.get("/oversikt", response_class=HTMLResponse)
+def overview(request: Request, web: WebUserDep, session: SessionDep) -> HTMLResponse:
+    require_role(web, "manager")
+    district_id = web.user.district_id
+    load = session.execute(
+        select(User.username, User.full_name, func.count(Case.id))
+        .join(Case, (Case.assigned_to_id == User.id) & (Case.status == "open"), isouter=True)
+        .where(User.district_id == district_id, User.role.in_(("handler", "manager")), User.active.is_(True))
+        .group_by(User.username, User.full_name).order_by(func.count(Case.id).desc())
+    ).all()
+    unassigned = session.scalar(select(func.count()).select_from(Case).where(
+        Case.district_id == district_id, Case.status == "open", Case.assigned_to_id.is_(None)))
+    critical, _ = case_queue.page(session, web.actor, status="open", limit=20)
+    critical = [case_queue.queue_item(c) for c in critical if c.priority == "critical"]
+    since = request_now(request) - timedelta(days=30)
+    missed = session.execute(
+        select(Deadline.kind, Case.id, Case.number, Deadline.resolved_at)
+        .join(Case, Case.id == Deadline.case_id)
+        .where(Case.district_id == district_id, Deadline.status == "missed", Deadline.resolved_at >= since)
+        .order_by(Deadline.resolved_at.desc()).limit(50)
+    ).all()
+    return page(request, "overview.html", web, load=load, unassigned=unassigned, critical=critical, missed=missed)
+
+
+@router.get("/granskning", response_class=HTMLResponse)
+def audit_log(request: Request, web: WebUserDep, session: SessionDep, object_id: str = "") -> HTMLResponse:
+    require_role(web, "manager", "admin")
+    query = select(AuditEvent).order_by(AuditEvent.id.desc()).limit(200)
+    if web.user.role == "manager":
+        query = query.where(AuditEvent.district_id == web.user.district_id)
+    if object_id:
+        query = query.where(AuditEvent.object_id == object_id)
+    events = list(session.scalars(query))
+    audit.record(session, web.actor, "audit.read", details={"count": len(events)})
+    return page(request, "audit.html", web, events=events, object_id=object_id)
+
+

@@ -1,0 +1,76 @@
+"""Signing in and out of the staff UI (local accounts; OIDC is in `oidc.py`)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from app.deps import SESSION_COOKIE, SessionDep, SettingsDep, staff_actor
+from app.security import audit
+from app.security import service as accounts
+from app.security.models import User
+from app.web.common import HOME, CsrfField, page, safe_next, see_other
+from app.web.oidc import enabled as oidc_enabled
+from app.web.session import (
+    LOGIN_CSRF_COOKIE,
+    WebUserDep,
+    check_csrf,
+    login_csrf,
+    new_session_cookie,
+    set_cookie,
+)
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/", response_class=HTMLResponse)
+def home(web: WebUserDep) -> RedirectResponse:
+    return see_other(HOME.get(web.user.role, "/logga-in"))
+
+
+@router.get("/logga-in", response_class=HTMLResponse)
+def login_form(request: Request, settings: SettingsDep, next: str = "/", expired: int = 0) -> HTMLResponse:
+    token = login_csrf()
+    response = page(request, "login.html", next=safe_next(next), csrf=token, expired=bool(expired),
+                    oidc=oidc_enabled(settings))
+    set_cookie(response, LOGIN_CSRF_COOKIE, token, settings, max_age=1800)
+    return response
+
+
+@router.post("/logga-in", response_class=HTMLResponse)
+def login(request: Request, session: SessionDep, settings: SettingsDep,
+          username: Annotated[str, Form(max_length=100)], password: Annotated[str, Form(max_length=1000)],
+          csrf: CsrfField = None, next: Annotated[str, Form()] = "/") -> Response:
+    expected = request.cookies.get(LOGIN_CSRF_COOKIE)
+    if not expected or csrf != expected:
+        return page(request, "login.html", next=safe_next(next), csrf=expected or "", status=400,
+                    error="Formuläret hade gått ut. Försök igen.")
+    result = accounts.authenticate_user(session, settings, username, password)
+    if result.user is None:
+        session.commit()  # the failure count must survive the error answer
+        message = ("För många misslyckade inloggningar. Vänta några minuter och försök igen."
+                   if result.retry_after else "Fel användarnamn eller lösenord.")
+        return page(request, "login.html", next=safe_next(next), csrf=expected, error=message,
+                    status=429 if result.retry_after else 401, username=username)
+    audit.record(session, _actor_of(result.user, request), "web.sign_in")
+    response = see_other(safe_next(next) if next != "/" else HOME.get(result.user.role, "/"))
+    set_cookie(response, SESSION_COOKIE, new_session_cookie(settings, result.user), settings,
+               max_age=settings.session_ttl_seconds)
+    response.delete_cookie(LOGIN_CSRF_COOKIE, path="/")
+    return response
+
+
+@router.post("/logga-ut")
+def logout(web: WebUserDep, settings: SettingsDep, csrf: CsrfField = None) -> RedirectResponse:
+    check_csrf(settings, web, csrf)
+    response = see_other("/logga-in")
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+def _actor_of(user: User, request: Request) -> Any:
+    return staff_actor(user, request)
+
+
