@@ -1,6 +1,6 @@
 """`varsel reports monthly --month YYYY-MM [--district CODE] --format pdf|csv|html|json --output FILE`.
 
-Joined to the `varsel` command in `app/cli.py` (`cli.add_typer(reports_cli, name="reports")`).
+Joined to the `varsel` command in `app/cli.py`.
 Progress goes to standard error ("computing…", "rendering…", "wrote FILE (N KiB)"),
 so standard output stays clean. Without `--district`: the whole city.
 """
@@ -13,6 +13,7 @@ from typing import Annotated
 
 import typer
 
+from app.cli_support import fail, info, unit_of_work
 from app.reports.render import FORMATS
 
 reports_cli = typer.Typer(help="Monthly summaries for managers (no personal data).", no_args_is_help=True)
@@ -32,8 +33,6 @@ def monthly(
                                                       "omit for the whole city")] = None,
 ) -> None:
     """Write one month's summary for a district, or for the whole city, to a file."""
-    # Imported here: app.cli imports this module to join the command, so importing it at the top would be circular.
-    from app.cli import fail, info, unit_of_work
     from app.config import get_settings
     from app.db import utcnow
     from app.reports.render import render

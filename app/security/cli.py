@@ -1,0 +1,100 @@
+"""`varsel landlords …`, `varsel authorities create` and `varsel users …`: who may use Varsel."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+
+from app.cli_support import fail, info, unit_of_work
+from app.config import get_settings
+from app.security import service as accounts
+from app.security.passwords import WeakPassword
+
+landlords_cli = typer.Typer(help="Landlords (housing companies) and their API keys.", no_args_is_help=True)
+keys_cli = typer.Typer(help="A landlord's API keys.", no_args_is_help=True)
+authorities_cli = typer.Typer(help="Authorities that post to Varsel (Kronofogden).", no_args_is_help=True)
+users_cli = typer.Typer(help="Staff users.", no_args_is_help=True)
+landlords_cli.add_typer(keys_cli, name="keys")
+
+
+@landlords_cli.command("create")
+def landlords_create(
+    name: Annotated[str, typer.Option(help="The housing company's name")],
+    org_number: Annotated[str, typer.Option("--org-number", help="Organisationsnummer NNNNNN-NNNN")],
+) -> None:
+    """Create a landlord and its first API key (printed once, on the last line)."""
+    settings = get_settings()
+    try:
+        with unit_of_work(settings) as session:
+            landlord, issued = accounts.create_landlord(session, settings, name=name, org_number=org_number)
+            info(f"landlord {landlord.name} ({landlord.org_number}) created; key prefix {issued.api_key.prefix}")
+            info("The key is shown once. Give it to the landlord's integrator over a safe channel:")
+    except accounts.AccountError as exc:
+        fail(str(exc))
+    typer.echo(issued.plaintext)
+
+
+@keys_cli.command("create")
+def keys_create(
+    org_number: Annotated[str, typer.Option("--org-number", help="The landlord's organisationsnummer")],
+) -> None:
+    """Create another API key for a landlord (for rotation)."""
+    settings = get_settings()
+    try:
+        with unit_of_work(settings) as session:
+            issued = accounts.create_landlord_key(session, settings, org_number=org_number)
+            info(f"key prefix {issued.api_key.prefix} created; shown once:")
+    except accounts.AccountError as exc:
+        fail(str(exc))
+    typer.echo(issued.plaintext)
+
+
+@keys_cli.command("revoke")
+def keys_revoke(prefix: Annotated[str, typer.Option(help="The key's prefix (the 8 characters after 'vsl_')")]) -> None:
+    """Revoke an API key at once."""
+    try:
+        with unit_of_work() as session:
+            key = accounts.revoke_key(session, prefix=prefix)
+            typer.echo(f"key {key.prefix} revoked at {key.revoked_at:%Y-%m-%d %H:%M:%S} UTC")
+    except accounts.AccountError as exc:
+        fail(str(exc))
+
+
+@authorities_cli.command("create")
+def authorities_create(name: Annotated[str, typer.Option(help="e.g. Kronofogden")]) -> None:
+    """Create an authority (if new) and an API key for it (printed once, on the last line)."""
+    settings = get_settings()
+    with unit_of_work(settings) as session:
+        authority, issued = accounts.create_authority(session, settings, name=name)
+        info(f"authority {authority.name}: key prefix {issued.api_key.prefix} created; shown once:")
+    typer.echo(issued.plaintext)
+
+
+@users_cli.command("create")
+def users_create(
+    username: Annotated[str, typer.Option()],
+    role: Annotated[str, typer.Option(help="handler, manager, joint_assessor, intake or admin")],
+    district: Annotated[str | None, typer.Option(help="District code (see `varsel districts list`)")] = None,
+    unit: Annotated[str | None, typer.Option(help="elderly_care, disability or children_families")] = None,
+    email: Annotated[str | None, typer.Option()] = None,
+    name: Annotated[str | None, typer.Option(help="Full name, shown to colleagues and in acknowledgements")] = None,
+    phone: Annotated[str | None, typer.Option()] = None,
+    password_stdin: Annotated[bool, typer.Option("--password-stdin", help="Read the password from standard input")] = False,
+) -> None:
+    """Create a staff user. The password is read from standard input, never from the command line."""
+    password = None
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+        if not password:
+            fail("no password on standard input")
+    try:
+        with unit_of_work() as session:
+            user = accounts.create_user(
+                session, username=username, role=role, password=password, district_code=district,
+                unit=unit, email=email, full_name=name, phone=phone,
+            )
+            typer.echo(f"user {user.username} ({user.role}{', ' + district if district else ''}) created")
+    except (accounts.AccountError, WeakPassword) as exc:
+        fail(str(exc))
