@@ -7,14 +7,19 @@ in endpoint signatures.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import Annotated
+from datetime import datetime
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
+from app.cases import service as cases
+from app.cases.models import Case
 from app.config import Settings
 from app.db import transaction
 from app.errors import Problem
+from app.notices.service import IntakeContext
+from app.routing.service import RouterProvider
 from app.security import service as accounts
 from app.security.actors import Actor
 from app.security.models import ApiKey, User
@@ -145,3 +150,47 @@ def require_roles(*roles: str) -> Callable[..., Actor]:
         return actor
 
     return dependency
+
+
+# --------------------------------------------------------------------------- typed resources of a request
+
+def request_now(request: Request) -> datetime:
+    """The request's "now": the app's clock, which tests pin to a fixed moment."""
+    return request.app.state.clock()
+
+
+def request_routers(request: Request) -> RouterProvider:
+    return request.app.state.routers
+
+
+NowDep = Annotated[datetime, Depends(request_now)]
+RoutersDep = Annotated[RouterProvider, Depends(request_routers)]
+
+
+def intake_context(landlord: LandlordDep, settings: SettingsDep, routers: RoutersDep, now: NowDep) -> IntakeContext:
+    return IntakeContext(settings=settings, routers=routers, actor=landlord, now=now)
+
+
+IntakeContextDep = Annotated[IntakeContext, Depends(intake_context)]
+
+
+def case_in_scope(case_id: str, actor: StaffDep, session: SessionDep) -> Case:
+    return cases.readable(session, actor, case_id)
+
+
+# The case named in the path, if the caller may see it (404 otherwise, a malformed id included).
+CaseInScope = Annotated[Case, Depends(case_in_scope)]
+
+
+class OpenCaseForWork:
+    """`case: OpenCaseForWork["assign"]` — the case, locked, if the caller may give that command now.
+
+    A case outside the caller's scope or role is 404, a status that forbids the
+    command 409; the command is audited (`app/cases/service.py: for_work`).
+    """
+
+    def __class_getitem__(cls, command: str) -> Any:
+        def dependency(case_id: str, actor: StaffDep, session: SessionDep) -> Case:
+            return cases.for_work(session, actor, case_id, command)
+
+        return Annotated[Case, Depends(dependency)]

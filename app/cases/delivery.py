@@ -9,48 +9,28 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import structlog
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.calendar import STOCKHOLM, local_today
-from app.cases import transitions
+from app.calendar import STOCKHOLM
+from app.cases import documents, service
 from app.cases.models import Case, EvictionNotice, PaymentCommitment
 from app.config import Settings
 from app.db import transaction, utcnow
-from app.deadlines import rules
-from app.notices.models import Notice
 from app.routing.districts import load_municipality
-from app.security.actors import SYSTEM
 from integrations.errors import IntegrationRejected
 from integrations.kronofogden.factory import kronofogden_client_from_settings
 from integrations.kronofogden.protocol import Acknowledgement, KronofogdenClient
-from notifications import letters, outbox
+from notifications import outbox
 from notifications.email import SmtpChannel
 from notifications.models import OutboxMessage
 from notifications.outbox import PermanentFailure
 from notifications.sms import SmsSender, sms_sender_from_settings
 
 log = structlog.get_logger("varsel.delivery")
-
-
-def _sender(settings: Settings, case: Case) -> letters.Sender:
-    municipality = load_municipality(settings.municipality)
-    district = case.district
-    handler = case.assigned_to
-    return letters.Sender(
-        district_name=district.name if district else municipality["name"],
-        municipality_name=municipality["name"],
-        committee=f"{district.name} stadsdelsnämnd" if district else municipality.get("committee", ""),
-        address=district.contact_address if district else None,
-        phone=district.contact_phone if district else None,
-        email=district.contact_email if district else None,
-        handler_name=handler.display_name if handler else None,
-        handler_phone=handler.phone if handler else None,
-    )
 
 
 class LetterChannel:
@@ -75,46 +55,25 @@ class LetterChannel:
 
     def _render(self, session: Session, message: OutboxMessage) -> bytes:
         payload = message.payload
-        today = local_today()
         case = session.get(Case, message.case_id) if message.case_id else None
         if case is None:
             raise PermanentFailure("the case is gone (purged)")
-        if message.template == "tenant_redemption_letter":
-            notice = session.get(Notice, uuid.UUID(payload["notice_id"]))
-            if notice is None or not notice.tenants:
-                raise PermanentFailure("the notice is gone (purged)")
-            redemption = next((d for d in case.deadlines if d.notice_id == notice.id
-                               and d.kind == rules.REDEMPTION_PERIOD_END), None)
-            if redemption is None or redemption.due_on is None:
-                raise PermanentFailure("the notice has no redemption period")
-            arrears = notice.arrears or {}
-            return letters.render_tenant_redemption_letter(
-                sender=_sender(self.settings, case), tenant_name=" och ".join(t.name or "" for t in notice.tenants),
-                street_address=notice.street_address or "", postal_code=_postal(notice.postal_code),
-                city=notice.city or "", redemption_end=redemption.due_on, estimated=redemption.estimated,
-                amount_sek=_decimal(arrears.get("amount_sek")), payment_instructions=arrears.get("payment_instructions"),
-                case_number=case.number, today=today)
-        if message.template == "payment_commitment_letter":
-            commitment = session.get(PaymentCommitment, uuid.UUID(payload["commitment_id"]))
-            notice = session.get(Notice, commitment.notice_id) if commitment and commitment.notice_id else None
-            notice = notice or (case.notices[-1] if case.notices else None)
-            if commitment is None or notice is None:
-                raise PermanentFailure("the commitment or its notice is gone")
-            contact = notice.contact or {}
-            return letters.render_payment_commitment_letter(
-                sender=_sender(self.settings, case), landlord_name=notice.landlord.name,
-                landlord_contact=contact.get("name"), tenant_name=" och ".join(t.name or "" for t in notice.tenants),
-                street_address=notice.street_address or "", apartment_number=notice.apartment_number,
-                amount_sek=commitment.amount_sek, covers_until=commitment.covers_until,
-                decided_on=commitment.decided_on, statutory=commitment.statutory, case_number=case.number,
-                landlord_reference=notice.external_id, today=today)
-        if message.template == "kronofogden_copy":
-            record = session.get(EvictionNotice, uuid.UUID(payload["eviction_notice_id"]))
-            if record is None:
-                raise PermanentFailure("the eviction notice is gone")
-            return letters.render_kronofogden_acknowledgement_copy(
-                sender=_sender(self.settings, case), tenant_name=record.tenant_name or "", reference=record.reference,
-                received_at=record.received_at, eviction_at=record.eviction_at, case_number=case.number, today=today)
+        try:
+            if message.template == "tenant_redemption_letter":
+                return documents.tenant_redemption_letter(session, self.settings, case,
+                                                          uuid.UUID(payload["notice_id"]))
+            if message.template == "payment_commitment_letter":
+                commitment = session.get(PaymentCommitment, uuid.UUID(payload["commitment_id"]))
+                if commitment is None:
+                    raise documents.LetterUnavailable("the commitment is gone")
+                return documents.commitment_letter(session, self.settings, case, commitment)
+            if message.template == "kronofogden_copy":
+                record = session.get(EvictionNotice, uuid.UUID(payload["eviction_notice_id"]))
+                if record is None:
+                    raise documents.LetterUnavailable("the eviction notice is gone")
+                return documents.kronofogden_copy(self.settings, case, record)
+        except documents.LetterUnavailable as exc:
+            raise PermanentFailure(str(exc)) from exc
         raise PermanentFailure(f"unknown letter {message.template!r}")
 
 
@@ -178,31 +137,14 @@ def _acknowledged(session: Session, message: OutboxMessage, now: datetime) -> No
     case = session.get(Case, message.case_id) if message.case_id else None
     if record is None or case is None:
         return
-    record.acknowledged_at = now
-    record.acknowledgement_reference = message.result
-    transitions.record(session, case, "kronofogden_acknowledged", SYSTEM, {
-        "reference": record.reference, "handler": case.assigned_to.username if case.assigned_to else None,
-        "authority_reference": message.result}, at=now)
-    deadline = next((d for d in case.deadlines if str(d.id) == message.payload.get("deadline_id")), None)
-    if deadline is not None:
-        transitions.resolve_deadline(session, case, deadline, "met", "acknowledgement_sent", SYSTEM, at=now)
-    # The copy to the tenant (same paragraph of the förordning).
-    outbox.enqueue(session, channel="letter", template="kronofogden_copy", dedup_key=f"kfcopy:{record.id}",
-                   case_id=case.id, district_id=case.district_id, payload={"eviction_notice_id": str(record.id)})
+    service.acknowledgement_sent(session, record, case, deadline_id=message.payload.get("deadline_id"),
+                                 authority_reference=message.result, now=now)
 
 
 def _commitment_letter_stored(session: Session, message: OutboxMessage, now: datetime) -> None:
     commitment = session.get(PaymentCommitment, uuid.UUID(message.payload["commitment_id"]))
     if commitment is not None:
         commitment.letter_path = message.result
-
-
-def _postal(code: str | None) -> str:
-    return f"{code[:3]} {code[3:]}" if code and len(code) == 5 else (code or "")
-
-
-def _decimal(value: Any) -> Decimal | None:
-    return Decimal(str(value)) if value is not None else None
 
 
 outbox.SENT_HOOKS["kronofogden_acknowledgement"] = _acknowledged

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-import uuid
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -23,22 +22,20 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.calendar import STOCKHOLM, local_today
-from app.cases import notify, transitions
+from app.cases import service as cases
 from app.cases.models import Case, EvictionNotice
-from app.deadlines import rules
-from app.deadlines import service as deadline_rows
+from app.deps import AuthorityDep, SessionDep
 from app.errors import Problem, ValidationProblem
 from app.identity import IdentityNumberError, parse_identity_number, parse_org_number
-from app.deps import AuthorityDep, SessionDep
-from app.notices.models import Notice
 from app.notices.schemas import PropertyIn, Timestamp
 from app.notices.service import tenancy_key
 from app.routing.districts import district_by_code
 from app.routing.engine import OutsideMunicipality
 from app.routing.service import RouterProvider, route
 from app.security import audit
-from app.security.actors import SYSTEM, Actor
+from app.security.actors import Actor
 from app.security.crypto import encrypt, matching_hash
+from app.vocabulary import DeadlineKind
 
 
 class _Strict(BaseModel):
@@ -129,61 +126,21 @@ def receive(session: Session, routers: RouterProvider, actor: Actor, body: Evict
             raise
         return again, False
 
-    case, matched_by = _match_case(session, district.id if district else None, pin_hash,
-                                   tenancy_key(data_key, postal, prop.street_address, prop.apartment_number))
-    if case is None:
-        case = transitions.open_case(session, district_id=district.id if district else None, actor=SYSTEM, now=now)
+    case, matched_by = cases.receive_eviction_notice(
+        session, district, pin_hash=pin_hash,
+        tenancy_key=tenancy_key(data_key, postal, prop.street_address, prop.apartment_number),
+        eviction_at=body.eviction_at, reference=body.reference, eviction_notice_id=record.id, actor=actor, now=now)
     record.case_id = case.id
     record.matched_by = matched_by
-    case.household = {**case.household, "kronofogden_eviction_at": body.eviction_at.isoformat()}
-    transitions.record(session, case, "kronofogden_eviction_notice", actor, {
-        "reference": body.reference, "eviction_at": body.eviction_at.isoformat(), "matched_by": matched_by,
-    }, at=now)
-    ack_due = rules.kronofogden_acknowledgement_due(now)
-    deadline_rows.add(session, case, None, rules.ComputedDeadline(
-        kind=rules.KRONOFOGDEN_ACKNOWLEDGEMENT, due_on=ack_due.astimezone(STOCKHOLM).date(), due_at=ack_due,
-        legal_basis=rules.KRONOFOGDEN_ACK_BASIS, estimated=False, informational=False,
-        computed_from={"received_at": now.isoformat(), "reference": body.reference,
-                       "eviction_notice_id": str(record.id)},
-    ))
-    deadline_rows.add(session, case, None, rules.ComputedDeadline(
-        kind="eviction", due_on=body.eviction_at.astimezone(STOCKHOLM).date(), due_at=body.eviction_at,
-        legal_basis="Kronofogdens underrättelse om avhysning", estimated=False, informational=True,
-        computed_from={"eviction_at": body.eviction_at.isoformat(), "source": "kronofogden",
-                       "reference": body.reference},
-    ))
-    transitions.reassess(session, case, SYSTEM)
-    if case.assigned_to_id is None:
-        notify.kronofogden_without_handler(session, case, record.id,
-                                           ack_due.astimezone(STOCKHOLM).strftime("%Y-%m-%d kl. %H.%M"))
-    else:
-        notify.request_acknowledgements(session, case)
     savepoint.commit()
     audit.record(session, actor, "kronofogden.eviction_notice", object_type="case", object_id=case.id,
                  district_id=case.district_id)
     return record, True
 
 
-def _match_case(session: Session, district_id: uuid.UUID | None, pin_hash: str,
-                tenancy: str) -> tuple[Case | None, str]:
-    if district_id is None:
-        return None, "new_case"
-    by_person = transitions.open_cases_for_person(session, [pin_hash], district_id)
-    if by_person is not None:
-        return by_person, "identity_number"
-    by_address = session.scalar(
-        select(Case).join(Notice, Notice.case_id == Case.id)
-        .where(Notice.tenancy_key == tenancy, Case.status == "open", Case.district_id == district_id)
-        .order_by(Case.opened_at).limit(1)
-    )
-    if by_address is not None:
-        return by_address, "address"
-    return None, "new_case"
-
-
 def answer(record: EvictionNotice, session: Session) -> dict[str, Any]:
     case = session.get(Case, record.case_id) if record.case_id else None
-    ack = next((d for d in (case.deadlines if case else []) if d.kind == rules.KRONOFOGDEN_ACKNOWLEDGEMENT
+    ack = next((d for d in (case.deadlines if case else []) if d.kind == DeadlineKind.KRONOFOGDEN_ACKNOWLEDGEMENT
                 and d.computed_from.get("eviction_notice_id") == str(record.id)), None)
     return {
         "id": str(record.id),

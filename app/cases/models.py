@@ -8,18 +8,18 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import ForeignKey, Index, Numeric, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
 
 from app.db import Base, IdMixin, utcnow
+from app.deadlines.models import Deadline
+from app.notices.models import Notice
+from app.vocabulary import Priority
 
 if TYPE_CHECKING:
-    from app.deadlines.models import Deadline
-    from app.notices.models import Notice
     from app.routing.models import District
     from app.security.models import User
 
-PRIORITIES = ("critical", "high", "normal")
-PRIORITY_RANK = {"critical": 0, "high": 1, "normal": 2}
+PRIORITY_RANK = {p.value: p.rank for p in Priority}
 # Sorts after every real deadline, so cases without one come last in their priority.
 NO_DEADLINE = datetime(9999, 12, 31, tzinfo=timezone.utc)
 
@@ -64,10 +64,12 @@ class Case(IdMixin, Base):
     # Population-register look-up of who lives there: pending | done | not_found | failed | None (not needed)
     household_lookup: Mapped[str | None] = mapped_column(String(12), index=True)
 
-    notices: Mapped[list["Notice"]] = relationship(back_populates="case", order_by="Notice.received_at")
+    # A case gathers its notices and deadlines; they name their case through the backref (`notice.case`,
+    # `deadline.case`), so their modules need not import this one (no cycle among the models).
+    notices: Mapped[list[Notice]] = relationship(backref=backref("case"), order_by=Notice.received_at)
     contacts: Mapped[list["ContactAttempt"]] = relationship(order_by="ContactAttempt.at")
     commitments: Mapped[list["PaymentCommitment"]] = relationship(order_by="PaymentCommitment.created_at")
-    deadlines: Mapped[list["Deadline"]] = relationship(back_populates="case", order_by="Deadline.due_at")
+    deadlines: Mapped[list[Deadline]] = relationship(backref=backref("case"), order_by=Deadline.due_at)
     district: Mapped["District | None"] = relationship(lazy="joined")
     assigned_to: Mapped["User | None"] = relationship(lazy="joined")
 

@@ -20,22 +20,10 @@ from sqlalchemy.orm import Session, lazyload
 from app.calendar import STOCKHOLM
 from app.cases.models import Case
 from app.security.models import User
+from app.vocabulary import DeadlineKind, Unit
 from notifications import outbox
 
 log = structlog.get_logger("varsel.notify")
-
-DEADLINE_SV = {
-    "redemption_period_end": "återvinningsfristen",
-    "first_contact": "tiden för första kontakt",
-    "budget_advice_offer": "erbjudandet om budget- och skuldrådgivning",
-    "kronofogden_acknowledgement": "bekräftelsen till Kronofogden",
-}
-UNIT_SV = {
-    "elderly_care": "Äldreomsorgen",
-    "disability": "Funktionsnedsättning",
-    "children_families": "Barn och familj",
-}
-
 
 def staff_of(session: Session, district_id: uuid.UUID | None, *roles: str, unit: str | None = None) -> list[User]:
     if district_id is None:
@@ -92,7 +80,7 @@ def new_case(session: Session, case: Case, now: datetime, *, enqueued: set[str] 
 def deadline_alert(session: Session, case: Case, *, alert_id: uuid.UUID, alert_kind: str,
                    deadline_kind: str, due_text: str, vardagar_left: int | None) -> int:
     payload = _base(case) | {
-        "deadline_sv": DEADLINE_SV.get(deadline_kind, deadline_kind),
+        "deadline_sv": DeadlineKind(deadline_kind).phrase,
         "kind": deadline_kind,
         "due_text": due_text,
         "vardagar_left": vardagar_left,
@@ -117,7 +105,7 @@ def deadline_alert(session: Session, case: Case, *, alert_id: uuid.UUID, alert_k
 
 
 def joint_assessment_requested(session: Session, case: Case, unit: str) -> None:
-    payload = _base(case) | {"unit_sv": UNIT_SV.get(unit, unit)}
+    payload = _base(case) | {"unit_sv": Unit(unit).label}
     _mail(session, staff_of(session, case.district_id, "joint_assessor", unit=unit),
           template="joint_assessment_request", key=f"joint:{case.id}:{unit}", payload=payload, case=case)
 
@@ -143,3 +131,10 @@ def request_acknowledgements(session: Session, case: Case) -> int:
                           payload={"eviction_notice_id": notice_id, "deadline_id": str(deadline.id)}):
             count += 1
     return count
+
+
+def kronofogden_copy_to_tenant(session: Session, case: Case, eviction_notice_id: uuid.UUID) -> None:
+    """The copy of the acknowledgement to the person the eviction concerns (same paragraph of the förordning)."""
+    outbox.enqueue(session, channel="letter", template="kronofogden_copy", dedup_key=f"kfcopy:{eviction_notice_id}",
+                   case_id=case.id, district_id=case.district_id,
+                   payload={"eviction_notice_id": str(eviction_notice_id)})

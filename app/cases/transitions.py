@@ -1,35 +1,59 @@
-"""The one way to change a case (rule 3 of the design).
+"""The one way to change a case (rule 3 of the design). Only `app/cases/service.py` calls it.
 
 Every function here writes a timeline event (who, what, when, why) and
 recomputes what depends on the change: priority, flags, joint-assessment units
 and the next deadline the queue sorts by. Nothing else assigns `Case.status`,
-`Case.priority` or `Deadline.status`.
+`Case.priority`, `Case.household` or `Deadline.status`. What a case's status
+allows is the table `ALLOWED`; the functions that change the status check it
+themselves, so no caller can close a closed case.
 """
 
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import insert
+from sqlalchemy.orm import Session
 
-from app.calendar import STOCKHOLM, end_of_day
+from app.calendar import STOCKHOLM
 from app.cases import notify
-from notifications import outbox
+from app.cases.facts import household_facts, received_at
 from app.cases.models import PRIORITY_RANK, Case, CaseNumber, ContactAttempt, PaymentCommitment, TimelineEvent
 from app.db import utcnow
 from app.deadlines import rules
 from app.deadlines import service as deadlines
-from app.deadlines.policy import policy_for
 from app.deadlines.models import Deadline
+from app.deadlines.policy import policy_for
 from app.households.models import JointAssessmentPart
-from app.identity import age_on
-from app.households.rules import HouseholdFacts, assess
-from app.notices.models import Notice, Tenant
+from app.households.rules import assess
+from app.notices.models import Notice
 from app.routing.models import District
 from app.security.actors import Actor
+from app.vocabulary import CaseStatus, DeadlineKind, DeadlineStatus, NoticeStatus, TimelineType, Unit
+from notifications import outbox
+
+# What may be done to a case in each status. Working a case needs it open; a closed case can only be reopened.
+ALLOWED: dict[CaseStatus, frozenset[str]] = {
+    CaseStatus.OPEN: frozenset({"assign", "contact", "payment_commitment", "household", "close",
+                                "joint_assessment.accept", "joint_assessment.complete"}),
+    CaseStatus.CLOSED: frozenset({"reopen"}),
+}
+
+
+class NotAllowed(Exception):
+    """The case's status does not allow this command."""
+
+    def __init__(self, command: str, status: str) -> None:
+        super().__init__(f"{command} is not allowed on a case that is {status}")
+        self.command = command
+        self.status = status
+
+
+def ensure_allowed(case: Case, command: str) -> None:
+    if command not in ALLOWED[CaseStatus(case.status)]:
+        raise NotAllowed(command, case.status)
 
 
 def record(
@@ -76,7 +100,7 @@ def open_case(session: Session, *, district_id: uuid.UUID | None, actor: Actor, 
         district_id=district_id,
         # Set, not lazy-loaded: the district is already in the session (routing looked it up).
         district=session.get(District, district_id) if district_id is not None else None,
-        status="open",
+        status=CaseStatus.OPEN,
         opened_at=now,
         last_activity_at=now,
         flags=[],
@@ -91,7 +115,8 @@ def open_case(session: Session, *, district_id: uuid.UUID | None, actor: Actor, 
     )
     session.add(case)
     session.flush()
-    record(session, case, "case_opened", actor, {"district_id": str(district_id) if district_id else None}, at=now)
+    record(session, case, TimelineType.CASE_OPENED, actor,
+           {"district_id": str(district_id) if district_id else None}, at=now)
     return case
 
 
@@ -103,7 +128,13 @@ def attach_notice(session: Session, case: Case, notice: Notice, actor: Actor, *,
     if repeat:
         data["repeat"] = repeat
         case.household = {**case.household, "repeat": repeat}
-    record(session, case, "notice_received", actor, data, notice_id=notice.id, at=notice.received_at)
+    record(session, case, TimelineType.NOTICE_RECEIVED, actor, data, notice_id=notice.id, at=notice.received_at)
+
+
+def add_deadline(session: Session, case: Case, notice: Notice | None, computed: rules.ComputedDeadline) -> Deadline:
+    deadline = deadlines.add(session, case, notice, computed)
+    refresh(case)
+    return deadline
 
 
 def resolve_deadline(
@@ -111,7 +142,7 @@ def resolve_deadline(
     *, at: datetime | None = None,
 ) -> bool:
     """pending → met | missed | cancelled. Returns False when the deadline was not pending."""
-    if deadline.status != "pending" or status not in ("met", "missed", "cancelled"):
+    if deadline.status != DeadlineStatus.PENDING or status not in ("met", "missed", "cancelled"):
         return False
     deadline.status = status
     deadline.resolution = resolution
@@ -125,50 +156,6 @@ def resolve_deadline(
 
 def refresh(case: Case) -> None:
     case.next_due_at = deadlines.next_due_at(case)
-
-
-def household_facts(case: Case) -> HouseholdFacts:
-    ages: list[int] = []
-    children: int | None = None
-    children_source = None
-    seniors: int | None = None
-    seniors_source = None
-    kinds = []
-    for notice in case.notices:
-        kinds.append(notice.kind)
-        received = notice.received_at.astimezone(STOCKHOLM).date()
-        for tenant in notice.tenants:
-            if tenant.birth_date is not None:
-                ages.append(age_on(tenant.birth_date, received))
-        if notice.household_consent:
-            if notice.household_children is not None:
-                children = max(children or 0, notice.household_children)
-                children_source = "landlord"
-            if notice.household_65_plus is not None:
-                seniors = max(seniors or 0, notice.household_65_plus)
-                seniors_source = "landlord"
-    register = case.household.get("register") or {}
-    if register.get("children") is not None and children is None:
-        children, children_source = register["children"], "population_register"
-    if register.get("seniors") is not None and seniors is None:
-        seniors, seniors_source = register["seniors"], "population_register"
-    staff = case.household.get("staff") or {}
-    if staff.get("children") is not None:
-        children, children_source = staff["children"], "staff"
-    if staff.get("seniors") is not None:
-        seniors, seniors_source = staff["seniors"], "staff"
-    return HouseholdFacts(
-        notice_kinds=tuple(kinds),
-        tenant_ages=tuple(ages),
-        children=children,
-        children_source=children_source,
-        seniors=seniors,
-        seniors_source=seniors_source,
-        repeat=case.household.get("repeat"),
-        eviction_scheduled=any(n.eviction_at is not None for n in case.notices)
-        or bool(case.household.get("kronofogden_eviction_at")),
-        kronofogden_without_handler=bool(case.household.get("kronofogden_eviction_at")) and case.assigned_to_id is None,
-    )
 
 
 def reassess(session: Session, case: Case, actor: Actor) -> bool:
@@ -188,7 +175,7 @@ def reassess(session: Session, case: Case, actor: Actor) -> bool:
     new_units = [u for u in units if u not in case.joint_assessment_units]
     case.joint_assessment_units = units
     after = (case.priority, list(case.flags), units)
-    if case.status == "open":
+    if case.status == CaseStatus.OPEN:
         if "household_unknown" in case.flags and case.household_lookup is None:
             case.household_lookup = "pending"  # the household-lookups job asks the population register
         _service_deadlines(session, case)
@@ -197,7 +184,7 @@ def reassess(session: Session, case: Case, actor: Actor) -> bool:
     refresh(case)
     if before == after:
         return False
-    record(session, case, "case_assessed", actor, {
+    record(session, case, TimelineType.CASE_ASSESSED, actor, {
         "priority": case.priority,
         "flags": case.flags,
         "joint_assessment_units": units,
@@ -206,78 +193,43 @@ def reassess(session: Session, case: Case, actor: Actor) -> bool:
     return True
 
 
-def _received_at(case: Case) -> datetime:
-    return min((n.received_at for n in case.notices), default=case.opened_at)
-
-
 def _service_deadlines(session: Session, case: Case) -> None:
     policy = policy_for(case.district.policy if case.district else None)
-    received = _received_at(case)
+    received = received_at(case)
     by_kind = {d.kind: d for d in case.deadlines}
-    first = by_kind.get(rules.FIRST_CONTACT)
-    due = rules.first_contact_due(received, policy.first_contact_for(case.priority))
+    first = by_kind.get(DeadlineKind.FIRST_CONTACT)
+    wanted = rules.first_contact_deadline(received, policy.first_contact_for(case.priority), case.priority)
     if first is None and case.first_contact_at is None:
-        deadlines.add(session, case, None, rules.ComputedDeadline(
-            kind=rules.FIRST_CONTACT, due_on=due.astimezone(STOCKHOLM).date(), due_at=due,
-            legal_basis="Varsels servicenivå: första kontakt (stadsdelens rutin)", estimated=False,
-            informational=False,
-            computed_from={"received_at": received.isoformat(), "priority": case.priority,
-                           "vardagar": str(policy.first_contact_for(case.priority))},
-        ))
-    elif first is not None and first.status == "pending" and due < first.due_at:
+        deadlines.add(session, case, None, wanted)
+    elif first is not None and first.status == DeadlineStatus.PENDING and wanted.due_at < first.due_at:
         # A higher priority tightens the first-contact deadline; it never loosens it.
-        first.due_at = due
-        first.due_on = due.astimezone(STOCKHOLM).date()
-        first.computed_from = {**first.computed_from, "priority": case.priority,
-                               "vardagar": str(policy.first_contact_for(case.priority))}
+        first.due_at = wanted.due_at
+        first.due_on = wanted.due_on
+        first.computed_from = {**first.computed_from, "priority": wanted.computed_from["priority"],
+                               "vardagar": wanted.computed_from["vardagar"]}
         deadlines.plan_alerts(session, case, first)
-    if "children" in case.flags and rules.BUDGET_ADVICE_OFFER not in by_kind:
-        day = rules.budget_advice_offer_due(received)
-        deadlines.add(session, case, None, rules.ComputedDeadline(
-            kind=rules.BUDGET_ADVICE_OFFER, due_on=day, due_at=end_of_day(day).astimezone(UTC),
-            legal_basis="Stockholms stads program mot hemlöshet: budget- och skuldrådgivning inom en vecka",
-            estimated=False, informational=False,
-            computed_from={"received_at": received.isoformat(), "days": "7"},
-        ))
+    if "children" in case.flags and DeadlineKind.BUDGET_ADVICE_OFFER not in by_kind:
+        deadlines.add(session, case, None, rules.budget_advice_offer_deadline(received))
 
 
 def _request_joint_assessment(session: Session, case: Case, unit: str, actor: Actor,
                               reasons: dict[str, str]) -> JointAssessmentPart:
-    why = reasons.get("age_65_plus") if unit in ("elderly_care", "disability") else reasons.get("children")
+    why = reasons.get("age_65_plus") if unit in (Unit.ELDERLY_CARE, Unit.DISABILITY) else reasons.get("children")
     part = JointAssessmentPart(case_id=case.id, unit=unit, requested_by=actor.name, reason=why)
     session.add(part)
-    record(session, case, "joint_assessment_requested", actor, {"unit": unit, "reason": why})
+    record(session, case, TimelineType.JOINT_ASSESSMENT_REQUESTED, actor, {"unit": unit, "reason": why})
     notify.joint_assessment_requested(session, case, unit)
     return part
 
 
-def open_cases_for_person(session: Session, pin_hashes: list[str], district_id: uuid.UUID | None) -> Case | None:
-    if not pin_hashes or district_id is None:
-        return None
-    return session.scalar(
-        select(Case)
-        .join(Notice, Notice.case_id == Case.id)
-        .join(Tenant, Tenant.notice_id == Notice.id)
-        .where(Tenant.pin_hash.in_(pin_hashes), Case.status == "open", Case.district_id == district_id)
-        .order_by(Case.opened_at)
-        .limit(1)
-        # The caller attaches a notice and reassesses: that reads every notice, tenant and deadline.
-        .options(selectinload(Case.notices).selectinload(Notice.tenants), selectinload(Case.deadlines))
-    )
-
-
 # --------------------------------------------------------------------------- case work
 
-CONTACT_CHANNELS = ("letter", "phone", "sms", "home_visit", "meeting")
-OUTCOMES = ("rent_paid", "payment_plan", "payment_commitment", "termination_withdrawn", "moved_out",
-            "evicted", "declined_support", "no_contact", "referred", "other")
-
-
 def assign(session: Session, case: Case, user: Any, actor: Actor) -> None:
+    ensure_allowed(case, "assign")
     previous = case.assigned_to.username if case.assigned_to else None
     case.assigned_to_id = user.id
     case.assigned_to = user
-    record(session, case, "assigned", actor, {"from": previous, "to": user.username})
+    record(session, case, TimelineType.ASSIGNED, actor, {"from": previous, "to": user.username})
     reassess(session, case, actor)
     # Kronofogden's acknowledgement names the responsible handler: it can go now.
     notify.request_acknowledgements(session, case)
@@ -285,12 +237,13 @@ def assign(session: Session, case: Case, user: Any, actor: Actor) -> None:
 
 def record_contact(session: Session, case: Case, *, channel: str, reached: bool, note: str | None,
                    actor: Actor, now: datetime) -> ContactAttempt:
+    ensure_allowed(case, "contact")
     attempt = ContactAttempt(case_id=case.id, at=now, channel=channel, reached=reached, note=note,
                              by_user_id=actor.id, by_name=actor.name)
     with session.no_autoflush:
         case.contacts.append(attempt)
-    record(session, case, "contact_attempt", actor, {"channel": channel, "reached": reached}, at=now)
-    first = next((d for d in case.deadlines if d.kind == rules.FIRST_CONTACT), None)
+    record(session, case, TimelineType.CONTACT_ATTEMPT, actor, {"channel": channel, "reached": reached}, at=now)
+    first = next((d for d in case.deadlines if d.kind == DeadlineKind.FIRST_CONTACT), None)
     if reached and case.first_contact_at is None:
         case.first_contact_at = now
     # First contact is met when the household was reached, or after two recorded attempts.
@@ -302,34 +255,26 @@ def record_contact(session: Session, case: Case, *, channel: str, reached: bool,
 
 def register_payment_commitment(session: Session, case: Case, *, amount_sek: Any, covers_until: Any,
                                 decided_on: Any, note: str | None, actor: Actor, now: datetime) -> PaymentCommitment:
+    ensure_allowed(case, "payment_commitment")
     redemption = next(
         (d for d in sorted(case.deadlines, key=lambda d: d.due_at)
-         if d.kind == rules.REDEMPTION_PERIOD_END and d.status in ("pending", "met", "missed")),
+         if d.kind == DeadlineKind.REDEMPTION_PERIOD_END and d.status in ("pending", "met", "missed")),
         None,
     )
-    if redemption is None:
-        statutory, reason = False, ("Ingen återvinningsfrist löper i ärendet (ingen underrättelse om obetald hyra): "
-                                    "åtagandet registreras men har ingen verkan enligt 12 kap. 44 § jordabalken.")
-    elif redemption.due_on is not None and decided_on <= redemption.due_on and redemption.status != "missed":
-        statutory, reason = True, (f"Beslutat {decided_on.isoformat()}, inom återvinningsfristen som löper ut "
-                                   f"{redemption.due_on.isoformat()}: hyresgästen får inte avhysas "
-                                   "(JB 12 kap. 44 § fjärde stycket 1) om hyresvärden underrättas skriftligen inom fristen.")
-    else:
-        statutory, reason = False, (f"Beslutat {decided_on.isoformat()}, efter att återvinningsfristen löpte ut "
-                                    f"{redemption.due_on.isoformat() if redemption.due_on else ''}: åtagandet registreras "
-                                    "men hindrar inte avhysning enligt 12 kap. 44 § jordabalken.")
+    effect = rules.payment_commitment_effect(decided_on, redemption.due_on if redemption else None,
+                                             redemption is not None and redemption.status == DeadlineStatus.MISSED)
     commitment = PaymentCommitment(
         case_id=case.id, notice_id=redemption.notice_id if redemption else None, amount_sek=amount_sek,
-        covers_until=covers_until, decided_on=decided_on, note=note, statutory=statutory,
-        statutory_reason=reason, created_by=actor.name, created_at=now,
+        covers_until=covers_until, decided_on=decided_on, note=note, statutory=effect.statutory,
+        statutory_reason=effect.reason, created_by=actor.name, created_at=now,
     )
     with session.no_autoflush:
         case.commitments.append(commitment)
-    record(session, case, "payment_commitment", actor, {
+    record(session, case, TimelineType.PAYMENT_COMMITMENT, actor, {
         "amount_sek": str(amount_sek), "covers_until": covers_until.isoformat(),
-        "decided_on": decided_on.isoformat(), "statutory": statutory,
+        "decided_on": decided_on.isoformat(), "statutory": effect.statutory,
     }, at=now)
-    if statutory and redemption is not None:
+    if effect.statutory and redemption is not None:
         resolve_deadline(session, case, redemption, "met", "payment_commitment", actor, at=now)
     session.flush()
     outbox.enqueue(session, channel="letter", template="payment_commitment_letter",
@@ -339,48 +284,110 @@ def register_payment_commitment(session: Session, case: Case, *, amount_sek: Any
 
 
 def close(session: Session, case: Case, *, outcome: str, note: str | None, actor: Actor, now: datetime) -> None:
-    case.status = "closed"
+    ensure_allowed(case, "close")
+    case.status = CaseStatus.CLOSED
     case.closed_at = now
     case.outcome = outcome
     case.outcome_note = note
     for deadline in case.deadlines:
-        if deadline.status == "pending":
+        if deadline.status == DeadlineStatus.PENDING:
             resolve_deadline(session, case, deadline, "cancelled", "case_closed", actor, at=now)
-    record(session, case, "case_closed", actor, {"outcome": outcome}, at=now)
+    record(session, case, TimelineType.CASE_CLOSED, actor, {"outcome": outcome}, at=now)
     refresh(case)
 
 
-def route_manually(session: Session, notice: Notice, district: Any, actor: Actor, now: datetime) -> None:
-    """The intake role decides the district of a notice no method could route."""
-    routing = dict(notice.routing or {})
-    routing["manual"] = {"district_code": district.code, "by": actor.name, "at": now.isoformat(),
-                         "automatic": {k: routing.get(k) for k in ("method", "confidence", "reason")}}
-    routing.update({"district_code": district.code, "district_name": district.name, "method": "manual",
-                    "confidence": "certain"})
+def reopen(session: Session, case: Case, *, reason: str, actor: Actor, now: datetime) -> list[Deadline]:
+    """closed → open. The deadlines the closing cancelled come back while their time has not passed."""
+    ensure_allowed(case, "reopen")
+    previous = case.outcome
+    case.status = CaseStatus.OPEN
+    case.closed_at = None
+    case.outcome = None
+    case.outcome_note = None
+    reinstated = [d for d in case.deadlines if d.status == DeadlineStatus.CANCELLED
+                  and d.resolution == "case_closed" and d.due_at > now]
+    for deadline in reinstated:
+        deadline.status = DeadlineStatus.PENDING
+        deadline.resolution = None
+        deadline.resolved_at = None
+        deadlines.plan_alerts(session, case, deadline)
+    record(session, case, TimelineType.CASE_REOPENED, actor, {
+        "reason": reason, "previous_outcome": previous, "deadlines_reinstated": [d.kind for d in reinstated],
+    }, at=now)
+    reassess(session, case, actor)
+    refresh(case)
+    return reinstated
+
+
+def route_notice(session: Session, notice: Notice, district: District, actor: Actor, now: datetime, *,
+                 routing: dict[str, Any], timeline_type: str) -> None:
+    """A notice no method could route at intake gets its district (manual routing or the geocoder).
+
+    The notice's case, if it has no district yet, follows it: the district's
+    handlers hear of it and the case is assessed under the district's policy.
+    """
     notice.routing = routing
     notice.district_id = district.id
     notice.district = district
-    if notice.status == "received":
-        notice.status = "routed"
+    if notice.status == NoticeStatus.RECEIVED:
+        notice.status = NoticeStatus.ROUTED
     case = notice.case
     if case is not None and case.district_id is None:
         case.district_id = district.id
         case.district = district
-        record(session, case, "routed_manually", actor, {"district": district.code}, notice_id=notice.id, at=now)
+        record(session, case, timeline_type, actor, {"district": district.code}, notice_id=notice.id, at=now)
         reassess(session, case, actor)
         notify.new_case(session, case, now)
 
 
 def accept_joint_part(session: Session, case: Case, part: JointAssessmentPart, actor: Actor, now: datetime) -> None:
+    ensure_allowed(case, "joint_assessment.accept")
     if part.accepted_at is None:
         part.accepted_at = now
         part.accepted_by_id = actor.id
-        record(session, case, "joint_assessment_accepted", actor, {"unit": part.unit}, at=now)
+        record(session, case, TimelineType.JOINT_ASSESSMENT_ACCEPTED, actor, {"unit": part.unit}, at=now)
 
 
 def complete_joint_part(session: Session, case: Case, part: JointAssessmentPart, conclusion: str, actor: Actor,
                         now: datetime) -> None:
-    accept_joint_part(session, case, part, actor, now)
+    ensure_allowed(case, "joint_assessment.complete")
+    if part.accepted_at is None:
+        part.accepted_at = now
+        part.accepted_by_id = actor.id
+        record(session, case, TimelineType.JOINT_ASSESSMENT_ACCEPTED, actor, {"unit": part.unit}, at=now)
     part.completed_at = now
     part.conclusion = conclusion
-    record(session, case, "joint_assessment_completed", actor, {"unit": part.unit}, at=now)
+    record(session, case, TimelineType.JOINT_ASSESSMENT_COMPLETED, actor, {"unit": part.unit}, at=now)
+
+
+# --------------------------------------------------------------------------- the household
+
+def set_household(session: Session, case: Case, source: str, facts: dict[str, Any], actor: Actor, now: datetime,
+                  *, timeline: dict[str, Any]) -> None:
+    """Who lives there, as `source` ('staff' or 'register') found out; the case is reassessed."""
+    case.household = {**case.household, source: facts}
+    if source == "register":
+        case.household_lookup = "done"
+    record(session, case, TimelineType.HOUSEHOLD_SET if source == "staff" else TimelineType.HOUSEHOLD_LOOKUP,
+           actor, timeline, at=now)
+    reassess(session, case, actor)
+
+
+def household_lookup_failed(session: Session, case: Case, *, outcome: str, max_attempts: int, actor: Actor,
+                            now: datetime) -> None:
+    """The register did not know the household (`not_found`) or did not answer (`unavailable`)."""
+    if outcome == "not_found":
+        case.household_lookup = "not_found"
+        record(session, case, TimelineType.HOUSEHOLD_LOOKUP, actor, {"outcome": "not_found"}, at=now)
+        return
+    attempts = int(case.household.get("register_attempts", 0)) + 1
+    case.household = {**case.household, "register_attempts": attempts}
+    if attempts >= max_attempts:
+        case.household_lookup = "failed"
+
+
+def note_eviction_scheduled(session: Session, case: Case, eviction_at: datetime, data: dict[str, Any],
+                            actor: Actor, now: datetime) -> None:
+    """Kronofogden's notice: the eviction time joins the household facts (it raises the priority)."""
+    case.household = {**case.household, "kronofogden_eviction_at": eviction_at.isoformat()}
+    record(session, case, TimelineType.KRONOFOGDEN_EVICTION_NOTICE, actor, data, at=now)

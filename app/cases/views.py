@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from app.calendar import STOCKHOLM, local_today, vardagar_until
 from app.cases.models import Case, TimelineEvent
@@ -17,31 +16,6 @@ from app.notices.models import Notice
 from app.security import audit
 from app.security.actors import Actor
 from app.security.crypto import decrypt
-from app.security.scope import cases_readable_by
-
-
-def load_case(session: Session, actor: Actor, case_id: str, *, for_update: bool = False) -> Case:
-    """The case if this actor may see it; 404 otherwise (never 403)."""
-    try:
-        key = uuid.UUID(case_id)
-    except ValueError:
-        raise Problem(404, "No case with this id in your scope") from None
-    query = (
-        select(Case)
-        .where(Case.id == key, cases_readable_by(actor))
-        .options(
-            selectinload(Case.notices).selectinload(Notice.tenants),
-            selectinload(Case.deadlines),
-            selectinload(Case.contacts),
-            selectinload(Case.commitments),
-        )
-    )
-    if for_update and session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update(of=Case)
-    case = session.scalar(query)
-    if case is None:
-        raise Problem(404, "No case with this id in your scope")
-    return case
 
 
 def _masked(birth_date: Any, coordination: bool | None) -> str | None:

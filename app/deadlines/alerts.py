@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from app.calendar import STOCKHOLM, is_vardag
-from app.deadlines import rules
 from app.deadlines.policy import DeadlinePolicy
+from app.vocabulary import DeadlineKind
 
 MORNING = time(8, 0)  # reminders arrive at the start of the working day
 AFTER_DUE = timedelta(minutes=1)
@@ -42,17 +42,17 @@ def _morning(day: date) -> datetime:
 def plan(kind: str, due_on: date | None, due_at: datetime, created_at: datetime,
          policy: DeadlinePolicy) -> list[PlannedAlert]:
     missed = PlannedAlert("missed", due_at + AFTER_DUE)
-    if kind == rules.REDEMPTION_PERIOD_END and due_on is not None:
+    if kind == DeadlineKind.REDEMPTION_PERIOD_END and due_on is not None:
         return [
             PlannedAlert("reminder", _morning(vardagar_before(due_on, policy.redemption_reminder_vardagar))),
             PlannedAlert("escalation", _morning(vardagar_before(due_on, policy.redemption_escalation_vardagar))),
             missed,
         ]
-    if kind == rules.BUDGET_ADVICE_OFFER and due_on is not None:
+    if kind == DeadlineKind.BUDGET_ADVICE_OFFER and due_on is not None:
         return [PlannedAlert("reminder", _morning(vardagar_before(due_on, 1))), missed]
-    if kind == rules.FIRST_CONTACT:
+    if kind == DeadlineKind.FIRST_CONTACT:
         return [missed]
-    if kind == rules.KRONOFOGDEN_ACKNOWLEDGEMENT:
+    if kind == DeadlineKind.KRONOFOGDEN_ACKNOWLEDGEMENT:
         alerts = []
         step = timedelta(minutes=policy.kronofogden_reminder_minutes)
         at = created_at + step

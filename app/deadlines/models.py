@@ -4,17 +4,15 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db import Base, IdMixin, utcnow
+from app.vocabulary import DeadlineStatus, codes
 
-if TYPE_CHECKING:
-    from app.cases.models import Case
-
-DEADLINE_STATUSES = ("pending", "met", "missed", "cancelled", "info")
+DEADLINE_STATUSES = codes(DeadlineStatus)
 
 
 class Deadline(IdMixin, Base):
@@ -38,7 +36,7 @@ class Deadline(IdMixin, Base):
     resolved_at: Mapped[datetime | None]
     resolution: Mapped[str | None] = mapped_column(String(60))
 
-    case: Mapped["Case"] = relationship(back_populates="deadlines")
+    # `case`: the backref of Case.deadlines (app/cases/models.py).
 
 
 class DeadlineAlert(IdMixin, Base):

@@ -17,6 +17,7 @@ from app.calendar import (
     local_today,
     next_vardag_on_or_after,
 )
+from app.vocabulary import DeadlineKind, NoticeKind
 
 UTC = datetime.UTC
 
@@ -24,16 +25,6 @@ REDEMPTION_BASIS = "JB 12 kap. 44 § första stycket 1; lag (1930:173)"
 EVICTION_DECISION_BASIS = "JB 12 kap. 44 § andra stycket"
 KRONOFOGDEN_ACK_BASIS = "SoF (2025:468) 11 kap. 3 §; lag (1930:173) 2 §"
 
-REDEMPTION_PERIOD_END = "redemption_period_end"
-EVICTION_DECISION_EARLIEST = "eviction_decision_earliest"
-FIRST_CONTACT = "first_contact"
-BUDGET_ADVICE_OFFER = "budget_advice_offer"
-KRONOFOGDEN_ACKNOWLEDGEMENT = "kronofogden_acknowledgement"
-
-RENT_ARREARS = "rent_arrears"
-DISTURBANCE_WARNING = "disturbance_warning"
-DISTURBANCE_TERMINATION = "disturbance_termination"
-NOTICE_KINDS = frozenset({RENT_ARREARS, DISTURBANCE_WARNING, DISTURBANCE_TERMINATION})
 
 REDEMPTION_WEEKS = 3
 # JB 12 kap. 44 § andra stycket: "ytterligare två vardagar" must pass after the
@@ -105,9 +96,9 @@ def eviction_decision_earliest(redemption_end: datetime.date) -> datetime.date:
 def statutory_deadlines(
     kind: str, sent_on: datetime.date, tenant_served_on: datetime.date | None
 ) -> list[ComputedDeadline]:
-    if kind not in NOTICE_KINDS:
+    if kind not in NoticeKind.__members__.values():
         raise ValueError(f"unknown notice kind: {kind!r}")
-    if kind != RENT_ARREARS:
+    if kind != NoticeKind.RENT_ARREARS:
         # 25 a § and 42 § fjärde stycket give the tenant no right to redeem
         # the lease, so no statutory period runs for the committee.
         return []
@@ -119,7 +110,7 @@ def statutory_deadlines(
         "tenant_served_on": tenant_served_on.isoformat() if tenant_served_on else UNKNOWN,
     }
     redemption = ComputedDeadline(
-        kind=REDEMPTION_PERIOD_END,
+        kind=DeadlineKind.REDEMPTION_PERIOD_END,
         due_on=end,
         due_at=_utc_end_of(end),
         legal_basis=REDEMPTION_BASIS,
@@ -134,7 +125,7 @@ def statutory_deadlines(
     )
     decision_day = eviction_decision_earliest(end)
     decision = ComputedDeadline(
-        kind=EVICTION_DECISION_EARLIEST,
+        kind=DeadlineKind.EVICTION_DECISION_EARLIEST,
         due_on=decision_day,
         due_at=_utc_end_of(decision_day),
         legal_basis=EVICTION_DECISION_BASIS,
@@ -143,7 +134,7 @@ def statutory_deadlines(
         informational=True,
         computed_from={
             **inputs,
-            REDEMPTION_PERIOD_END: end.isoformat(),
+            DeadlineKind.REDEMPTION_PERIOD_END: end.isoformat(),
             "rule": EVICTION_DECISION_RULE,
         },
     )
@@ -175,3 +166,83 @@ def budget_advice_offer_due(received_at: datetime.datetime) -> datetime.date:
     # apply and the date is not moved off weekends or holidays: the offer is
     # due seven calendar days after the local receipt day.
     return _local_receipt_day(received_at) + datetime.timedelta(days=BUDGET_ADVICE_DAYS)
+
+
+# --------------------------------------------------------------------------- the service's own deadlines
+
+FIRST_CONTACT_BASIS = "Varsels servicenivå: första kontakt (stadsdelens rutin)"
+BUDGET_ADVICE_BASIS = "Stockholms stads program mot hemlöshet: budget- och skuldrådgivning inom en vecka"
+EVICTION_BASIS = {
+    "landlord": "Kronofogdens beslut om avhysning (uppgift från hyresvärden)",
+    "kronofogden": "Kronofogdens underrättelse om avhysning",
+}
+
+
+def first_contact_deadline(received_at: datetime.datetime, vardagar: int, priority: str) -> ComputedDeadline:
+    due = first_contact_due(received_at, vardagar)
+    return ComputedDeadline(
+        kind=DeadlineKind.FIRST_CONTACT, due_on=local_today(due), due_at=due, legal_basis=FIRST_CONTACT_BASIS,
+        estimated=False, informational=False,
+        computed_from={"received_at": received_at.isoformat(), "priority": priority, "vardagar": str(vardagar)},
+    )
+
+
+def budget_advice_offer_deadline(received_at: datetime.datetime) -> ComputedDeadline:
+    day = budget_advice_offer_due(received_at)
+    return ComputedDeadline(
+        kind=DeadlineKind.BUDGET_ADVICE_OFFER, due_on=day, due_at=_utc_end_of(day), legal_basis=BUDGET_ADVICE_BASIS,
+        estimated=False, informational=False,
+        computed_from={"received_at": received_at.isoformat(), "days": str(BUDGET_ADVICE_DAYS)},
+    )
+
+
+def eviction_deadline(eviction_at: datetime.datetime, source: str, reference: str | None = None) -> ComputedDeadline:
+    """The eviction Kronofogden has scheduled: information for the handler, never met or missed."""
+    computed_from = {"eviction_at": eviction_at.isoformat(), "source": source}
+    if reference is not None:
+        computed_from["reference"] = reference
+    return ComputedDeadline(
+        kind=DeadlineKind.EVICTION, due_on=local_today(eviction_at), due_at=eviction_at,
+        legal_basis=EVICTION_BASIS[source], estimated=False, informational=True, computed_from=computed_from,
+    )
+
+
+def kronofogden_acknowledgement_deadline(received_at: datetime.datetime, reference: str,
+                                         eviction_notice_id: str) -> ComputedDeadline:
+    due = kronofogden_acknowledgement_due(received_at)
+    return ComputedDeadline(
+        kind=DeadlineKind.KRONOFOGDEN_ACKNOWLEDGEMENT, due_on=local_today(due), due_at=due,
+        legal_basis=KRONOFOGDEN_ACK_BASIS, estimated=False, informational=False,
+        computed_from={"received_at": received_at.isoformat(), "reference": reference,
+                       "eviction_notice_id": eviction_notice_id},
+    )
+
+
+# --------------------------------------------------------------------------- the committee's payment commitment
+
+@dataclass(frozen=True)
+class CommitmentEffect:
+    statutory: bool
+    reason: str  # Swedish: shown to the handler and kept with the commitment
+
+
+def payment_commitment_effect(decided_on: datetime.date, redemption_end: datetime.date | None,
+                              redemption_missed: bool) -> CommitmentEffect:
+    """Does the committee's undertaking stop the eviction? JB 12 kap. 44 § fjärde stycket 1.
+
+    Only when it is given within the redemption period: the tenant "får inte
+    avhysas" if the committee has, within the three weeks, told the landlord in
+    writing that it takes on the payment responsibility. `redemption_end` is None
+    when no redemption period runs in the case (no rent-arrears notice).
+    """
+    if redemption_end is None:
+        return CommitmentEffect(False, "Ingen återvinningsfrist löper i ärendet (ingen underrättelse om obetald "
+                                       "hyra): åtagandet registreras men har ingen verkan enligt 12 kap. 44 § "
+                                       "jordabalken.")
+    if decided_on <= redemption_end and not redemption_missed:
+        return CommitmentEffect(True, f"Beslutat {decided_on.isoformat()}, inom återvinningsfristen som löper ut "
+                                      f"{redemption_end.isoformat()}: hyresgästen får inte avhysas (JB 12 kap. 44 § "
+                                      "fjärde stycket 1) om hyresvärden underrättas skriftligen inom fristen.")
+    return CommitmentEffect(False, f"Beslutat {decided_on.isoformat()}, efter att återvinningsfristen löpte ut "
+                                   f"{redemption_end.isoformat()}: åtagandet registreras men hindrar inte avhysning "
+                                   "enligt 12 kap. 44 § jordabalken.")

@@ -18,6 +18,7 @@ from app.deadlines import alerts, rules
 from app.deadlines.models import Deadline, DeadlineAlert
 from app.deadlines.policy import policy_for
 from app.notices.models import Notice
+from app.vocabulary import DeadlineKind
 
 
 def _row(case: Case, notice: Notice | None, computed: rules.ComputedDeadline) -> Deadline:
@@ -104,7 +105,7 @@ def recompute_statutory(session: Session, case: Case, notice: Notice) -> list[tu
 def statutory_for_notice(notice: Notice, deadlines: list[Deadline]) -> list[Deadline]:
     return [
         d for d in deadlines
-        if d.notice_id == notice.id and d.kind in (rules.REDEMPTION_PERIOD_END, rules.EVICTION_DECISION_EARLIEST)
+        if d.notice_id == notice.id and d.kind in (DeadlineKind.REDEMPTION_PERIOD_END, DeadlineKind.EVICTION_DECISION_EARLIEST)
     ]
 
 

@@ -18,11 +18,10 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.calendar import STOCKHOLM, local_today, vardagar_until
-from app.cases import notify, transitions
+from app.cases import notify, service
 from app.cases.models import Case
 from app.db import transaction, utcnow
 from app.deadlines.models import Deadline, DeadlineAlert
-from app.security.actors import SYSTEM
 
 log = structlog.get_logger("varsel.sweep")
 
@@ -85,7 +84,7 @@ def _process(session: Session, alert: DeadlineAlert, now: datetime, result: Swee
             alert.status, alert.outcome = "skipped", "estimated date: not declared missed"
             result.skipped += 1
             return
-        transitions.resolve_deadline(session, case, deadline, "missed", "not met by the due time", SYSTEM, at=now)
+        service.declare_missed(session, case, deadline, now)
         result.missed += 1
     left = None
     if deadline.due_on is not None:
@@ -93,8 +92,7 @@ def _process(session: Session, alert: DeadlineAlert, now: datetime, result: Swee
     sent = notify.deadline_alert(session, case, alert_id=alert.id, alert_kind=alert.kind, deadline_kind=deadline.kind,
                                  due_text=_due_text(deadline), vardagar_left=left)
     if alert.kind == "escalation" or alert.kind == "missed":
-        transitions.record(session, case, f"deadline_{alert.kind}_notified", SYSTEM,
-                           {"kind": deadline.kind, "recipients": sent}, at=now)
+        service.alert_sent(session, case, alert_kind=alert.kind, deadline_kind=deadline.kind, recipients=sent, now=now)
     alert.status, alert.outcome = "done", f"{sent} messages"
     result.processed += 1
     result.messages += sent

@@ -1,7 +1,7 @@
 """Escalation rules: who lives there decides how urgent a case is. Pure, table-tested.
 
 The policy is the table "Varsel's escalation policy" in
-`domain/law-and-deadlines.md`. Every flag and the priority carry the rule that
+`docs/law-and-deadlines.md`. Every flag and the priority carry the rule that
 set them, in Swedish, shown to staff as the explanation.
 """
 
@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-PRIORITY_ORDER = ("normal", "high", "critical")
+from app.vocabulary import Flag, NoticeKind, Priority, Unit
 
-UNITS_FOR_65_PLUS = ("elderly_care", "disability")
-UNITS_FOR_CHILDREN = ("children_families",)
+PRIORITY_ORDER = (Priority.NORMAL, Priority.HIGH, Priority.CRITICAL)
+
+UNITS_FOR_65_PLUS = (Unit.ELDERLY_CARE, Unit.DISABILITY)
+UNITS_FOR_CHILDREN = (Unit.CHILDREN_FAMILIES,)
 
 
 @dataclass(frozen=True)
@@ -33,7 +35,7 @@ class HouseholdFacts:
 class Assessment:
     flags: tuple[str, ...]
     reasons: dict[str, str] = field(default_factory=dict)  # flag → rule (Swedish)
-    priority: str = "normal"
+    priority: str = Priority.NORMAL
     priority_rule: str = "Ingen särskild omständighet: normal prioritet."
     units: tuple[str, ...] = ()
 
@@ -52,62 +54,62 @@ def assess(facts: HouseholdFacts) -> Assessment:
     flags: list[str] = []
     reasons: dict[str, str] = {}
     units: list[str] = []
-    priority = ("normal", "Ingen särskild omständighet: normal prioritet.")
+    priority = (Priority.NORMAL, "Ingen särskild omständighet: normal prioritet.")
 
     oldest = max(facts.tenant_ages, default=None)
     has_senior = (oldest is not None and oldest >= 65) or (facts.seniors or 0) > 0
     if has_senior:
-        flags.append("age_65_plus")
+        flags.append(Flag.AGE_65_PLUS)
         if oldest is not None and oldest >= 65:
-            reasons["age_65_plus"] = f"En hyresgäst är {oldest} år enligt personnumret (65 år eller äldre)."
+            reasons[Flag.AGE_65_PLUS] = f"En hyresgäst är {oldest} år enligt personnumret (65 år eller äldre)."
         else:
             source = _source_sv(facts.seniors_source)
-            reasons["age_65_plus"] = f"{facts.seniors} boende 65 år eller äldre enligt {source}."
+            reasons[Flag.AGE_65_PLUS] = f"{facts.seniors} boende 65 år eller äldre enligt {source}."
         units.extend(UNITS_FOR_65_PLUS)
-        priority = _raise(priority, "high", "Person 65 år eller äldre: minst hög prioritet och gemensam "
+        priority = _raise(priority, Priority.HIGH, "Person 65 år eller äldre: minst hög prioritet och gemensam "
                                             "initial bedömning med äldreomsorg och funktionsnedsättning.")
 
     has_children = (facts.children or 0) > 0
     if has_children:
-        flags.append("children")
-        reasons["children"] = f"{facts.children} barn under 18 år enligt {_source_sv(facts.children_source)}."
+        flags.append(Flag.CHILDREN)
+        reasons[Flag.CHILDREN] = f"{facts.children} barn under 18 år enligt {_source_sv(facts.children_source)}."
         units.extend(UNITS_FOR_CHILDREN)
-        priority = _raise(priority, "high", "Barn i hushållet: minst hög prioritet; barnets situation "
+        priority = _raise(priority, Priority.HIGH, "Barn i hushållet: minst hög prioritet; barnets situation "
                                             "utreds av barn och familj.")
 
-    if "disturbance_termination" in facts.notice_kinds:
-        flags.append("serious_disturbance")
-        reasons["serious_disturbance"] = ("Uppsägning för särskilt allvarliga störningar "
+    if NoticeKind.DISTURBANCE_TERMINATION in facts.notice_kinds:
+        flags.append(Flag.SERIOUS_DISTURBANCE)
+        reasons[Flag.SERIOUS_DISTURBANCE] = ("Uppsägning för särskilt allvarliga störningar "
                                           "(JB 12 kap. 42 § fjärde stycket): hyresgästen håller redan på att förlora bostaden.")
-        priority = _raise(priority, "high", "Uppsägning för särskilt allvarliga störningar: minst hög prioritet.")
+        priority = _raise(priority, Priority.HIGH, "Uppsägning för särskilt allvarliga störningar: minst hög prioritet.")
 
     if facts.repeat is not None:
-        flags.append("repeat")
-        reasons["repeat"] = (
+        flags.append(Flag.REPEAT)
+        reasons[Flag.REPEAT] = (
             "Ytterligare en underrättelse för samma person inom tolv månader."
             if facts.repeat == "person"
             else "Möjlig upprepning: en underrättelse för samma adress och lägenhet inom tolv månader "
                  "(bekräfta att det är samma hushåll)."
         )
-        priority = _raise(priority, "high", "Upprepad underrättelse inom tolv månader: minst hög prioritet.")
+        priority = _raise(priority, Priority.HIGH, "Upprepad underrättelse inom tolv månader: minst hög prioritet.")
 
     if facts.eviction_scheduled:
-        flags.append("eviction_scheduled")
-        reasons["eviction_scheduled"] = "Kronofogden har bestämt tid för avhysning."
+        flags.append(Flag.EVICTION_SCHEDULED)
+        reasons[Flag.EVICTION_SCHEDULED] = "Kronofogden har bestämt tid för avhysning."
         if has_children or has_senior:
             who = "barn" if has_children else "person 65 år eller äldre"
-            priority = _raise(priority, "critical", f"Avhysning är utsatt och hushållet har {who}: kritisk prioritet.")
+            priority = _raise(priority, Priority.CRITICAL, f"Avhysning är utsatt och hushållet har {who}: kritisk prioritet.")
         else:
-            priority = _raise(priority, "high", "Avhysning är utsatt: minst hög prioritet.")
+            priority = _raise(priority, Priority.HIGH, "Avhysning är utsatt: minst hög prioritet.")
 
     if facts.kronofogden_without_handler:
-        priority = _raise(priority, "critical", "Underrättelse om avhysning från Kronofogden och ingen ansvarig "
+        priority = _raise(priority, Priority.CRITICAL, "Underrättelse om avhysning från Kronofogden och ingen ansvarig "
                                                 "handläggare: kritisk prioritet, ärendet går till enhetschefen.")
 
     household_known = facts.children is not None or facts.seniors is not None
     if not household_known:
-        flags.append("household_unknown")
-        reasons["household_unknown"] = ("Hushållets sammansättning är okänd: ta reda på om barn eller "
+        flags.append(Flag.HOUSEHOLD_UNKNOWN)
+        reasons[Flag.HOUSEHOLD_UNKNOWN] = ("Hushållets sammansättning är okänd: ta reda på om barn eller "
                                         "personer 65 år eller äldre bor i lägenheten.")
 
     return Assessment(

@@ -17,12 +17,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from app.calendar import STOCKHOLM
-from app.cases import transitions
+from app.cases import service
 from app.cases.models import Case
 from app.db import transaction
 from app.identity import age_on
-from app.security import audit
-from app.security.actors import SYSTEM, Actor
 from integrations.errors import IntegrationRejected, IntegrationUnavailable
 from integrations.population_register.protocol import PopulationRegister
 
@@ -63,42 +61,18 @@ def lookup_households(sessions: sessionmaker[Session], register: PopulationRegis
         except (IntegrationUnavailable, IntegrationRejected) as exc:
             household, outcome = None, "unavailable"
             log.warning("population_register_unavailable", case_id=str(case_id), error=str(exc))
+        counts = None
+        if household is not None:
+            ages = [age_on(r.birth_date, received_on) for r in household.residents]
+            counts = {"children": sum(a < 18 for a in ages), "seniors": sum(a >= 65 for a in ages),
+                      "residents": len(ages), "looked_up_at": now.isoformat(), "source": household.source}
         with transaction(sessions) as session:
             case = session.get(Case, case_id)
             if case is None:
                 continue
-            audit.record(session, SYSTEM, "population_register.household_at", object_type="case",
-                         object_id=case.id, district_id=case.district_id, details={"outcome": outcome})
-            if outcome == "unavailable":
-                attempts = int(case.household.get("register_attempts", 0)) + 1
-                case.household = {**case.household, "register_attempts": attempts}
-                if attempts >= MAX_ATTEMPTS:
-                    case.household_lookup = "failed"
-                result.unavailable += 1
-                continue
-            if household is None:
-                case.household_lookup = "not_found"
-                transitions.record(session, case, "household_lookup", SYSTEM, {"outcome": "not_found"}, at=now)
-                result.not_found += 1
-                continue
-            ages = [age_on(r.birth_date, received_on) for r in household.residents]
-            counts = {"children": sum(a < 18 for a in ages), "seniors": sum(a >= 65 for a in ages),
-                      "residents": len(ages), "looked_up_at": now.isoformat(), "source": household.source}
-            case.household = {**case.household, "register": counts}
-            case.household_lookup = "done"
-            transitions.record(session, case, "household_lookup", SYSTEM,
-                               {"outcome": "found", "children": counts["children"], "seniors": counts["seniors"]},
-                               at=now)
-            transitions.reassess(session, case, SYSTEM)
-            result.found += 1
+            service.household_looked_up(session, case, outcome=outcome, counts=counts, max_attempts=MAX_ATTEMPTS,
+                                        now=now)
+        setattr(result, outcome, getattr(result, outcome) + 1)  # found | not_found | unavailable
     return result
 
-
-def set_by_staff(session: Session, case: Case, *, children: int | None, seniors: int | None, actor: Actor,
-                 now: datetime) -> None:
-    """The handler found out who lives there (the task `household_unknown` gives)."""
-    case.household = {**case.household, "staff": {"children": children, "seniors": seniors, "by": actor.name,
-                                                  "at": now.isoformat()}}
-    transitions.record(session, case, "household_set", actor, {"children": children, "seniors": seniors}, at=now)
-    transitions.reassess(session, case, actor)
 

@@ -12,12 +12,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app.db import Base, CreatedAtMixin, IdMixin, utcnow
 
 if TYPE_CHECKING:
-    from app.cases.models import Case
     from app.routing.models import District
     from app.security.models import Landlord
-
-NOTICE_KINDS = ("rent_arrears", "disturbance_warning", "disturbance_termination")
-TERMINAL_EVENTS = frozenset({"rent_paid", "termination_withdrawn", "eviction_executed", "tenant_moved_out"})
 
 
 class Notice(IdMixin, Base):
@@ -76,7 +72,7 @@ class Notice(IdMixin, Base):
     )
     district: Mapped["District | None"] = relationship(lazy="joined")
     landlord: Mapped["Landlord"] = relationship()
-    case: Mapped["Case | None"] = relationship(back_populates="notices")
+    # `case`: the backref of Case.notices (app/cases/models.py).
 
 
 class Tenant(IdMixin, Base):

@@ -14,17 +14,10 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
-NoticeKind = Literal["rent_arrears", "disturbance_warning", "disturbance_termination"]
-EventType = Literal[
-    "tenant_served",
-    "rent_paid",
-    "payment_plan_agreed",
-    "termination_withdrawn",
-    "eviction_applied",
-    "eviction_scheduled",
-    "eviction_executed",
-    "tenant_moved_out",
-]
+from app.vocabulary import LandlordEvent, NoticeKind, literal_of
+
+KindCode = literal_of(NoticeKind)
+EventCode = literal_of(LandlordEvent)
 
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[A-Za-z]{2,}$")
@@ -192,7 +185,7 @@ class NoticeIn(Strict):
     model_config = ConfigDict(extra="forbid", strict=True, json_schema_extra={"examples": [EXAMPLE_NOTICE]})
 
     external_id: Annotated[str, StringConstraints(min_length=1, max_length=100)]
-    kind: NoticeKind
+    kind: KindCode
     sent_on: IsoDate
     tenant_served_on: IsoDate | None = None
     termination_on: IsoDate | None = None
@@ -226,7 +219,7 @@ class EventIn(Strict):
         },
     )
 
-    type: EventType
+    type: EventCode
     occurred_on: IsoDate
     eviction_at: Timestamp | None = None
 

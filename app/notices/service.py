@@ -13,7 +13,7 @@ import json
 import re
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import and_, or_, select
@@ -21,27 +21,25 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from app.calendar import STOCKHOLM, local_today
-from app.cases import notify, transitions
-from notifications import outbox
+from app.cases import notify
+from app.cases import service as cases
 from app.cases.models import Case
 from app.config import Settings
-from app.deadlines import rules
 from app.deadlines import service as deadline_rows
 from app.errors import Problem, ValidationProblem
 from app.identity import parse_identity_number
-from app.notices.models import TERMINAL_EVENTS, Notice, NoticeEvent, Tenant
+from app.notices.models import Notice, NoticeEvent, Tenant
 from app.notices.schemas import EventIn, NoticeIn
 from app.notices.validation import check_event, check_notice
 from app.routing.districts import district_by_code
-from app.routing.models import District
 from app.routing.engine import OutsideMunicipality, RoutingDecision, normalise_street
+from app.routing.models import District
 from app.routing.service import RouterProvider, route
 from app.security import audit
-from app.security.actors import SYSTEM, Actor
+from app.security.actors import Actor
 from app.security.crypto import encrypt, matching_hash
-
-REPEAT_WINDOW = timedelta(days=365)
-
+from app.vocabulary import TERMINAL_EVENTS, LandlordEvent, NoticeStatus
+from notifications import outbox
 
 @dataclass
 class IntakeMemo:
@@ -167,7 +165,7 @@ def receive(session: Session, ctx: IntakeContext, body: NoticeIn, idempotency_ke
     try:
         with session.no_autoflush:
             notice = _store(session, ctx, body, decision, digest, idempotency_key)
-            case, opened = _open_or_join_case(session, ctx, notice)
+            case, opened = cases.receive_notice(session, notice, ctx.actor, ctx.now)
             audit.record(session, ctx.actor, "notice.create", object_type="notice", object_id=notice.id,
                          district_id=notice.district_id)
         session.flush()
@@ -241,39 +239,6 @@ def _district(session: Session, memo: IntakeMemo, code: str | None) -> District 
     if code not in memo.districts:  # a batch routes most of its notices to a few districts
         memo.districts[code] = district_by_code(session, code)
     return memo.districts[code]
-
-
-def _repeat_of(session: Session, notice: Notice, pin_hashes: list[str]) -> tuple[Case | None, str | None]:
-    """The open case this notice joins (same person, same district), and whether it is a repeat."""
-    since = notice.received_at - REPEAT_WINDOW
-    joined = transitions.open_cases_for_person(session, pin_hashes, notice.district_id)
-    if joined is not None:
-        return joined, "person"
-    earlier_person = pin_hashes and session.scalar(
-        select(Notice.id).join(Tenant, Tenant.notice_id == Notice.id)
-        .where(Tenant.pin_hash.in_(pin_hashes), Notice.id != notice.id, Notice.received_at >= since).limit(1)
-    )
-    if earlier_person:
-        return None, "person"
-    earlier_tenancy = notice.apartment_number and session.scalar(
-        select(Notice.id).where(Notice.tenancy_key == notice.tenancy_key, Notice.id != notice.id,
-                                Notice.received_at >= since).limit(1)
-    )
-    return None, ("tenancy" if earlier_tenancy else None)
-
-
-def _open_or_join_case(session: Session, ctx: IntakeContext, notice: Notice) -> tuple[Case, bool]:
-    """The notice's case, opened or joined, with its deadlines and assessment. Returns (case, opened)."""
-    pin_hashes = [t.pin_hash for t in notice.tenants if t.pin_hash]
-    case, repeat = _repeat_of(session, notice, pin_hashes)
-    opened = case is None
-    if case is None:
-        case = transitions.open_case(session, district_id=notice.district_id, actor=SYSTEM, now=ctx.now,
-                                     first_notice=notice)
-    transitions.attach_notice(session, case, notice, ctx.actor, repeat=repeat)
-    deadline_rows.create_statutory(session, case, notice)
-    transitions.reassess(session, case, SYSTEM)
-    return case, opened
 
 
 def _enqueue_messages(session: Session, ctx: IntakeContext, notice: Notice, case: Case, opened: bool) -> None:
@@ -389,47 +354,15 @@ def add_event(session: Session, ctx: IntakeContext, notice: Notice, event: Event
 
 
 def _apply_event(session: Session, ctx: IntakeContext, notice: Notice, event: EventIn) -> None:
-    case = notice.case
-    assert case is not None
+    """The notice's own facts first (the case's deadlines and escalation are computed from them)."""
     data: dict[str, Any] = {"type": event.type, "occurred_on": event.occurred_on.isoformat()}
     if event.eviction_at is not None:
         data["eviction_at"] = event.eviction_at.isoformat()
-    transitions.record(session, case, "landlord_event", ctx.actor, data, notice_id=notice.id, at=ctx.now)
-    own = [d for d in case.deadlines if d.notice_id == notice.id]
-    redemption = next((d for d in own if d.kind == rules.REDEMPTION_PERIOD_END), None)
-
-    if event.type == "tenant_served":
+    if event.type == LandlordEvent.TENANT_SERVED:
         notice.tenant_served_on = event.occurred_on
-        for deadline, previous in deadline_rows.recompute_statutory(session, case, notice):
-            transitions.record(session, case, "deadline_recomputed", SYSTEM, {
-                "kind": deadline.kind, "previous": previous.isoformat(), "due": deadline.due_on.isoformat(),
-                "estimated": deadline.estimated, "reason": "tenant_served",
-            }, notice_id=notice.id, at=ctx.now)
-    elif event.type in ("rent_paid", "payment_plan_agreed") and redemption is not None:
-        transitions.resolve_deadline(session, case, redemption, "met", event.type, ctx.actor, at=ctx.now)
-    elif event.type == "eviction_scheduled":
+    elif event.type == LandlordEvent.EVICTION_SCHEDULED:
         notice.eviction_at = event.eviction_at
-        existing = next((d for d in own if d.kind == "eviction"), None)
-        if existing is not None:
-            existing.due_at = event.eviction_at
-            existing.due_on = event.eviction_at.astimezone(STOCKHOLM).date()
-        else:
-            deadline_rows.add(session, case, notice, rules.ComputedDeadline(
-                kind="eviction",
-                due_on=event.eviction_at.astimezone(STOCKHOLM).date(),
-                due_at=event.eviction_at,
-                legal_basis="Kronofogdens beslut om avhysning (uppgift från hyresvärden)",
-                estimated=False,
-                informational=True,
-                computed_from={"eviction_at": event.eviction_at.isoformat(), "source": "landlord"},
-            ))
-    if event.type in ("termination_withdrawn", "tenant_moved_out", "eviction_executed"):
-        for deadline in own:
-            if deadline.kind in (rules.REDEMPTION_PERIOD_END,):
-                transitions.resolve_deadline(session, case, deadline, "cancelled", event.type, ctx.actor, at=ctx.now)
     if event.type in TERMINAL_EVENTS:
-        notice.status = "closed"
+        notice.status = NoticeStatus.CLOSED
         notice.closed_by_event = event.type
-    transitions.refresh(case)
-    transitions.reassess(session, case, SYSTEM)
-
+    cases.apply_landlord_event(session, notice, event.type, data, event.eviction_at, ctx.actor, ctx.now)

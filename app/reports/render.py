@@ -28,17 +28,16 @@ from typing import Any
 
 import jinja2
 
+from app import vocabulary
 from app.reports import charts
 from app.reports.summary import (
     BACKLOG_BUCKETS,
     DEADLINE_KINDS,
     FIRST_CONTACT_STATUSES,
-    NOTICE_KINDS,
-    OUTCOMES,
-    UNITS,
     Month,
     MonthlySummary,
 )
+from app.vocabulary import DeadlineKind, NoticeKind, Outcome, Unit
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 
@@ -50,40 +49,12 @@ MEDIA_TYPES = {
     "pdf": "application/pdf",
 }
 
-KIND_SV = {
-    "rent_arrears": "Obetald hyra",
-    "disturbance_warning": "Störningar, varning (rättelseanmaning)",
-    "disturbance_termination": "Särskilt allvarliga störningar, uppsägning",
-}
-OUTCOME_SV = {
-    "rent_paid": "Hyran betald",
-    "payment_plan": "Avbetalningsplan",
-    "payment_commitment": "Nämndens betalningsåtagande",
-    "termination_withdrawn": "Uppsägningen återkallad",
-    "moved_out": "Flyttat",
-    "evicted": "Avhyst",
-    "declined_support": "Avböjt stöd",
-    "no_contact": "Ingen kontakt",
-    "referred": "Hänvisat vidare",
-    "other": "Annat",
-}
-DEADLINE_SV = {
-    "first_contact": "Första kontakt",
-    "redemption_period_end": "Återvinningsfristen",
-    "budget_advice_offer": "Erbjudande om budget- och skuldrådgivning",
-    "kronofogden_acknowledgement": "Bekräftelse till Kronofogden",
-}
 FIRST_CONTACT_SV = {
     "met": "Uppfylld inom servicenivån",
     "missed": "Missad",
     "pending": "Tiden löper fortfarande",
     "cancelled": "Ärendet avslutades innan",
     "none": "Ingen tidsfrist registrerad",
-}
-UNIT_SV = {
-    "elderly_care": "Äldreomsorg",
-    "disability": "Funktionsnedsättning",
-    "children_families": "Barn och familj",
 }
 BACKLOG_SV = {"0-7": "0–7 dagar", "8-30": "8–30 dagar", "31-90": "31–90 dagar", "over_90": "Mer än 90 dagar"}
 TREND_SV = {
@@ -117,17 +88,17 @@ LABELS: dict[tuple[str, str], str] = {
     ("joint_assessments_completed", "total"): "Avslutade delar av gemensam bedömning",
     ("backlog", "total"): "Öppna ärenden vid månadens slut",
 }
-for _kind in NOTICE_KINDS:
-    LABELS[("notices_by_kind", _kind)] = KIND_SV[_kind]
-for _outcome in OUTCOMES:
-    LABELS[("cases_closed_by_outcome", _outcome)] = OUTCOME_SV[_outcome]
+for _kind in NoticeKind:
+    LABELS[("notices_by_kind", _kind.value)] = _kind.label
+for _outcome in Outcome:
+    LABELS[("cases_closed_by_outcome", _outcome.value)] = _outcome.label
 for _status in FIRST_CONTACT_STATUSES:
     LABELS[("first_contact", _status)] = FIRST_CONTACT_SV[_status]
 for _kind in DEADLINE_KINDS:
-    LABELS[("missed_deadlines", _kind)] = DEADLINE_SV[_kind]
-for _unit in UNITS:
-    LABELS[("joint_assessments_requested", _unit)] = UNIT_SV[_unit]
-    LABELS[("joint_assessments_completed", _unit)] = UNIT_SV[_unit]
+    LABELS[("missed_deadlines", _kind)] = DeadlineKind(_kind).label
+for _unit in Unit:
+    LABELS[("joint_assessments_requested", _unit.value)] = _unit.label
+    LABELS[("joint_assessments_completed", _unit.value)] = _unit.label
 for _bucket in BACKLOG_BUCKETS:
     LABELS[("backlog", _bucket)] = BACKLOG_SV[_bucket]
 
@@ -247,7 +218,7 @@ def render_html(summary: MonthlySummary) -> str:
         "trend": list(zip(trend_labels, summary.trend, strict=True)),
         "trend_names": TREND_SV,
         "trend_charts": trend_charts,
-        "outcome_chart": charts.bar_chart("Avslutade ärenden per utfall", [OUTCOME_SV.get(k, k) for k in outcomes],
+        "outcome_chart": charts.bar_chart("Avslutade ärenden per utfall", [vocabulary.label(Outcome, k) for k in outcomes],
                                           list(outcomes.values())),
         "backlog_chart": charts.column_chart("Öppna ärenden efter ålder",
                                              [BACKLOG_SV[k] for k in summary.backlog.by_age],

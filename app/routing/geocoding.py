@@ -17,13 +17,12 @@ import structlog
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.cases import notify, transitions
+from app.cases import service
 from app.db import transaction
 from app.notices.models import Notice
 from app.routing.districts import district_by_code
 from app.routing.engine import OutsideMunicipality
 from app.routing.service import RouterProvider, route
-from app.security.actors import SYSTEM
 from integrations.geocoding.protocol import Geocoder, GeocoderUnavailable
 
 log = structlog.get_logger("varsel.geocoding")
@@ -76,18 +75,8 @@ def geocode_unrouted(sessions: sessionmaker[Session], geocoder: Geocoder | None,
                 result.still_unrouted += 1
                 continue
             district = district_by_code(session, decision.district_code)
-            notice.routing = {**notice.routing, **{k: v for k, v in decision.as_dict().items() if k != "inputs"},
-                              "inputs": decision.inputs}
-            notice.district_id = district.id
-            notice.district = district
-            notice.status = "routed" if notice.status == "received" else notice.status
-            case = notice.case
-            if case is not None and case.district_id is None:
-                case.district_id = district.id
-                case.district = district
-                transitions.record(session, case, "routed_by_geocoder", SYSTEM, {"district": district.code},
-                                   notice_id=notice.id, at=now)
-                transitions.reassess(session, case, SYSTEM)
-                notify.new_case(session, case, now)
+            routing = {**notice.routing, **{k: v for k, v in decision.as_dict().items() if k != "inputs"},
+                       "inputs": decision.inputs}
+            service.route_by_geocoder(session, notice, district, routing, now)
             result.routed += 1
     return result

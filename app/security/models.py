@@ -10,9 +10,10 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db import Base, CreatedAtMixin, IdMixin, utcnow
+from app.vocabulary import Role, Unit, codes
 
-ROLES = ("handler", "manager", "joint_assessor", "intake", "admin")
-UNITS = ("elderly_care", "disability", "children_families")
+ROLES = codes(Role)
+UNITS = codes(Unit)
 
 
 class Landlord(IdMixin, CreatedAtMixin, Base):

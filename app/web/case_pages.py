@@ -1,8 +1,7 @@
-"""The case page and its actions (forms that post, then redirect back to the case)."""
+"""The case page and its actions: forms that post to the case service, then redirect back to the case."""
 
 from __future__ import annotations
 
-import uuid
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
@@ -12,48 +11,26 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 
 from app.calendar import local_today
-from app.cases import transitions, views
-from app.cases.models import Case, PaymentCommitment
-from app.deps import SessionDep, SettingsDep
-from app.errors import Problem
-from app.households.models import JointAssessmentPart
-from app.households.service import set_by_staff
-from app.security import audit
+from app.cases import service as cases
+from app.cases import views
+from app.cases.errors import Refused
+from app.deps import NowDep, SessionDep, SettingsDep
 from app.security.models import User
-from app.web import labels
-from app.web.common import CsrfField, page, request_now, require_role, see_other
-from app.web.session import (
-    WebUserDep,
-    check_csrf,
-)
-from notifications.models import OutboxMessage
+from app.web.common import WebActionDep, WebCaseForWork, WebCaseInScope, page, see_other
+from app.web.session import WebUserDep
 
 router = APIRouter(include_in_schema=False)
 
 
 @router.get("/arenden/{case_id}", response_class=HTMLResponse)
-def case_page(request: Request, case_id: str, web: WebUserDep, session: SessionDep,
-              revealed: str | None = None) -> HTMLResponse:
-    require_role(web, "handler", "manager", "joint_assessor")
-    case = views.load_case(session, web.actor, case_id)
-    detail = views.case_detail(session, case, web.actor, now=request_now(request))
+def case_page(request: Request, case: WebCaseInScope, web: WebUserDep, session: SessionDep,
+              now: NowDep) -> HTMLResponse:
+    detail = views.case_detail(session, case, web.actor, now=now)
     colleagues = list(session.scalars(select(User).where(User.district_id == case.district_id,
-                                                         User.role.in_(("handler", "manager")),
+                                                         User.role.in_(cases.WORKERS),
                                                          User.active.is_(True)).order_by(User.username)))
-    return page(request, "case.html", web, case=detail, colleagues=colleagues, today=local_today(request_now(request)),
-                can_work=web.user.role in ("handler", "manager"), message=request.query_params.get("ok"))
-
-
-def _case_action(request: Request, web: Any, session: Any, settings: Any, case_id: str, csrf: str | None,
-                 action: str, *, roles: tuple[str, ...] = ("handler", "manager")) -> Case:
-    check_csrf(settings, web, csrf)
-    require_role(web, *roles)
-    case = views.load_case(session, web.actor, case_id, for_update=True)
-    if case.status != "open" and action != "reveal":
-        raise Problem(409, "Ärendet är avslutat.")
-    audit.record(session, web.actor, f"case.{action}", object_type="case", object_id=case.id,
-                 district_id=case.district_id, details={"via": "web"})
-    return case
+    return page(request, "case.html", web, case=detail, colleagues=colleagues, today=local_today(now),
+                can_work=web.user.role in cases.WORKERS, message=request.query_params.get("ok"))
 
 
 def _back(case_id: Any, message: str) -> RedirectResponse:
@@ -61,127 +38,90 @@ def _back(case_id: Any, message: str) -> RedirectResponse:
 
 
 @router.post("/arenden/{case_id}/tilldela")
-def assign(request: Request, case_id: str, web: WebUserDep, session: SessionDep, settings: SettingsDep,
-           username: Annotated[str, Form()], csrf: CsrfField = None) -> RedirectResponse:
-    case = _case_action(request, web, session, settings, case_id, csrf, "assign")
-    user = session.scalar(select(User).where(User.username == username, User.active.is_(True)))
-    if user is None or user.district_id != case.district_id or user.role not in ("handler", "manager"):
-        raise Problem(422, "Välj en handläggare i stadsdelen.")
-    transitions.assign(session, case, user, web.actor)
+def assign(case: WebCaseForWork["assign"], web: WebActionDep, session: SessionDep,
+           username: Annotated[str, Form()]) -> RedirectResponse:
+    cases.assign(session, case, web.actor, username=username)
     return _back(case.id, "tilldelat")
 
 
 @router.post("/arenden/{case_id}/kontakt")
-def contact(request: Request, case_id: str, web: WebUserDep, session: SessionDep, settings: SettingsDep,
+def contact(case: WebCaseForWork["contact"], web: WebActionDep, session: SessionDep, now: NowDep,
             channel: Annotated[str, Form()], reached: Annotated[str, Form()] = "no",
-            note: Annotated[str, Form(max_length=2000)] = "", csrf: CsrfField = None) -> RedirectResponse:
-    case = _case_action(request, web, session, settings, case_id, csrf, "contact")
-    if channel not in labels.CHANNEL:
-        raise Problem(422, "Välj ett sätt att kontakta.")
-    transitions.record_contact(session, case, channel=channel, reached=reached == "yes", note=note or None,
-                               actor=web.actor, now=request_now(request))
+            note: Annotated[str, Form(max_length=2000)] = "") -> RedirectResponse:
+    cases.record_contact(session, case, web.actor, channel=channel, reached=reached == "yes", note=note, now=now)
     return _back(case.id, "kontakt")
 
 
 @router.post("/arenden/{case_id}/betalningsatagande")
-def payment_commitment(request: Request, case_id: str, web: WebUserDep, session: SessionDep, settings: SettingsDep,
-                       amount_sek: Annotated[str, Form()], covers_until: Annotated[date, Form()],
-                       decided_on: Annotated[date, Form()], note: Annotated[str, Form(max_length=2000)] = "",
-                       csrf: CsrfField = None) -> RedirectResponse:
-    case = _case_action(request, web, session, settings, case_id, csrf, "payment_commitment")
-    try:
-        amount = Decimal(amount_sek.replace(" ", "").replace(",", "."))
-    except InvalidOperation:
-        raise Problem(422, "Beloppet ska vara ett tal, till exempel 16900 eller 16 900,50.") from None
-    if amount <= 0 or decided_on > local_today(request_now(request)) or covers_until < decided_on:
-        raise Problem(422, "Kontrollera belopp och datum: beslutsdatum får inte ligga i framtiden.")
-    transitions.register_payment_commitment(session, case, amount_sek=amount.quantize(Decimal("0.01")),
-                                            covers_until=covers_until, decided_on=decided_on, note=note or None,
-                                            actor=web.actor, now=request_now(request))
+def payment_commitment(case: WebCaseForWork["payment_commitment"], web: WebActionDep, session: SessionDep,
+                       now: NowDep, amount_sek: Annotated[str, Form()], covers_until: Annotated[date, Form()],
+                       decided_on: Annotated[date, Form()],
+                       note: Annotated[str, Form(max_length=2000)] = "") -> RedirectResponse:
+    cases.register_payment_commitment(session, case, web.actor, amount_sek=_amount(amount_sek),
+                                      covers_until=covers_until, decided_on=decided_on, note=note, now=now)
     return _back(case.id, "atagande")
 
 
-@router.get("/arenden/{case_id}/atagande/{commitment_id}.pdf")
-def commitment_letter(request: Request, case_id: str, commitment_id: str, web: WebUserDep,
-                      session: SessionDep, settings: SettingsDep) -> Response:
-    """The written undertaking to the landlord, as PDF (rendered on demand, audited)."""
-    from app.cases.delivery import LetterChannel
-
-    require_role(web, "handler", "manager")
-    case = views.load_case(session, web.actor, case_id)
+def _amount(text: str) -> Decimal:
+    """Swedish input: "16 900,50" or "16900"."""
     try:
-        commitment = session.get(PaymentCommitment, uuid.UUID(commitment_id))
-    except ValueError:
-        commitment = None
-    if commitment is None or commitment.case_id != case.id:
-        raise Problem(404)
-    audit.record(session, web.actor, "case.commitment_letter", object_type="case", object_id=case.id,
-                 district_id=case.district_id)
-    message = OutboxMessage(id=uuid.uuid4(), channel="letter", template="payment_commitment_letter",
-                            dedup_key="preview", case_id=case.id, payload={"commitment_id": str(commitment.id)})
-    pdf = LetterChannel(settings, request.app.state.sessionmaker)._render(session, message)
-    return Response(pdf, media_type="application/pdf",
-                    headers={"Content-Disposition": f'inline; filename="betalningsatagande-{case.number}.pdf"'})
+        amount = Decimal(text.replace(" ", "").replace("\u00a0", "").replace(",", "."))
+    except InvalidOperation:
+        amount = None
+    if amount is None or not amount.is_finite():
+        raise Refused("amount_sek", "not a number", "Beloppet ska vara ett tal, till exempel 16900 eller 16 900,50.")
+    return amount
+
+
+@router.get("/arenden/{case_id}/atagande/{commitment_id}.pdf")
+def commitment_letter(case: WebCaseInScope, commitment_id: str, web: WebUserDep, session: SessionDep,
+                      settings: SettingsDep) -> Response:
+    """The written undertaking to the landlord, as PDF (rendered on demand, audited)."""
+    pdf, filename = cases.commitment_letter(session, settings, case, web.actor, commitment_id)
+    return Response(pdf, media_type="application/pdf", headers={"Content-Disposition": f'inline; filename="{filename}"'})
 
 
 @router.post("/arenden/{case_id}/hushall")
-def household(request: Request, case_id: str, web: WebUserDep, session: SessionDep, settings: SettingsDep,
-              children: Annotated[str, Form()] = "", seniors: Annotated[str, Form()] = "",
-              csrf: CsrfField = None) -> RedirectResponse:
-    case = _case_action(request, web, session, settings, case_id, csrf, "household")
-    set_by_staff(session, case, children=_count(children), seniors=_count(seniors), actor=web.actor,
-                 now=request_now(request))
+def household(case: WebCaseForWork["household"], web: WebActionDep, session: SessionDep, now: NowDep,
+              children: Annotated[str, Form()] = "", seniors: Annotated[str, Form()] = "") -> RedirectResponse:
+    cases.set_household(session, case, web.actor, children=_count("children_under_18", children),
+                        seniors=_count("residents_65_or_older", seniors), now=now)
     return _back(case.id, "hushall")
 
 
-def _count(value: str) -> int | None:
+def _count(field: str, value: str) -> int | None:
     value = value.strip()
     if not value:
         return None
-    if not value.isdigit() or int(value) > 30:
-        raise Problem(422, "Ange ett antal mellan 0 och 30, eller lämna tomt om det är okänt.")
+    if not value.isdigit() or len(value) > 3:
+        raise Refused(field, "not a count", "Ange ett antal mellan 0 och 30, eller lämna tomt om det är okänt.")
     return int(value)
 
 
 @router.post("/arenden/{case_id}/avsluta")
-def close(request: Request, case_id: str, web: WebUserDep, session: SessionDep, settings: SettingsDep,
-          outcome: Annotated[str, Form()], note: Annotated[str, Form(max_length=2000)] = "",
-          csrf: CsrfField = None) -> RedirectResponse:
-    case = _case_action(request, web, session, settings, case_id, csrf, "close")
-    if outcome not in labels.OUTCOME:
-        raise Problem(422, "Välj ett utfall.")
-    transitions.close(session, case, outcome=outcome, note=note or None, actor=web.actor, now=request_now(request))
+def close(case: WebCaseForWork["close"], web: WebActionDep, session: SessionDep, now: NowDep,
+          outcome: Annotated[str, Form()], note: Annotated[str, Form(max_length=2000)] = "") -> RedirectResponse:
+    cases.close(session, case, web.actor, outcome=outcome, note=note, now=now)
     return _back(case.id, "avslutat")
 
 
 @router.post("/arenden/{case_id}/personnummer/{tenant_id}", response_class=HTMLResponse)
-def reveal(request: Request, case_id: str, tenant_id: str, web: WebUserDep, session: SessionDep,
-           settings: SettingsDep, csrf: CsrfField = None) -> HTMLResponse:
-    check_csrf(settings, web, csrf)
-    require_role(web, "handler", "manager", "joint_assessor")
-    case = views.load_case(session, web.actor, case_id)
+def reveal(tenant_id: str, web: WebActionDep, case: WebCaseInScope, session: SessionDep,
+           settings: SettingsDep) -> HTMLResponse:
     number = views.reveal_identity_number(session, case, tenant_id, web.actor, settings.data_key)
     return HTMLResponse(f'<span class="pin" role="status">{number}</span>')
 
 
 @router.post("/arenden/{case_id}/gemensam-bedomning/{unit}")
-def joint_part(request: Request, case_id: str, unit: str, web: WebUserDep, session: SessionDep,
-               settings: SettingsDep, step: Annotated[str, Form()],
-               conclusion: Annotated[str, Form(max_length=2000)] = "", csrf: CsrfField = None) -> RedirectResponse:
-    case = _case_action(request, web, session, settings, case_id, csrf, f"joint_assessment.{step}",
-                        roles=("joint_assessor", "handler", "manager"))
-    if web.user.role == "joint_assessor" and web.user.unit != unit:
-        raise Problem(404)
-    part = session.scalar(select(JointAssessmentPart).where(JointAssessmentPart.case_id == case.id,
-                                                            JointAssessmentPart.unit == unit))
-    if part is None:
-        raise Problem(404)
+def joint_part(case_id: str, unit: str, web: WebActionDep, session: SessionDep, now: NowDep,
+               step: Annotated[str, Form()],
+               conclusion: Annotated[str, Form(max_length=2000)] = "") -> RedirectResponse:
+    command = "joint_assessment.accept" if step == "accept" else "joint_assessment.complete"
+    case = cases.for_work(session, web.actor, case_id, command, via="web")
     if step == "accept":
-        transitions.accept_joint_part(session, case, part, web.actor, request_now(request))
-    elif step == "complete" and conclusion.strip():
-        transitions.complete_joint_part(session, case, part, conclusion.strip(), web.actor, request_now(request))
+        cases.accept_joint_part(session, case, web.actor, unit=unit, now=now)
+    elif step == "complete":
+        cases.complete_joint_part(session, case, web.actor, unit=unit, conclusion=conclusion, now=now)
     else:
-        raise Problem(422, "Skriv en kort slutsats.")
+        raise Refused("step", "accept or complete", "Skriv en kort slutsats.")
     return _back(case.id, "bedomning")
-
-

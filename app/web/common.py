@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import Form, Request
+from fastapi import Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
+from app.cases import service as cases
+from app.cases.models import Case
+from app.deps import SessionDep, SettingsDep
 from app.errors import Problem
+from app.web.session import WebUser, WebUserDep, check_csrf
 from app.web.templating import templates
 
 CsrfField = Annotated[str | None, Form(alias="csrf_token")]
@@ -37,3 +41,30 @@ def request_now(request: Request) -> Any:
 def safe_next(value: str) -> str:
     """Where to go after signing in: only a local path, so a sign-in link cannot bounce anyone to another site."""
     return value if value.startswith("/") and not value.startswith("//") else "/"
+
+
+def csrf_checked(web: WebUserDep, settings: SettingsDep, csrf: CsrfField = None) -> WebUser:
+    """The signed-in user of a form post whose CSRF token belongs to their session."""
+    check_csrf(settings, web, csrf)
+    return web
+
+
+WebActionDep = Annotated[WebUser, Depends(csrf_checked)]
+
+
+def web_case_in_scope(case_id: str, web: WebUserDep, session: SessionDep) -> Case:
+    return cases.readable(session, web.actor, case_id)
+
+
+# The staff API's `CaseInScope` and `OpenCaseForWork` (app/deps.py), for pages and their forms.
+WebCaseInScope = Annotated[Case, Depends(web_case_in_scope)]
+
+
+class WebCaseForWork:
+    """`case: WebCaseForWork["close"]` — the CSRF-checked form's case, locked, if the user may do that now."""
+
+    def __class_getitem__(cls, command: str) -> Any:
+        def dependency(case_id: str, web: WebActionDep, session: SessionDep) -> Case:
+            return cases.for_work(session, web.actor, case_id, command, via="web")
+
+        return Annotated[Case, Depends(dependency)]

@@ -60,7 +60,9 @@ def install_page_errors(app: FastAPI) -> None:
 
     @app.exception_handler(Problem)
     async def _problem(request: Request, exc: Problem) -> Response:
-        return _error_page(request, exc.status, exc.detail) if is_page(request) else problem_response(exc)
+        if is_page(request):  # a case-work refusal says what to do in Swedish (app/cases/errors.py)
+            return _error_page(request, exc.status, getattr(exc, "detail_sv", None) or exc.detail)
+        return problem_response(exc)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> Response:

@@ -6,10 +6,10 @@ from pathlib import Path
 
 from fastapi.templating import Jinja2Templates
 
-from app.web import labels
+from app.vocabulary import template_labels
 
 templates = Jinja2Templates(directory=str(Path(__file__).resolve().parent / "templates"))
-templates.env.globals.update(labels.as_filters())
+templates.env.globals.update(template_labels())
 
 
 def when(value: str | None) -> str:

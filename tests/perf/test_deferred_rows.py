@@ -24,6 +24,7 @@ from app.deadlines.policy import DEFAULT_POLICY
 from app.notices import service
 from app.routing.districts import district_by_code
 from app.security.actors import SYSTEM
+from app.vocabulary import DeadlineKind
 from notifications import outbox
 from notifications.models import OutboxMessage
 from tests.notices.conftest import NOW, personnummer
@@ -55,7 +56,7 @@ def _assert_each_pending_deadline_has_its_plan(session) -> None:
 
 def _new_deadline(due_on: date) -> rules.ComputedDeadline:
     due_at = NOW.replace(year=due_on.year, month=due_on.month, day=due_on.day)
-    return rules.ComputedDeadline(kind=rules.BUDGET_ADVICE_OFFER, due_on=due_on, due_at=due_at,
+    return rules.ComputedDeadline(kind=DeadlineKind.BUDGET_ADVICE_OFFER, due_on=due_on, due_at=due_at,
                                   legal_basis="test", estimated=False, informational=False,
                                   computed_from={"test": "yes"})
 
@@ -106,7 +107,7 @@ def test_a_deadline_replanned_before_it_is_stored_keeps_only_the_latest_timers(d
             deadline_rows.plan_alerts(session, case, deadline)
     with db() as session:
         timers = _timers_by_deadline(session)
-        planned = alerts.plan(rules.BUDGET_ADVICE_OFFER, date(2026, 12, 8), deadline.due_at, NOW, DEFAULT_POLICY)
+        planned = alerts.plan(DeadlineKind.BUDGET_ADVICE_OFFER, date(2026, 12, 8), deadline.due_at, NOW, DEFAULT_POLICY)
         assert [at for _, at in timers[deadline.id]] == [p.fire_at for p in planned]
 
 
@@ -120,7 +121,7 @@ def test_a_stored_deadline_that_moves_gets_new_timers_in_place_of_the_old(db):
         deadline.due_at = deadline.due_at + timedelta(days=7)
         deadline_rows.plan_alerts(session, deadline.case, deadline)
     with db() as session:
-        planned = alerts.plan(rules.BUDGET_ADVICE_OFFER, date(2026, 12, 8), deadline.due_at, NOW, DEFAULT_POLICY)
+        planned = alerts.plan(DeadlineKind.BUDGET_ADVICE_OFFER, date(2026, 12, 8), deadline.due_at, NOW, DEFAULT_POLICY)
         assert [at for _, at in _timers_by_deadline(session)[deadline.id]] == [p.fire_at for p in planned]
 
 

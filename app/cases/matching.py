@@ -1,0 +1,78 @@
+"""Which case a new notice belongs to: the same person's open case, or a repeat within twelve months.
+
+Förordning (2001:637) 15 §: a person is matched by the keyed hash of the
+identity number, never by name. A match on the tenancy alone (same address and
+apartment) is only a *possible* repeat, for the handler to confirm.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from app.cases.models import Case
+from app.notices.models import Notice, Tenant
+from app.vocabulary import CaseStatus
+
+REPEAT_WINDOW = timedelta(days=365)
+
+
+def open_case_of_person(session: Session, pin_hashes: list[str], district_id: uuid.UUID | None) -> Case | None:
+    if not pin_hashes or district_id is None:
+        return None
+    return session.scalar(
+        select(Case)
+        .join(Notice, Notice.case_id == Case.id)
+        .join(Tenant, Tenant.notice_id == Notice.id)
+        .where(Tenant.pin_hash.in_(pin_hashes), Case.status == CaseStatus.OPEN, Case.district_id == district_id)
+        .order_by(Case.opened_at)
+        .limit(1)
+        # The caller attaches a notice and reassesses: that reads every notice, tenant and deadline.
+        .options(selectinload(Case.notices).selectinload(Notice.tenants), selectinload(Case.deadlines))
+    )
+
+
+def open_case_of_tenancy(session: Session, tenancy_key: str, district_id: uuid.UUID) -> Case | None:
+    return session.scalar(
+        select(Case).join(Notice, Notice.case_id == Case.id)
+        .where(Notice.tenancy_key == tenancy_key, Case.status == CaseStatus.OPEN, Case.district_id == district_id)
+        .order_by(Case.opened_at).limit(1)
+    )
+
+
+def case_for_notice(session: Session, notice: Notice) -> tuple[Case | None, str | None]:
+    """The open case this notice joins (same person, same district), and whether it is a repeat."""
+    pin_hashes = [t.pin_hash for t in notice.tenants if t.pin_hash]
+    since = notice.received_at - REPEAT_WINDOW
+    joined = open_case_of_person(session, pin_hashes, notice.district_id)
+    if joined is not None:
+        return joined, "person"
+    earlier_person = pin_hashes and session.scalar(
+        select(Notice.id).join(Tenant, Tenant.notice_id == Notice.id)
+        .where(Tenant.pin_hash.in_(pin_hashes), Notice.id != notice.id, Notice.received_at >= since).limit(1)
+    )
+    if earlier_person:
+        return None, "person"
+    earlier_tenancy = notice.apartment_number and session.scalar(
+        select(Notice.id).where(Notice.tenancy_key == notice.tenancy_key, Notice.id != notice.id,
+                                Notice.received_at >= since).limit(1)
+    )
+    return None, ("tenancy" if earlier_tenancy else None)
+
+
+def case_for_eviction_notice(session: Session, district_id: uuid.UUID | None, pin_hash: str,
+                             tenancy_key: str) -> tuple[Case | None, str]:
+    """Kronofogden's notice joins the person's open case, else the tenancy's; (case, matched_by)."""
+    if district_id is None:
+        return None, "new_case"
+    by_person = open_case_of_person(session, [pin_hash], district_id)
+    if by_person is not None:
+        return by_person, "identity_number"
+    by_address = open_case_of_tenancy(session, tenancy_key, district_id)
+    if by_address is not None:
+        return by_address, "address"
+    return None, "new_case"
+
