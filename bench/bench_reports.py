@@ -13,9 +13,9 @@ the PDF rendering.
 
 Needs PostgreSQL on 127.0.0.1:5432. Drops and re-creates the database
 `varsel_bench_reports` (unless --reuse finds it seeded with the same size).
-The indexes the report needs (`app.reports.models.REPORT_INDEXES`) are created
-IF NOT EXISTS, as the migration will; --no-report-indexes drops them instead,
-to show what they are worth.
+The indexes the report needs (`app.reports.models.REPORT_INDEXES`, created by
+migration 0004) are ensured IF NOT EXISTS; --no-report-indexes drops them
+instead, to show what they are worth.
 """
 
 from __future__ import annotations

@@ -22,6 +22,7 @@ from app.errors import ValidationProblem
 from app.notices.models import Notice
 from app.security.actors import Actor
 from app.security.scope import cases_readable_by
+from app.sql import json_contains
 
 
 def encode_cursor(case: Case) -> str:
@@ -62,17 +63,10 @@ def page(session: Session, actor: Actor, *, status: str = "open", assigned: str 
             > tuple_(literal(rank), literal(due, UTCDateTime()), literal(opened, UTCDateTime()), literal(ident, Uuid()))
         )
     query = query.order_by(Case.priority_rank, Case.next_due_at, Case.opened_at, Case.id)
+    if flag is not None:
+        query = query.where(json_contains(Case.flags, flag))
     options = (selectinload(Case.notices), selectinload(Case.deadlines))
-    if flag is None:
-        rows = list(session.scalars(query.limit(limit + 1).options(*options)))
-    else:
-        # Flags live in a JSON list; filter after reading, a page at a time, so it stays portable.
-        rows = []
-        for case in session.scalars(query.options(*options).execution_options(yield_per=200)):
-            if flag in case.flags:
-                rows.append(case)
-                if len(rows) > limit:
-                    break
+    rows = list(session.scalars(query.limit(limit + 1).options(*options)))
     next_cursor = encode_cursor(rows[limit - 1]) if len(rows) > limit else None
     return rows[:limit], next_cursor
 

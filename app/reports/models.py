@@ -42,9 +42,9 @@ class ReportArchive(IdMixin, Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-# The indexes the monthly summary reads by (`app/reports/summary.py`), for the owning models and
-# the migration. Until they are there, `bench/bench_reports.py` creates them (IF NOT EXISTS).
-# Already in place and used as well: ix_deadlines_due (status, due_at), ix_deadlines_case (case_id, kind),
+# The indexes the monthly summary reads by (`app/reports/summary.py`), declared by the owning models
+# and created by migration 0004; `bench/bench_reports.py --no-report-indexes` drops them to show their worth.
+# Also used and used as well: ix_deadlines_due (status, due_at), ix_deadlines_case (case_id, kind),
 # notices.case_id, notice_events.notice_id, joint_assessment_parts.case_id, cases' primary key.
 REPORT_INDEXES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     # notices received in a district-month, by kind / landlord; the 12-month trend

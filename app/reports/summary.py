@@ -27,18 +27,16 @@ What is counted (a calendar month in Europe/Stockholm, half-open
   cases opened, evictions and missed deadlines.
 
 How it is computed: every number is a COUNT/GROUP BY aggregate in SQL over
-indexed columns (the indexes are in the models and migration 0004, and listed in `app.reports.models.REPORT_INDEXES`
-and created by `bench/bench_reports.py` until the migration has them), portable across
-SQLite and PostgreSQL — no backend-only functions:
+indexed columns (the models and migration 0004 declare them), portable across
+SQLite and PostgreSQL — no backend-only functions but one, compiled per
+database in `app/sql.py`:
 * the whole city is "every district or none" (`_Scope`), so that the same
   (district_id, time) indexes serve it;
 * month buckets for the trend are CASE expressions over bound instants (no
   date_trunc / strftime), grouped in an outer query so that PostgreSQL's
   server-side parameters never have to match between SELECT and GROUP BY;
-* JSON flags are matched with LIKE on the JSON text: `CAST(flags AS VARCHAR)
-  LIKE '%"children"%'` — the quoted element, so `children` never matches a
-  longer flag name. It works on SQLite's JSON text and on PostgreSQL's jsonb
-  cast to text alike;
+* JSON flags are matched with `json_contains` (`@>` on PostgreSQL's jsonb,
+  `json_each` on SQLite), the same test the staff queue uses;
 * the one exception to "no rows in Python" is the median in vardagar: a
   vardag depends on Swedish holidays (`app.calendar`), which no portable SQL
   knows, so the (opened_at, first_contact_at) pairs of the cases opened in the
@@ -51,17 +49,13 @@ names ever enter a summary.
 
 from __future__ import annotations
 
-import hashlib
-import json
-import re
 import statistics
 import uuid
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, String, and_, case, cast, func, or_, select, true, union
+from sqlalchemy import ColumnElement, and_, case, func, or_, select, true, union
 from sqlalchemy.orm import Session
 
 from app.calendar import STOCKHOLM, vardagar_until
@@ -71,269 +65,33 @@ from app.households.models import JointAssessmentPart
 from app.notices.models import Notice, NoticeEvent
 from app.routing.models import District
 from app.security.models import Landlord
-
-NOTICE_KINDS = ("rent_arrears", "disturbance_warning", "disturbance_termination")
-OUTCOMES = ("rent_paid", "payment_plan", "payment_commitment", "termination_withdrawn", "moved_out",
-            "evicted", "declined_support", "no_contact", "referred", "other")
-DEADLINE_KINDS = ("first_contact", "redemption_period_end", "budget_advice_offer", "kronofogden_acknowledgement")
-FIRST_CONTACT_STATUSES = ("met", "missed", "pending", "cancelled", "none")
-UNITS = ("elderly_care", "disability", "children_families")
-BACKLOG_BUCKETS = ("0-7", "8-30", "31-90", "over_90")
-TREND_SERIES = ("notices_received", "cases_opened", "evictions", "missed_deadlines")
-TREND_MONTHS = 12
-EVICTION_EVENT = "eviction_executed"
-
-MONTH_NAMES_SV = ("januari", "februari", "mars", "april", "maj", "juni", "juli", "augusti", "september",
-                  "oktober", "november", "december")
-MONTH_ABBREVIATIONS_SV = ("jan", "feb", "mar", "apr", "maj", "jun", "jul", "aug", "sep", "okt", "nov", "dec")
-
-_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
-
-
-# --------------------------------------------------------------------------- months
-
-
-@dataclass(frozen=True, order=True)
-class Month:
-    """A calendar month in Europe/Stockholm."""
-
-    year: int
-    month: int
-
-    @classmethod
-    def parse(cls, text: str) -> Month:
-        match = _MONTH.fullmatch(text.strip()) if isinstance(text, str) else None
-        if match is None:
-            raise ValueError("must be a month written YYYY-MM, e.g. 2026-10")
-        year, month = int(match[1]), int(match[2])
-        if not 1 <= month <= 12:
-            raise ValueError("the month must be 01–12")
-        if year < 2000:
-            raise ValueError("must be a month from 2000 on")
-        return cls(year, month)
-
-    @classmethod
-    def of(cls, instant: datetime) -> Month:
-        local = instant.astimezone(STOCKHOLM)
-        return cls(local.year, local.month)
-
-    def shift(self, months: int) -> Month:
-        index = self.year * 12 + (self.month - 1) + months
-        return Month(index // 12, index % 12 + 1)
-
-    @property
-    def first_day(self) -> date:
-        return date(self.year, self.month, 1)
-
-    @property
-    def start(self) -> datetime:
-        """Midnight starting the 1st, Stockholm time (as an aware local datetime)."""
-        return datetime(self.year, self.month, 1, tzinfo=STOCKHOLM)
-
-    @property
-    def end(self) -> datetime:
-        return self.shift(1).start
-
-    @property
-    def start_utc(self) -> datetime:
-        return self.start.astimezone(UTC)
-
-    @property
-    def end_utc(self) -> datetime:
-        return self.end.astimezone(UTC)
-
-    @property
-    def label_sv(self) -> str:
-        return f"{MONTH_NAMES_SV[self.month - 1]} {self.year}"
-
-    @property
-    def short_sv(self) -> str:
-        return MONTH_ABBREVIATIONS_SV[self.month - 1]
-
-    def __str__(self) -> str:
-        return f"{self.year:04d}-{self.month:02d}"
-
-
-# --------------------------------------------------------------------------- the summary
-
-
-@dataclass(frozen=True)
-class DistrictRef:
-    code: str
-    name: str
-
-
-@dataclass(frozen=True)
-class LandlordCount:
-    landlord: str
-    count: int
-
-
-@dataclass(frozen=True)
-class Notices:
-    received: int
-    by_kind: dict[str, int]
-    by_landlord: list[LandlordCount]
-
-
-@dataclass(frozen=True)
-class Households:
-    with_notice: int
-    children: int
-    age_65_plus: int
-    repeat: int
-
-
-@dataclass(frozen=True)
-class Cases:
-    opened: int
-    closed: int
-    closed_by_outcome: dict[str, int]
-
-
-@dataclass(frozen=True)
-class Evictions:
-    carried_out: int
-    children_affected: int
-    age_65_plus_affected: int
-
-
-@dataclass(frozen=True)
-class MissedDeadlines:
-    total: int
-    by_kind: dict[str, int]
-
-
-@dataclass(frozen=True)
-class Timeliness:
-    cases_opened: int
-    first_contact: dict[str, int]  # status of each opened case's first_contact deadline ("none": no such row)
-    first_contact_within_service_level_share: float | None
-    cases_with_first_contact: int
-    median_vardagar_to_first_contact: float | int | None
-    redemption_cases: int
-    contacted_before_redemption_end: int
-    contacted_before_redemption_end_share: float | None
-    missed_deadlines: MissedDeadlines
-
-
-@dataclass(frozen=True)
-class UnitCounts:
-    total: int
-    by_unit: dict[str, int]
-
-
-@dataclass(frozen=True)
-class JointAssessments:
-    requested: UnitCounts
-    completed: UnitCounts
-
-
-@dataclass(frozen=True)
-class Backlog:
-    as_of: str  # ISO 8601, Stockholm time
-    total: int
-    by_age: dict[str, int]
-
-
-@dataclass(frozen=True)
-class TrendPoint:
-    month: str
-    notices_received: int
-    cases_opened: int
-    evictions: int
-    missed_deadlines: int
-
-
-@dataclass(frozen=True)
-class DistrictRow:
-    code: str | None  # None: notices no district could be routed to
-    name: str
-    notices_received: int
-    cases_opened: int
-
-
-@dataclass(frozen=True)
-class MonthlySummary:
-    month: str
-    district: DistrictRef | None  # None: the whole city
-    period_start: str
-    period_end: str
-    generated_at: str
-    notices: Notices
-    households: Households
-    cases: Cases
-    evictions: Evictions
-    timeliness: Timeliness
-    joint_assessments: JointAssessments
-    backlog: Backlog
-    trend: list[TrendPoint]
-    by_district: list[DistrictRow] | None = None  # city-wide only
-    municipality: str = field(default="")
-
-    @property
-    def month_obj(self) -> Month:
-        return Month.parse(self.month)
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-    def numbers(self) -> dict[str, Any]:
-        """The content without the moment of generation: equal numbers, equal reports."""
-        data = self.to_dict()
-        data.pop("generated_at")
-        return data
-
-    def digest(self) -> str:
-        canonical = json.dumps(self.numbers(), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-        return hashlib.sha256(canonical.encode()).hexdigest()
-
-    def rows(self) -> list[tuple[str, str, Any]]:
-        """Every number as (section, metric, value): the CSV, and the order the HTML shows them in."""
-        out: list[tuple[str, str, Any]] = [
-            ("report", "month", self.month),
-            ("report", "district", self.district.code if self.district else "city"),
-            ("report", "period_start", self.period_start),
-            ("report", "period_end", self.period_end),
-            ("report", "backlog_as_of", self.backlog.as_of),
-            ("report", "generated_at", self.generated_at),
-            ("notices", "received", self.notices.received),
-        ]
-        out += [("notices_by_kind", kind, n) for kind, n in self.notices.by_kind.items()]
-        out += [("notices_by_landlord", row.landlord, row.count) for row in self.notices.by_landlord]
-        h = self.households
-        out += [("households", "with_notice", h.with_notice), ("households", "children", h.children),
-                ("households", "age_65_plus", h.age_65_plus), ("households", "repeat", h.repeat)]
-        out += [("cases", "opened", self.cases.opened), ("cases", "closed", self.cases.closed)]
-        out += [("cases_closed_by_outcome", outcome, n) for outcome, n in self.cases.closed_by_outcome.items()]
-        e = self.evictions
-        out += [("evictions", "carried_out", e.carried_out), ("evictions", "children_affected", e.children_affected),
-                ("evictions", "age_65_plus_affected", e.age_65_plus_affected)]
-        t = self.timeliness
-        out += [("timeliness", "cases_opened", t.cases_opened)]
-        out += [("first_contact", status, n) for status, n in t.first_contact.items()]
-        out += [
-            ("timeliness", "first_contact_within_service_level_share", t.first_contact_within_service_level_share),
-            ("timeliness", "cases_with_first_contact", t.cases_with_first_contact),
-            ("timeliness", "median_vardagar_to_first_contact", t.median_vardagar_to_first_contact),
-            ("timeliness", "redemption_cases", t.redemption_cases),
-            ("timeliness", "contacted_before_redemption_end", t.contacted_before_redemption_end),
-            ("timeliness", "contacted_before_redemption_end_share", t.contacted_before_redemption_end_share),
-            ("missed_deadlines", "total", t.missed_deadlines.total),
-        ]
-        out += [("missed_deadlines", kind, n) for kind, n in t.missed_deadlines.by_kind.items()]
-        for name, counts in (("joint_assessments_requested", self.joint_assessments.requested),
-                             ("joint_assessments_completed", self.joint_assessments.completed)):
-            out += [(name, "total", counts.total)] + [(name, unit, n) for unit, n in counts.by_unit.items()]
-        out += [("backlog", "total", self.backlog.total)]
-        out += [("backlog", bucket, n) for bucket, n in self.backlog.by_age.items()]
-        for series in TREND_SERIES:
-            out += [(f"trend_{series}", point.month, getattr(point, series)) for point in self.trend]
-        for row in self.by_district or []:
-            out += [("by_district_notices_received", row.code or "unrouted", row.notices_received),
-                    ("by_district_cases_opened", row.code or "unrouted", row.cases_opened)]
-        return out
-
+from app.reports.figures import (
+    BACKLOG_BUCKETS,
+    DEADLINE_KINDS,
+    EVICTION_EVENT,
+    FIRST_CONTACT_STATUSES,
+    NOTICE_KINDS,
+    OUTCOMES,
+    TREND_MONTHS,
+    UNITS,
+    Backlog,
+    Cases,
+    DistrictRef,
+    DistrictRow,
+    Evictions,
+    Households,
+    JointAssessments,
+    LandlordCount,
+    MissedDeadlines,
+    MonthlySummary,
+    Notices,
+    Timeliness,
+    TrendPoint,
+    UnitCounts,
+    summary_from_dict,
+)
+from app.reports.month import Month
+from app.sql import json_contains
 
 # --------------------------------------------------------------------------- SQL helpers
 
@@ -343,8 +101,7 @@ def _between(column: Any, start: Any, end: Any) -> ColumnElement[bool]:
 
 
 def has_flag(flag: str) -> ColumnElement[bool]:
-    """Portable JSON-list membership: the quoted element inside the JSON text (SQLite and PostgreSQL)."""
-    return cast(Case.flags, String).like(f'%"{flag}"%')
+    return json_contains(Case.flags, flag)
 
 
 def _count_if(condition: ColumnElement[bool]) -> Any:
@@ -617,32 +374,6 @@ def _by_district(session: Session, scope: _Scope, month: Month) -> list[District
         rows.append(DistrictRow(None, "Ej fördelade till stadsdel", int(notices.get(None, 0)),
                                 int(opened.get(None, 0))))
     return rows
-
-
-def summary_from_dict(data: dict[str, Any]) -> MonthlySummary:
-    """Rebuild a summary from its JSON form (the archive's `content`)."""
-    t = data["timeliness"]
-    j = data["joint_assessments"]
-    return MonthlySummary(
-        month=data["month"],
-        district=DistrictRef(**data["district"]) if data.get("district") else None,
-        period_start=data["period_start"],
-        period_end=data["period_end"],
-        generated_at=data["generated_at"],
-        notices=Notices(received=data["notices"]["received"], by_kind=data["notices"]["by_kind"],
-                        by_landlord=[LandlordCount(**row) for row in data["notices"]["by_landlord"]]),
-        households=Households(**data["households"]),
-        cases=Cases(**data["cases"]),
-        evictions=Evictions(**data["evictions"]),
-        timeliness=Timeliness(**{**t, "missed_deadlines": MissedDeadlines(**t["missed_deadlines"])}),
-        joint_assessments=JointAssessments(requested=UnitCounts(**j["requested"]),
-                                           completed=UnitCounts(**j["completed"])),
-        backlog=Backlog(**data["backlog"]),
-        trend=[TrendPoint(**point) for point in data["trend"]],
-        by_district=[DistrictRow(**row) for row in data["by_district"]] if data.get("by_district") is not None
-        else None,
-        municipality=data.get("municipality", ""),
-    )
 
 
 __all__ = ["Month", "MonthlySummary", "compute_summary", "has_flag", "summary_from_dict"]

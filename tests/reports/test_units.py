@@ -8,7 +8,8 @@ import pytest
 
 from app.reports import charts
 from app.reports.render import format_number, format_share, to_csv
-from app.reports.summary import Month, summary_from_dict
+from app.reports.figures import summary_from_dict
+from app.reports.month import Month
 from tests.reports.expected import CITY_OCTOBER, SODERMALM_OCTOBER
 from tests.reports.forms import csv_rows
 

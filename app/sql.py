@@ -1,0 +1,39 @@
+"""SQL that differs between PostgreSQL and SQLite, compiled in one place.
+
+`json_contains(column, value)`: does a JSON list column hold `value`? On
+PostgreSQL the JSONB containment operator (`@>`, which a GIN index can serve);
+on SQLite a `json_each` scan of the row's list. Queries stay portable and the
+filter runs in the database, not in Python after reading the rows.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Boolean, String, bindparam
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.functions import FunctionElement
+
+
+class json_contains(FunctionElement[bool]):  # noqa: N801 - reads like the SQL function it is
+    type = Boolean()
+    inherit_cache = True
+    name = "json_contains"
+
+    def __init__(self, column: ColumnElement[Any], value: str) -> None:
+        super().__init__(column, bindparam(None, value, type_=String()))
+
+
+@compiles(json_contains, "postgresql")
+def _postgresql(element: json_contains, compiler: Any, **kw: Any) -> str:
+    column, value = list(element.clauses)
+    # `flags @> '["children"]'`, the list built in SQL so the value stays an ordinary bound parameter.
+    return f"({compiler.process(column, **kw)} @> jsonb_build_array(CAST({compiler.process(value, **kw)} AS TEXT)))"
+
+
+@compiles(json_contains, "sqlite")
+def _sqlite(element: json_contains, compiler: Any, **kw: Any) -> str:
+    column, value = list(element.clauses)
+    return (f"EXISTS (SELECT 1 FROM json_each({compiler.process(column, **kw)}) "
+            f"WHERE json_each.value = {compiler.process(value, **kw)})")
