@@ -61,7 +61,7 @@ def db_upgrade() -> None:
 @jobs_cli.command("list")
 def jobs_list() -> None:
     """The scheduled jobs and when they run."""
-    import app.jobs  # noqa: F401 - registers the jobs
+    import app.jobs.registry  # noqa: F401 - registers the jobs
     from app.scheduler import JOBS
 
     for job in JOBS.values():
@@ -71,7 +71,7 @@ def jobs_list() -> None:
 @jobs_cli.command("run")
 def jobs_run(name: str) -> None:
     """Run one scheduled job now, once."""
-    import app.jobs  # noqa: F401 - registers the jobs
+    import app.jobs.registry  # noqa: F401 - registers the jobs
     from app.scheduler import JOBS, run_job_once
 
     if name not in JOBS:

@@ -8,7 +8,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from app.cases.api import router as staff_router
-from app.cases.kronofogden import router as kronofogden_router
+from app.notices.kronofogden import router as kronofogden_router
 from app.notices.api import router as notices_router
 from app.reports.api import router as reports_router
 from app.web.errors import install_page_errors

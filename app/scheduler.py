@@ -101,7 +101,7 @@ def run_recorded(context: JobContext, name: str) -> object:
 
 def run_job_once(settings: Settings, name: str) -> object:
     """`varsel jobs run NAME`: the same code the scheduler runs, once, in this process."""
-    import app.jobs  # noqa: F401 - registers the jobs
+    import app.jobs.registry  # noqa: F401 - registers the jobs
 
     engine = make_engine(settings.database_url)
     try:
@@ -120,7 +120,7 @@ class SchedulerService:
     """Owns leadership and the APScheduler instance inside one server process."""
 
     def __init__(self, settings: Settings, engine: Engine, sessions: sessionmaker[Session]) -> None:
-        import app.jobs  # noqa: F401 - registers the jobs
+        import app.jobs.registry  # noqa: F401 - registers the jobs
 
         self.settings = settings
         self.engine = engine

@@ -16,7 +16,7 @@ Measured (DESIGN.md, "Performance targets": 1 M within 1.5× of 10 k):
 1. `app.cases.queue.page(session, actor, status="open", limit=50)` for a
    handler of the district, 200 calls, each in its own session, alternating
    the first page and a later page (pages 2–10 by cursor): p50 / p95;
-2. `app.deadlines.sweep.sweep(sessions, batch=200)` over the 100 due timers,
+2. `app.jobs.sweep.sweep(sessions, batch=200)` over the 100 due timers,
    5 runs (after one warm-up), the 100 made due again before each (timers back
    to pending, the missed deadlines back to pending, their outbox rows and
    timeline events deleted): median / max.
@@ -60,7 +60,7 @@ from bench_reports import PG, analyse, progress, timed  # noqa: E402
 from app import migrate  # noqa: E402
 from app.cases import queue  # noqa: E402
 from app.db import make_engine, make_sessionmaker, transaction, utcnow  # noqa: E402
-from app.deadlines.sweep import sweep  # noqa: E402
+from app.jobs.sweep import sweep  # noqa: E402
 from app.routing.districts import load_municipality, seed_districts  # noqa: E402
 from app.security.actors import Actor  # noqa: E402
 

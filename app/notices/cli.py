@@ -22,7 +22,7 @@ def authorities_import_evictions(
     from pydantic import ValidationError
     from sqlalchemy import select
 
-    from app.cases.kronofogden import EvictionNoticeIn, receive
+    from app.notices.kronofogden import EvictionNoticeIn, receive
     from app.db import utcnow
     from app.errors import Problem
     from app.routing.service import RouterProvider

@@ -5,7 +5,7 @@ One row per generated version of a month's summary for a district (or, with
 version only when the numbers differ from the newest stored one (a late
 correction); what a manager was mailed stays on record as it was. Rows hold
 numbers and organisation names only — never personal data — so gallring
-(`app/retention.py`) leaves them alone ("aggregated statistics always stay").
+(`app/jobs/purge.py`) leaves them alone ("aggregated statistics always stay").
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ from datetime import date, datetime, timezone
 
 from sqlalchemy import select
 
-from app.cases.delivery import KronofogdenChannel
+from app.jobs.channels import KronofogdenChannel
 from app.cases.models import EvictionNotice
 from app.deadlines.models import Deadline
 from app.security import service as accounts

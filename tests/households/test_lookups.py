@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 from sqlalchemy import select
 
 from app.cases.models import Case
-from app.households.service import lookup_households
+from app.jobs.households import lookup_households
 from app.notices.schemas import EXAMPLE_NOTICE
 from app.security.models import AuditEvent
 from integrations.population_register.http import HttpPopulationRegister

@@ -14,7 +14,7 @@ from sqlalchemy import select, update
 from app.calendar import STOCKHOLM
 from app.cases import transitions
 from app.cases.models import Case
-from app.deadlines.sweep import sweep
+from app.jobs.sweep import sweep
 from app.households.models import JointAssessmentPart
 from app.notices.models import Notice
 from app.notices.schemas import EXAMPLE_NOTICE

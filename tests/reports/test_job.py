@@ -11,7 +11,7 @@ from pypdf import PdfReader
 from sqlalchemy import select, update
 
 from app.calendar import STOCKHOLM
-from app.reports.job import monthly_catch_up, report_month, run_monthly_reports
+from app.jobs.reports import monthly_catch_up, report_month, run_monthly_reports
 from app.reports.models import ReportArchive
 from app.routing.models import District
 from app.scheduler import JobContext

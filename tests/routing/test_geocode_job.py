@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from app.notices.models import Notice
 from app.notices.schemas import EXAMPLE_NOTICE
-from app.routing.geocoding import geocode_unrouted
+from app.jobs.geocoding import geocode_unrouted
 from app.routing.service import RouterProvider, import_boundaries
 from integrations.geocoding.http import HttpGeocoder
 from tests.routing.geodata import BOUNDARIES_FILE, requires_boundaries

@@ -22,7 +22,7 @@ def _wait_for(condition, timeout: float = 10.0) -> bool:
 
 
 def test_the_jobs_of_the_spec_are_registered():
-    import app.jobs  # noqa: F401
+    import app.jobs.registry  # noqa: F401
 
     assert {"sweep-deadlines", "dispatch-outbox", "purge-expired"} <= set(JOBS)
 

@@ -14,7 +14,7 @@ from app.db import utcnow
 from app.deadlines.alerts import plan, vardagar_before
 from app.deadlines.models import Deadline, DeadlineAlert
 from app.deadlines.policy import DEFAULT_POLICY, policy_for
-from app.deadlines.sweep import sweep
+from app.jobs.sweep import sweep
 from app.routing.models import District
 from app.security import service as accounts
 from notifications.models import OutboxMessage

@@ -6,14 +6,14 @@ from datetime import timedelta
 
 from sqlalchemy import delete
 
-from app.cases.delivery import build_channels
+from app.jobs.channels import build_channels
 from app.db import transaction
-from app.deadlines.sweep import sweep
-from app.households.service import lookup_households
-from app.reports.job import monthly_catch_up, run_monthly_reports
-from app.routing.geocoding import geocode_unrouted
+from app.jobs.sweep import sweep
+from app.jobs.households import lookup_households
+from app.jobs.reports import monthly_catch_up, run_monthly_reports
+from app.jobs.geocoding import geocode_unrouted
 from app.routing.service import RouterProvider
-from app.retention import purge_expired
+from app.jobs.purge import purge_expired
 from app.scheduler import Job, JobContext, JobRun, cron, every, missed_since, register
 from integrations.geocoding.factory import geocoder_from_settings
 from integrations.population_register.factory import population_register_from_settings
