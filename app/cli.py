@@ -61,20 +61,18 @@ def db_upgrade() -> None:
 @jobs_cli.command("list")
 def jobs_list() -> None:
     """The scheduled jobs and when they run."""
-    import app.jobs.registry  # noqa: F401 - registers the jobs
-    from app.scheduler import JOBS
+    from app.jobs.registry import JOBS
 
-    for job in JOBS.values():
+    for job in JOBS:
         typer.echo(f"{job.name}\t{job.schedule_description}")
 
 
 @jobs_cli.command("run")
 def jobs_run(name: str) -> None:
     """Run one scheduled job now, once."""
-    import app.jobs.registry  # noqa: F401 - registers the jobs
-    from app.scheduler import JOBS, run_job_once
+    from app.jobs.registry import job_named, run_job_once
 
-    if name not in JOBS:
+    if job_named(name) is None:
         fail(f"no job named {name!r}; see `varsel jobs list`")
     settings = get_settings()
     result = run_job_once(settings, name)

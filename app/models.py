@@ -7,7 +7,7 @@ from app.households.models import JointAssessmentPart
 from app.notices.models import Notice, NoticeEvent, Tenant
 from app.reports.models import ReportArchive
 from app.routing.models import AddressRegisterEntry, AddressRegisterVersion, BoundaryVersion, District, FormerArea
-from app.scheduler import JobRun
+from app.jobs.base import JobRun
 from app.security.models import ApiKey, AuditEvent, Authority, Landlord, LoginThrottle, User
 from notifications.models import Delivery, OutboxMessage
 

@@ -1,4 +1,4 @@
-"""Scheduled jobs, the registry by name, and the one leader that runs them.
+"""The one leader that runs the scheduled jobs (the jobs themselves are in `app/jobs/`).
 
 APScheduler only triggers: every job reads and writes rows (timers, outbox),
 so running it twice or late loses and duplicates nothing. On PostgreSQL one
@@ -6,31 +6,27 @@ process leads at a time — it holds an advisory lock on a dedicated connection;
 when it dies the lock goes with its connection and another process takes over
 within `LEADER_RETRY_SECONDS`. SQLite runs as a single instance and leads.
 
-Each run is recorded in `job_runs` (outcome, duration) and logged; at start a
-leader catches up what downtime skipped (last month's reports, the nightly purge).
+Each run is recorded in `job_runs` (`app/jobs/base.py`); at start a leader
+catches up what downtime skipped (last month's reports, the nightly purge).
 """
 
 from __future__ import annotations
 
 import threading
-import time
-import traceback
-from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from collections.abc import Sequence
 from typing import Any
 
 import structlog
 from apscheduler.schedulers.background import BackgroundScheduler
-from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
-from sqlalchemy import String, Text, select, text
+from sqlalchemy import text
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 
 from app.calendar import STOCKHOLM
 from app.config import Settings
-from app.db import Base, make_engine, make_sessionmaker, transaction, utcnow
+from app.db import utcnow
+from app.jobs.base import Job, JobContext, last_success, run_recorded
 
 log = structlog.get_logger("varsel.jobs")
 
@@ -38,91 +34,13 @@ LEADER_LOCK_KEY = 0x5641_5253  # "VARS": one advisory lock per database
 LEADER_RETRY_SECONDS = 15
 
 
-class JobRun(Base):
-    __tablename__ = "job_runs"
-
-    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
-    job: Mapped[str] = mapped_column(String(60), index=True)
-    started_at: Mapped[datetime]
-    finished_at: Mapped[datetime | None]
-    outcome: Mapped[str] = mapped_column(String(10))  # ok | error
-    summary: Mapped[str | None] = mapped_column(Text)
-
-
-@dataclass(frozen=True)
-class JobContext:
-    settings: Settings
-    sessions: sessionmaker[Session]
-    now: Callable[[], datetime]
-
-
-@dataclass(frozen=True)
-class Job:
-    name: str
-    schedule_description: str
-    trigger: Callable[[], Any]
-    run: Callable[[JobContext], object]
-    # Catch-up after downtime: given the last successful run (or None), should it run at start?
-    catch_up: Callable[[datetime | None, datetime], bool] | None = None
-
-
-JOBS: dict[str, Job] = {}
-
-
-def register(job: Job) -> Job:
-    JOBS[job.name] = job
-    return job
-
-
-def run_recorded(context: JobContext, name: str) -> object:
-    """Run one job now and record the run. Raises what the job raised."""
-    job = JOBS[name]
-    started = utcnow()
-    clock = time.perf_counter()
-    outcome, summary = "ok", ""
-    try:
-        result = job.run(context)
-        summary = str(result)
-        return result
-    except Exception as exc:
-        outcome, summary = "error", f"{type(exc).__name__}: {exc}"
-        log.error("job_failed", job=name, error=summary, trace=traceback.format_exc(limit=5))
-        raise
-    finally:
-        duration = time.perf_counter() - clock
-        log.info("job_run", job=name, outcome=outcome, duration_ms=round(duration * 1000), summary=summary[:200])
-        try:
-            with transaction(context.sessions) as session:
-                session.add(JobRun(job=name, started_at=started, finished_at=utcnow(), outcome=outcome,
-                                   summary=summary[:2000]))
-        except Exception:  # noqa: BLE001 - the run itself matters more than its record
-            log.warning("job_run_not_recorded", job=name)
-
-
-def run_job_once(settings: Settings, name: str) -> object:
-    """`varsel jobs run NAME`: the same code the scheduler runs, once, in this process."""
-    import app.jobs.registry  # noqa: F401 - registers the jobs
-
-    engine = make_engine(settings.database_url)
-    try:
-        return run_recorded(JobContext(settings, make_sessionmaker(engine), utcnow), name)
-    finally:
-        engine.dispose()
-
-
-def last_success(sessions: sessionmaker[Session], name: str) -> datetime | None:
-    with transaction(sessions) as session:
-        return session.scalar(select(JobRun.started_at).where(JobRun.job == name, JobRun.outcome == "ok")
-                              .order_by(JobRun.started_at.desc()).limit(1))
-
-
 class SchedulerService:
     """Owns leadership and the APScheduler instance inside one server process."""
 
-    def __init__(self, settings: Settings, engine: Engine, sessions: sessionmaker[Session]) -> None:
-        import app.jobs.registry  # noqa: F401 - registers the jobs
-
+    def __init__(self, settings: Settings, engine: Engine, sessions: sessionmaker[Session],
+                 jobs: Sequence[Job]) -> None:
         self.settings = settings
+        self.jobs = {job.name: job for job in jobs}
         self.engine = engine
         self.context = JobContext(settings, sessions, utcnow)
         self.scheduler: BackgroundScheduler | None = None
@@ -183,7 +101,7 @@ class SchedulerService:
         scheduler = BackgroundScheduler(timezone=STOCKHOLM, job_defaults={
             "coalesce": True, "max_instances": 1, "misfire_grace_time": None})
         now = utcnow()
-        for job in JOBS.values():
+        for job in self.jobs.values():
             trigger = job.trigger()
             # Interval jobs start at once; a cron job runs at start only to catch up a run that
             # downtime skipped. (APScheduler pauses a job given next_run_time=None: omit it instead.)
@@ -196,7 +114,7 @@ class SchedulerService:
 
     def _run(self, name: str) -> None:
         try:
-            run_recorded(self.context, name)
+            run_recorded(self.context, self.jobs[name])
         except Exception:  # noqa: BLE001 - recorded and logged; the next run tries again
             pass
 
@@ -217,14 +135,3 @@ class SchedulerService:
             self._lock_connection = None
         self.is_leader = False
 
-
-def every(seconds: int) -> Callable[[], IntervalTrigger]:
-    return lambda: IntervalTrigger(seconds=seconds, timezone=STOCKHOLM)
-
-
-def cron(**fields: Any) -> Callable[[], CronTrigger]:
-    return lambda: CronTrigger(timezone=STOCKHOLM, **fields)
-
-
-def missed_since(period: timedelta) -> Callable[[datetime | None, datetime], bool]:
-    return lambda last, now: last is None or now - last > period

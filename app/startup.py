@@ -39,9 +39,10 @@ def on_startup(app: FastAPI) -> None:
         log.exception("configured_data_not_loaded")
     app.state.scheduler = None
     if app.state.settings.scheduler_enabled:
+        from app.jobs.registry import JOBS
         from app.scheduler import SchedulerService
 
-        app.state.scheduler = SchedulerService(app.state.settings, app.state.engine, app.state.sessionmaker)
+        app.state.scheduler = SchedulerService(app.state.settings, app.state.engine, app.state.sessionmaker, JOBS)
         app.state.scheduler.start()
 
 

@@ -43,6 +43,10 @@ class Channel(Protocol):
     def send(self, message: OutboxMessage) -> str | None: ...
 
 
+# What a successful send of a template changes (e.g. the Kronofogden acknowledgement meets its deadline).
+AfterSent = Callable[[Session, OutboxMessage, datetime], None]
+
+
 def enqueue(
     session: Session,
     *,
@@ -112,6 +116,10 @@ class DispatchResult:
     def __str__(self) -> str:
         return f"sent {self.sent}, retry later {self.retried}, failed {self.failed}"
 
+    @property
+    def idle(self) -> bool:
+        return not (self.sent or self.retried or self.failed)
+
 
 def _claim(session: Session, now: datetime, limit: int) -> list[OutboxMessage]:
     due = or_(
@@ -146,7 +154,10 @@ def dispatch(
     *,
     now: Callable[[], datetime] = utcnow,
     limit: int = 100,
+    after_sent: Mapping[str, AfterSent] | None = None,
 ) -> DispatchResult:
+    """Send what is due. `after_sent`: per template, what a successful send changes (run in the
+    transaction that marks the message sent, so the change and the record of the send are one)."""
     result = DispatchResult()
     with transaction(sessions) as session:
         claimed = [(m.id, m.channel) for m in _claim(session, now(), limit)]
@@ -174,6 +185,9 @@ def dispatch(
             assert message is not None
             if error is None:
                 _sent(session, message, attempt, outcome, now())
+                hook = (after_sent or {}).get(message.template)
+                if hook is not None:
+                    hook(session, message, now())
                 result.sent += 1
             elif permanent or attempt >= message.max_attempts:
                 _fail(session, message, attempt, error, now())
@@ -184,11 +198,6 @@ def dispatch(
     return result
 
 
-# Templates whose successful delivery changes the case (e.g. the Kronofogden acknowledgement
-# meets its deadline) register a hook here; it runs in the transaction that marks the row sent.
-SENT_HOOKS: dict[str, Callable[[Session, OutboxMessage, datetime], None]] = {}
-
-
 def _sent(session: Session, message: OutboxMessage, attempt: int, outcome: str | None, at: datetime) -> None:
     message.status = "sent"
     message.attempts = attempt
@@ -196,9 +205,6 @@ def _sent(session: Session, message: OutboxMessage, attempt: int, outcome: str |
     message.result = (outcome or "")[:500] or None
     message.last_error = None
     session.add(Delivery(outbox_id=message.id, attempt=attempt, outcome="sent", detail=message.result, at=at))
-    on_sent = SENT_HOOKS.get(message.template)
-    if on_sent is not None:
-        on_sent(session, message, at)
 
 
 def _retry(session: Session, message: OutboxMessage, attempt: int, error: str, at: datetime) -> None:

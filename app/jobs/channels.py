@@ -20,6 +20,7 @@ from app.cases import documents, service
 from app.cases.models import Case, EvictionNotice, PaymentCommitment
 from app.config import Settings
 from app.db import transaction, utcnow
+from app.jobs.base import JobContext
 from app.routing.districts import load_municipality
 from integrations.errors import IntegrationRejected
 from integrations.kronofogden.factory import kronofogden_client_from_settings
@@ -147,6 +148,15 @@ def _commitment_letter_stored(session: Session, message: OutboxMessage, now: dat
         commitment.letter_path = message.result
 
 
-outbox.SENT_HOOKS["kronofogden_acknowledgement"] = _acknowledged
-outbox.SENT_HOOKS["payment_commitment_letter"] = _commitment_letter_stored
+# What a successful send changes, handed to the outbox (it knows nothing above it).
+AFTER_SENT: dict[str, outbox.AfterSent] = {
+    "kronofogden_acknowledgement": _acknowledged,
+    "payment_commitment_letter": _commitment_letter_stored,
+}
+
+
+def run(context: JobContext) -> outbox.DispatchResult:
+    """The `dispatch-outbox` job: email, SMS, letters and Kronofogden, each sent with no transaction open."""
+    return outbox.dispatch(context.sessions, build_channels(context.settings, context.sessions), now=context.now,
+                           after_sent=AFTER_SENT)
 

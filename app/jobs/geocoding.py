@@ -19,10 +19,12 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.cases import service
 from app.db import transaction
+from app.jobs.base import JobContext
 from app.notices.models import Notice
 from app.routing.districts import district_by_code
 from app.routing.engine import OutsideMunicipality
 from app.routing.service import RouterProvider, route
+from integrations.geocoding.factory import geocoder_from_settings
 from integrations.geocoding.protocol import Geocoder, GeocoderUnavailable
 
 log = structlog.get_logger("varsel.geocoding")
@@ -36,6 +38,10 @@ class GeocodeResult:
 
     def __str__(self) -> str:
         return f"{self.routed} routed by geocoding, {self.still_unrouted} left for intake, {self.unavailable} to retry"
+
+    @property
+    def idle(self) -> bool:
+        return not (self.routed or self.still_unrouted or self.unavailable)
 
 
 def geocode_unrouted(sessions: sessionmaker[Session], geocoder: Geocoder | None, routers: RouterProvider, *,
@@ -80,3 +86,10 @@ def geocode_unrouted(sessions: sessionmaker[Session], geocoder: Geocoder | None,
             service.route_by_geocoder(session, notice, district, routing, now)
             result.routed += 1
     return result
+
+
+def run(context: JobContext) -> GeocodeResult:
+    """The `geocode-unrouted` job (no call at all without VARSEL_GEOCODER_URL)."""
+    settings = context.settings
+    geocoder = geocoder_from_settings(settings.geocoder_url, settings.geocoder_api_key) if settings.geocoder_url else None
+    return geocode_unrouted(context.sessions, geocoder, RouterProvider(settings.municipality), now=context.now())

@@ -20,8 +20,10 @@ from app.calendar import STOCKHOLM
 from app.cases import service
 from app.cases.models import Case
 from app.db import transaction
+from app.jobs.base import JobContext
 from app.identity import age_on
 from integrations.errors import IntegrationRejected, IntegrationUnavailable
+from integrations.population_register.factory import population_register_from_settings
 from integrations.population_register.protocol import PopulationRegister
 
 log = structlog.get_logger("varsel.households")
@@ -37,6 +39,10 @@ class LookupResult:
 
     def __str__(self) -> str:
         return f"{self.found} households found, {self.not_found} unknown to the register, {self.unavailable} to retry"
+
+    @property
+    def idle(self) -> bool:
+        return not (self.found or self.not_found or self.unavailable)
 
 
 def lookup_households(sessions: sessionmaker[Session], register: PopulationRegister | None, *, now: datetime,
@@ -76,3 +82,12 @@ def lookup_households(sessions: sessionmaker[Session], register: PopulationRegis
     return result
 
 
+
+
+def run(context: JobContext) -> LookupResult:
+    """The `household-lookups` job."""
+    settings = context.settings
+    register = population_register_from_settings(
+        settings.population_register_url, settings.population_register_api_key,
+        str(settings.population_register_file) if settings.population_register_file else None)
+    return lookup_households(context.sessions, register, now=context.now())

@@ -17,12 +17,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import structlog
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from app.cases.models import Case, EvictionNotice
 from app.config import Settings
 from app.db import transaction
+from app.jobs.base import JobContext, JobRun
 from app.households.models import JointAssessmentPart
 from app.notices.models import Notice
 from app.security import audit
@@ -137,4 +138,16 @@ def purge_expired(sessions: sessionmaker[Session], settings: Settings, *, now: d
                          details={"rule": f"never routed to a district, {settings.retention_unrouted_days} days"})
             result.notices += 1
     log.info("purge_done", cases=result.cases, notices=result.notices, kept=result.kept_for_research)
+    return result
+
+
+JOB_RUN_HISTORY = timedelta(days=30)
+
+
+def run(context: JobContext) -> PurgeResult:
+    """The `purge-expired` job: gallring, and the job-run history kept to a month."""
+    result = purge_expired(context.sessions, context.settings, now=context.now())
+    # The dispatcher runs every few seconds: keep a month of run records, not all of them.
+    with transaction(context.sessions) as session:
+        session.execute(delete(JobRun).where(JobRun.started_at < context.now() - JOB_RUN_HISTORY))
     return result

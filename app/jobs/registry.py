@@ -1,65 +1,48 @@
-"""The scheduled jobs, registered by name (`varsel jobs list`)."""
+"""The scheduled jobs (`varsel jobs list`): a plain list handed to the scheduler and the CLI.
+
+Nothing registers itself on import; what runs is exactly what is listed here.
+"""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import delete
+from sqlalchemy.orm import Session, sessionmaker
 
-from app.jobs.channels import build_channels
-from app.db import transaction
-from app.jobs.sweep import sweep
-from app.jobs.households import lookup_households
-from app.jobs.reports import monthly_catch_up, run_monthly_reports
-from app.jobs.geocoding import geocode_unrouted
-from app.routing.service import RouterProvider
-from app.jobs.purge import purge_expired
-from app.scheduler import Job, JobContext, JobRun, cron, every, missed_since, register
-from integrations.geocoding.factory import geocoder_from_settings
-from integrations.population_register.factory import population_register_from_settings
-from notifications.outbox import dispatch
+from app.config import Settings
+from app.db import make_engine, make_sessionmaker, utcnow
+from app.jobs import channels, geocoding, households, purge, reports, sweep
+from app.jobs.base import Job, JobContext, cron, every, missed_since, run_recorded
 
-
-def _sweep(context: JobContext) -> object:
-    return sweep(context.sessions, now=context.now)
-
-
-def _dispatch(context: JobContext) -> object:
-    return dispatch(context.sessions, build_channels(context.settings, context.sessions), now=context.now)
+JOBS: tuple[Job, ...] = (
+    Job("sweep-deadlines", "every minute: reminders, escalations, missed deadlines", every(60), sweep.run),
+    Job("dispatch-outbox", "every 5 seconds: email, SMS, letters, Kronofogden", every(5), channels.run),
+    Job("monthly-reports", "monthly, the 1st at 07:00 Europe/Stockholm: last month's summaries to managers",
+        cron(day=1, hour=7, minute=0), reports.run_monthly_reports, catch_up=reports.monthly_catch_up),
+    Job("household-lookups", "every minute: who lives there, from the population register", every(60),
+        households.run),
+    Job("geocode-unrouted", "every minute: the geocoder for notices no local method could route", every(60),
+        geocoding.run),
+    Job("purge-expired", "nightly 02:30 Europe/Stockholm: gallring of expired personal data",
+        cron(hour=2, minute=30), purge.run, catch_up=missed_since(timedelta(hours=25))),
+)
 
 
-def _households(context: JobContext) -> object:
-    settings = context.settings
-    register = population_register_from_settings(
-        settings.population_register_url, settings.population_register_api_key,
-        str(settings.population_register_file) if settings.population_register_file else None)
-    return lookup_households(context.sessions, register, now=context.now())
+def job_named(name: str) -> Job | None:
+    return next((job for job in JOBS if job.name == name), None)
 
 
-def _geocode(context: JobContext) -> object:
-    settings = context.settings
-    geocoder = geocoder_from_settings(settings.geocoder_url, settings.geocoder_api_key) if settings.geocoder_url else None
-    return geocode_unrouted(context.sessions, geocoder, RouterProvider(settings.municipality), now=context.now())
+def run_job(sessions: sessionmaker[Session], settings: Settings, name: str) -> object:
+    job = job_named(name)
+    if job is None:
+        raise KeyError(name)
+    return run_recorded(JobContext(settings, sessions, utcnow), job)
 
 
-JOB_RUN_HISTORY = timedelta(days=30)
-
-
-def _purge(context: JobContext) -> object:
-    result = purge_expired(context.sessions, context.settings, now=context.now())
-    # The dispatcher runs every few seconds: keep a month of run records, not all of them.
-    with transaction(context.sessions) as session:
-        session.execute(delete(JobRun).where(JobRun.started_at < context.now() - JOB_RUN_HISTORY))
-    return result
-
-
-register(Job("sweep-deadlines", "every minute: reminders, escalations, missed deadlines", every(60), _sweep))
-register(Job("dispatch-outbox", "every 5 seconds: email, SMS, letters, Kronofogden", every(5), _dispatch))
-register(Job("monthly-reports", "monthly, the 1st at 07:00 Europe/Stockholm: last month's summaries to managers",
-             cron(day=1, hour=7, minute=0), run_monthly_reports, catch_up=monthly_catch_up))
-register(Job("household-lookups", "every minute: who lives there, from the population register", every(60),
-             _households))
-register(Job("geocode-unrouted", "every minute: the geocoder for notices no local method could route", every(60),
-             _geocode))
-register(Job("purge-expired", "nightly 02:30 Europe/Stockholm: gallring of expired personal data",
-             cron(hour=2, minute=30), _purge, catch_up=missed_since(timedelta(hours=25))))
+def run_job_once(settings: Settings, name: str) -> object:
+    """`varsel jobs run NAME`: the same code the scheduler runs, once, in this process, recorded the same way."""
+    engine = make_engine(settings.database_url)
+    try:
+        return run_job(make_sessionmaker(engine), settings, name)
+    finally:
+        engine.dispose()

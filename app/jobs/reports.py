@@ -36,12 +36,12 @@ from sqlalchemy.orm import Session
 
 from app.calendar import STOCKHOLM
 from app.db import transaction
+from app.jobs.base import JobContext
 from app.reports.models import ReportArchive
 from app.reports.render import render_pdf
 from app.reports.summary import Month, MonthlySummary, compute_summary
 from app.routing.districts import current_districts, load_municipality
 from app.routing.models import District
-from app.scheduler import JobContext
 from app.security.models import User
 from notifications import outbox
 

@@ -21,6 +21,7 @@ from app.calendar import STOCKHOLM, local_today, vardagar_until
 from app.cases import notify, service
 from app.cases.models import Case
 from app.db import transaction, utcnow
+from app.jobs.base import JobContext
 from app.deadlines.models import Deadline, DeadlineAlert
 
 log = structlog.get_logger("varsel.sweep")
@@ -36,6 +37,10 @@ class SweepResult:
     def __str__(self) -> str:
         return (f"{self.processed} timers processed: {self.messages} messages queued, "
                 f"{self.missed} deadlines missed, {self.skipped} no longer needed")
+
+    @property
+    def idle(self) -> bool:
+        return not (self.processed or self.skipped)
 
 
 def _claim(session: Session, now: datetime, limit: int) -> list[DeadlineAlert]:
@@ -108,3 +113,8 @@ def sweep(sessions: sessionmaker[Session], *, now: Callable[[], datetime] = utcn
                 _process(session, alert, at, result)
         if len(claimed) < batch:
             return result
+
+
+def run(context: JobContext) -> SweepResult:
+    """The `sweep-deadlines` job."""
+    return sweep(context.sessions, now=context.now)

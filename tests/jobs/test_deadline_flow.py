@@ -9,7 +9,7 @@ from app.cli import cli
 from app.deadlines.models import Deadline
 from notifications.models import OutboxMessage
 from notifications.privacy import assert_no_personal_data
-from tests.scheduler.conftest import at, notice
+from tests.jobs.conftest import at, notice
 
 runner = CliRunner()
 

@@ -8,7 +8,8 @@ import pytest
 
 from app import scheduler as scheduler_module
 from app.db import make_engine, make_sessionmaker
-from app.scheduler import JOBS, SchedulerService
+from app.jobs.registry import JOBS
+from app.scheduler import SchedulerService
 from tests.conftest import TEST_DATABASE_URL
 
 
@@ -22,16 +23,14 @@ def _wait_for(condition, timeout: float = 10.0) -> bool:
 
 
 def test_the_jobs_of_the_spec_are_registered():
-    import app.jobs.registry  # noqa: F401
-
-    assert {"sweep-deadlines", "dispatch-outbox", "purge-expired"} <= set(JOBS)
+    assert {"sweep-deadlines", "dispatch-outbox", "purge-expired"} <= {job.name for job in JOBS}
 
 
 @pytest.mark.postgres_only
 def test_one_leader_and_a_takeover(engine, settings, monkeypatch):
     monkeypatch.setattr(scheduler_module, "LEADER_RETRY_SECONDS", 0.2)
     engines = [make_engine(TEST_DATABASE_URL) for _ in range(2)]
-    services = [SchedulerService(settings, e, make_sessionmaker(e)) for e in engines]
+    services = [SchedulerService(settings, e, make_sessionmaker(e), JOBS) for e in engines]
     try:
         services[0].start()
         assert _wait_for(lambda: services[0].is_leader)

@@ -6,7 +6,7 @@ from datetime import date, datetime, timezone
 
 from sqlalchemy import select
 
-from app.jobs.channels import KronofogdenChannel
+from app.jobs.channels import AFTER_SENT, KronofogdenChannel
 from app.cases.models import EvictionNotice
 from app.deadlines.models import Deadline
 from app.security import service as accounts
@@ -65,7 +65,8 @@ def test_assigning_a_handler_sends_the_acknowledgement_naming_them(app, client, 
 
     with LocalHTTPServer(kronofogden) as server:
         channel = KronofogdenChannel(settings, sessions, HttpKronofogdenClient(server.url, "kf-key", retries=0))
-        result = outbox.dispatch(sessions, {"kronofogden": channel, "email": _Ignore(), "letter": _Ignore()})
+        result = outbox.dispatch(sessions, {"kronofogden": channel, "email": _Ignore(), "letter": _Ignore()},
+                                 after_sent=AFTER_SENT)
         [request] = server.requests
     assert result.sent >= 1
     sent = request.json()

@@ -19,7 +19,7 @@ from app.routing.models import District
 from app.security import service as accounts
 from notifications.models import OutboxMessage
 from tests.conftest import TEST_PASSWORD
-from tests.scheduler.conftest import at
+from tests.jobs.conftest import at
 
 
 def test_vardagar_before_counts_working_days_back():
