@@ -31,6 +31,7 @@ from app.deps import SESSION_COOKIE, SessionDep, SettingsDep, staff_actor
 from app.errors import Problem
 from app.security import audit
 from app.security.models import User
+from app.web.common import safe_next
 from app.web.session import new_session_cookie, set_cookie
 
 router = APIRouter(include_in_schema=False)
@@ -80,7 +81,7 @@ def start(settings: SettingsDep, next: str = "/") -> Response:
     })
     response = RedirectResponse(f"{metadata['authorization_endpoint']}?{query}", status_code=303)
     signed = URLSafeTimedSerializer(settings.secret_key, salt=_STATE_SALT).dumps(
-        {"state": state, "nonce": nonce, "verifier": verifier, "next": next if next.startswith("/") else "/"})
+        {"state": state, "nonce": nonce, "verifier": verifier, "next": safe_next(next)})
     set_cookie(response, STATE_COOKIE, signed, settings, max_age=600)
     return response
 
@@ -114,7 +115,8 @@ def callback(request: Request, session: SessionDep, settings: SettingsDep,
     if user is None:
         raise Problem(403, "Your account is not set up in Varsel; ask the administrator to create it")
     audit.record(session, staff_actor(user, request), "web.sign_in", details={"via": "oidc"})
-    response = RedirectResponse(saved["next"] if saved["next"] != "/" else "/", status_code=303)
+    # Checked again although the state cookie is signed: one rule for every `next`, wherever it was stored.
+    response = RedirectResponse(safe_next(saved.get("next")), status_code=303)
     set_cookie(response, SESSION_COOKIE, new_session_cookie(settings, user), settings,
                max_age=settings.session_ttl_seconds)
     response.delete_cookie(STATE_COOKIE, path="/")

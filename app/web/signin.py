@@ -55,7 +55,8 @@ def login(request: Request, session: SessionDep, settings: SettingsDep,
         return page(request, "login.html", next=safe_next(next), csrf=expected, error=message,
                     status=429 if result.retry_after else 401, username=username)
     audit.record(session, _actor_of(result.user, request), "web.sign_in")
-    response = see_other(safe_next(next) if next != "/" else HOME.get(result.user.role, "/"))
+    target = safe_next(next)
+    response = see_other(target if target != "/" else HOME.get(result.user.role, "/"))
     set_cookie(response, SESSION_COOKIE, new_session_cookie(settings, result.user), settings,
                max_age=settings.session_ttl_seconds)
     response.delete_cookie(LOGIN_CSRF_COOKIE, path="/")

@@ -89,3 +89,22 @@ def test_what_does_not_verify_signs_nobody_in(settings, engine, make_user, ident
 
 def test_without_configuration_there_is_no_oidc(client):
     assert client.get("/logga-in/oidc").status_code == 404
+
+
+@pytest.mark.parametrize("next_", ["//evil.example/x", "/\\evil.example", "/%2F%2Fevil.example", "https://evil.example"])
+def test_after_the_identity_provider_nobody_is_sent_to_another_site(settings, engine, make_user, identity_provider,
+                                                                    next_):
+    server, issued = identity_provider
+    make_user("sara", "handler", "sodermalm")
+    with _client(settings, engine, server) as client:
+        answer = client.get("/logga-in/oidc", params={"next": next_})
+        assert answer.status_code == 303
+        query = {k: v[0] for k, v in parse_qs(urlparse(answer.headers["location"]).query).items()}
+        issued["claims"] = {"iss": server.url, "aud": "varsel", "exp": int(time.time()) + 300,
+                            "iat": int(time.time()), "sub": "abc", "nonce": query["nonce"],
+                            "preferred_username": "sara"}
+        answer = client.get(f"/logga-in/oidc/callback?code=the-code&state={query['state']}")
+        assert answer.status_code == 303, answer.text
+        assert answer.headers["location"] == "/"
+        assert "varsel_session" in answer.cookies  # signed in, and kept on this site
+
