@@ -38,9 +38,11 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     log_json: bool | None = None  # None: JSON in production, readable in development
 
-    # Staff tokens and web sessions
+    # Staff tokens and web sessions (server-side rows, see app/security/sessions.py)
     token_ttl_seconds: int = 3600
-    session_ttl_seconds: int = 8 * 3600
+    session_ttl_seconds: int = Field(default=8 * 3600, ge=60)
+    # Long enough to write a contact note without losing it, short enough for an unlocked desk.
+    session_idle_seconds: int = Field(default=3600, ge=60)
     login_max_failures: int = 5
     login_lockout_seconds: int = 300
     cookie_secure: bool | None = None  # None: secure cookies in production only

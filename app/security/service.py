@@ -174,6 +174,7 @@ def authenticate_user(session: Session, settings: Settings, username: str, passw
             session.delete(throttle)
         if user.password_hash and needs_rehash(user.password_hash):
             user.password_hash = hash_password(password)
+        user.last_sign_in_at = now
         return SignIn(user)
     _count_failure(session, settings, throttle, key, now)
     return SignIn(None)

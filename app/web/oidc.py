@@ -27,12 +27,13 @@ from joserfc.jwk import KeySet
 from sqlalchemy import select
 
 from app.config import Settings
-from app.deps import SESSION_COOKIE, SessionDep, SettingsDep, staff_actor
+from app.db import utcnow
+from app.deps import SessionDep, SettingsDep, staff_actor
 from app.errors import Problem
 from app.security import audit
 from app.security.models import User
 from app.web.common import safe_next
-from app.web.session import new_session_cookie, set_cookie
+from app.web.session import set_cookie, start_session
 
 router = APIRouter(include_in_schema=False)
 
@@ -114,11 +115,12 @@ def callback(request: Request, session: SessionDep, settings: SettingsDep,
     user = session.scalar(select(User).where(User.username == username, User.active.is_(True))) if username else None
     if user is None:
         raise Problem(403, "Your account is not set up in Varsel; ask the administrator to create it")
-    audit.record(session, staff_actor(user, request), "web.sign_in", details={"via": "oidc"})
+    user.last_sign_in_at = utcnow()
+    audit.record(session, staff_actor(user, request), "web.sign_in", object_type="user", object_id=user.id,
+                 district_id=user.district_id, details={"via": "oidc"})
     # Checked again although the state cookie is signed: one rule for every `next`, wherever it was stored.
     response = RedirectResponse(safe_next(saved.get("next")), status_code=303)
-    set_cookie(response, SESSION_COOKIE, new_session_cookie(settings, user), settings,
-               max_age=settings.session_ttl_seconds)
+    start_session(response, request, session, settings, user)
     response.delete_cookie(STATE_COOKIE, path="/")
     return response
 
