@@ -15,6 +15,7 @@ from app.routing.geocoding import geocode_unrouted
 from app.routing.service import RouterProvider
 from app.retention import purge_expired
 from app.scheduler import Job, JobContext, JobRun, cron, every, missed_since, register
+from app.security import sessions as web_sessions, throttle
 from integrations.geocoding.factory import geocoder_from_settings
 from integrations.population_register.factory import population_register_from_settings
 from notifications.outbox import dispatch
@@ -50,6 +51,8 @@ def _purge(context: JobContext) -> object:
     # The dispatcher runs every few seconds: keep a month of run records, not all of them.
     with transaction(context.sessions) as session:
         session.execute(delete(JobRun).where(JobRun.started_at < context.now() - JOB_RUN_HISTORY))
+        web_sessions.purge(session, context.settings, context.now())
+        throttle.purge(session, context.settings, context.now())
     return result
 
 

@@ -87,7 +87,12 @@ class User(IdMixin, CreatedAtMixin, Base):
 
 
 class LoginThrottle(Base):
-    """Failed sign-ins per username, shared by every process (PostgreSQL scales out)."""
+    """Failed sign-ins per key (``user:<name>`` or ``ip:<address>``), shared by every process.
+
+    ``failures`` counts the failures since ``window_started_at``; ``locked_until``
+    is the earliest moment another attempt on this key is checked at all (the
+    growing delay of `app.security.throttle`), not a lockout of the account.
+    """
 
     __tablename__ = "login_throttle"
 

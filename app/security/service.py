@@ -6,6 +6,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+import structlog
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -13,9 +14,12 @@ from app.config import Settings
 from app.db import utcnow
 from app.identity import IdentityNumberError, parse_org_number
 from app.routing.models import District
-from app.security import apikeys
-from app.security.models import ROLES, UNITS, ApiKey, Authority, Landlord, LoginThrottle, User
+from app.security import apikeys, audit, throttle
+from app.security.actors import Actor
+from app.security.models import ROLES, UNITS, ApiKey, Authority, Landlord, User
 from app.security.passwords import check_strength, hash_password, needs_rehash, verify_password
+
+log = structlog.get_logger("varsel.security")
 
 # Writing last_used_at on every call would turn each read into a write; a minute's precision is plenty.
 LAST_USED_PRECISION = timedelta(minutes=1)
@@ -154,42 +158,42 @@ def create_user(
 @dataclass(frozen=True)
 class SignIn:
     user: User | None
-    retry_after: int | None = None  # seconds, when throttled
+    retry_after: int | None = None  # seconds, when throttled: the password was not checked
 
 
-def authenticate_user(session: Session, settings: Settings, username: str, password: str) -> SignIn:
-    """Check a password, with throttling per username after repeated failures.
+def authenticate_user(session: Session, settings: Settings, username: str, password: str, *,
+                      ip: str | None = None, via: str = "api", now: datetime | None = None) -> SignIn:
+    """Check a password, throttled per username and per source address (`app/security/throttle.py`).
 
-    The caller must commit even when this fails: the failure count is the point.
+    A failure is counted and audited as ``auth.sign_in_failed`` — naming the account
+    only when the username exists, never the password. The caller must commit even
+    when this fails: the count and the audit record are the point.
     """
-    now = utcnow()
-    key = f"user:{username.strip().lower()}"
-    throttle = session.get(LoginThrottle, key)
-    if throttle and throttle.locked_until and throttle.locked_until > now:
-        return SignIn(None, retry_after=int((throttle.locked_until - now).total_seconds()) + 1)
+    now = now or utcnow()
+    keys = throttle.keys_for(settings, username, ip)
+    wait = throttle.wait_seconds(session, keys, now)
+    if wait is not None:
+        log.warning("sign_in_throttled", via=via, retry_after=wait)
+        return SignIn(None, retry_after=wait)
     user = session.scalar(select(User).where(User.username == username.strip()))
     ok = verify_password(user.password_hash if user else None, password)
     if ok and user is not None and user.active:
-        if throttle:
-            session.delete(throttle)
+        throttle.clear(session, keys[0])
         if user.password_hash and needs_rehash(user.password_hash):
             user.password_hash = hash_password(password)
         user.last_sign_in_at = now
         return SignIn(user)
-    _count_failure(session, settings, throttle, key, now)
+    throttle.count_failure(session, settings, keys, now)
+    reason = "unknown_user" if user is None else ("inactive" if ok else "wrong_password")
+    record_failed_sign_in(session, user, ip=ip, via=via, reason=reason)
     return SignIn(None)
 
 
-def _count_failure(session: Session, settings: Settings, throttle: LoginThrottle | None, key: str, now: datetime) -> None:
-    window = timedelta(seconds=settings.login_lockout_seconds)
-    if throttle is None:
-        throttle = LoginThrottle(key=key, failures=0, window_started_at=now)
-        session.add(throttle)
-    elif now - throttle.window_started_at > window:
-        throttle.failures = 0
-        throttle.window_started_at = now
-    throttle.failures += 1
-    if throttle.failures >= settings.login_max_failures:
-        throttle.locked_until = now + window
-        throttle.failures = 0
-        throttle.window_started_at = now
+def record_failed_sign_in(session: Session, user: User | None, *, ip: str | None, via: str, reason: str) -> None:
+    """Audit a refused sign-in. Nobody is signed in, so the actor is anonymous; the account it named is the object."""
+    details: dict[str, str] = {"via": via, "reason": reason}
+    if user is not None:
+        details["username"] = user.username
+    audit.record(session, Actor(kind="anonymous", id=None, name="anonymous", ip=ip), "auth.sign_in_failed",
+                 object_type="user" if user is not None else None, object_id=user.id if user is not None else None,
+                 district_id=user.district_id if user is not None else None, details=details)

@@ -28,10 +28,11 @@ from sqlalchemy import select
 
 from app.config import Settings
 from app.db import utcnow
-from app.deps import SessionDep, SettingsDep, staff_actor
+from app.deps import SessionDep, SettingsDep, client_ip, staff_actor
 from app.errors import Problem
 from app.security import audit
 from app.security.models import User
+from app.security.service import record_failed_sign_in
 from app.web.common import safe_next
 from app.web.session import set_cookie, start_session
 
@@ -112,8 +113,13 @@ def callback(request: Request, session: SessionDep, settings: SettingsDep,
         raise Problem(401, "The identity provider did not confirm the sign-in") from exc
     claims = _verified_claims(tokens.get("id_token", ""), keys, settings, saved["nonce"])
     username = str(claims.get(settings.oidc_username_claim, "")).strip()
-    user = session.scalar(select(User).where(User.username == username, User.active.is_(True))) if username else None
-    if user is None:
+    user = session.scalar(select(User).where(User.username == username)) if username else None
+    if user is None or not user.active:
+        # The identity provider vouched for this person, but Varsel does not let them in:
+        # the record of the refusal must survive the error answer.
+        record_failed_sign_in(session, user, ip=client_ip(request), via="oidc",
+                              reason="inactive" if user is not None else "unknown_user")
+        session.commit()
         raise Problem(403, "Your account is not set up in Varsel; ask the administrator to create it")
     user.last_sign_in_at = utcnow()
     audit.record(session, staff_actor(user, request), "web.sign_in", object_type="user", object_id=user.id,

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from app.deps import SESSION_COOKIE, SessionDep, SettingsDep, staff_actor
+from app.deps import SESSION_COOKIE, SessionDep, SettingsDep, client_ip, staff_actor
 from app.security import audit, sessions
 from app.security import service as accounts
 from app.web.common import HOME, CsrfField, page, safe_next, see_other
@@ -39,13 +39,19 @@ def login(request: Request, session: SessionDep, settings: SettingsDep,
     if not expected or csrf != expected:
         return page(request, "login.html", next=safe_next(next), csrf=expected or "", status=400,
                     error="Formuläret hade gått ut. Försök igen.")
-    result = accounts.authenticate_user(session, settings, username, password)
+    result = accounts.authenticate_user(session, settings, username, password, ip=client_ip(request), via="web")
     if result.user is None:
-        session.commit()  # the failure count must survive the error answer
-        message = ("För många misslyckade inloggningar. Vänta några minuter och försök igen."
-                   if result.retry_after else "Fel användarnamn eller lösenord.")
-        return page(request, "login.html", next=safe_next(next), csrf=expected, error=message,
-                    status=429 if result.retry_after else 401, username=username)
+        session.commit()  # the failure count and its audit record must survive the error answer
+        if result.retry_after:
+            message = (f"För många misslyckade inloggningar. Vänta {_seconds_sv(result.retry_after)} "
+                       "och försök sedan igen.")
+        else:
+            message = "Fel användarnamn eller lösenord."
+        response = page(request, "login.html", next=safe_next(next), csrf=expected, error=message,
+                        status=429 if result.retry_after else 401, username=username)
+        if result.retry_after:
+            response.headers["Retry-After"] = str(result.retry_after)
+        return response
     actor = staff_actor(result.user, request)
     audit.record(session, actor, "web.sign_in", object_type="user", object_id=result.user.id,
                  district_id=result.user.district_id, details={"via": "password"})
@@ -65,3 +71,7 @@ def logout(web: WebUserDep, session: SessionDep, settings: SettingsDep, csrf: Cs
     response = see_other("/logga-in")
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response
+
+
+def _seconds_sv(seconds: int) -> str:
+    return "1 sekund" if seconds == 1 else f"{seconds} sekunder"

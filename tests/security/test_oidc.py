@@ -9,8 +9,10 @@ import pytest
 from fastapi.testclient import TestClient
 from joserfc import jwt
 from joserfc.jwk import RSAKey
+from sqlalchemy import select
 
 from app.main import create_app
+from app.security.models import AuditEvent, User
 from app.web import oidc
 from tests.support.httpserver import LocalHTTPServer, Reply
 
@@ -108,3 +110,21 @@ def test_after_the_identity_provider_nobody_is_sent_to_another_site(settings, en
         assert answer.headers["location"] == "/"
         assert "varsel_session" in answer.cookies  # signed in, and kept on this site
 
+
+def test_a_deactivated_user_is_not_signed_in_through_the_identity_provider(settings, engine, make_user, db,
+                                                                          identity_provider):
+    server, issued = identity_provider
+    make_user("sara", "handler", "sodermalm")
+    with db() as session:
+        session.scalar(select(User).where(User.username == "sara")).active = False
+    with _client(settings, engine, server) as client:
+        query = _start(client)
+        issued["claims"] = {"iss": server.url, "aud": "varsel", "exp": int(time.time()) + 300,
+                            "iat": int(time.time()), "sub": "abc", "nonce": query["nonce"],
+                            "preferred_username": "sara"}
+        answer = client.get(f"/logga-in/oidc/callback?code=the-code&state={query['state']}")
+        assert answer.status_code == 403
+        assert "varsel_session" not in answer.cookies
+    with db() as session:
+        refused = session.scalar(select(AuditEvent).where(AuditEvent.action == "auth.sign_in_failed"))
+        assert refused.details == {"via": "oidc", "reason": "inactive", "username": "sara"}

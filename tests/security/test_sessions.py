@@ -6,9 +6,10 @@ import hashlib
 import uuid
 
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-from app.security.models import AuditEvent, WebSession
+from app.scheduler import run_job_once
+from app.security.models import AuditEvent, LoginThrottle, WebSession
 from tests.security.helpers import HTML, api_token, bearer, page_csrf, web_sign_in
 
 
@@ -137,3 +138,24 @@ def test_signing_in_again_in_the_same_browser_ends_its_previous_session(app, cli
     assert _copy(app, first).get("/api/v1/queue").status_code == 401
     assert client.get("/api/v1/queue").status_code == 200
 
+
+def test_the_nightly_purge_forgets_ended_sessions_and_spent_sign_in_counts(app, client, make_user, db, clock,
+                                                                          settings):
+    make_user("bo", "intake")
+    clock.advance(hours=-2)  # a failure two hours ago: spent
+    TestClient(app, client=("10.9.9.9", 5000)).post("/api/v1/auth/token",
+                                                    data={"username": "ghost", "password": "fel-lösenord-igen"})
+    clock.advance(hours=2)
+    assert web_sign_in(client, "bo").status_code == 303
+    client.post("/logga-ut", data={"csrf_token": page_csrf(client, "/manuell-fordelning")})  # an ended session
+    _signed_in(TestClient(app), make_user)  # a live one
+    client.post("/api/v1/auth/token", data={"username": "sara", "password": "fel-lösenord-igen"})  # a fresh count
+    with db() as session:
+        assert session.scalar(select(func.count()).select_from(WebSession)) == 2
+        assert session.scalar(select(func.count()).select_from(LoginThrottle)) == 4
+
+    run_job_once(settings, "purge-expired")
+
+    with db() as session:
+        assert [s.revoked_at for s in session.scalars(select(WebSession))] == [None]
+        assert sorted(session.scalars(select(LoginThrottle.key))) == ["ip:testclient", "user:sara"]
