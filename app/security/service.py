@@ -26,7 +26,14 @@ LAST_USED_PRECISION = timedelta(minutes=1)
 
 
 class AccountError(ValueError):
-    """A request about accounts that cannot be done; the message says what to do instead."""
+    """A request about accounts that cannot be done; the message says what to do instead.
+
+    ``sv`` is the same for the admin pages, in Swedish, where one is written.
+    """
+
+    def __init__(self, message: str, sv: str | None = None) -> None:
+        super().__init__(message)
+        self.sv = sv or "Det gick inte. Kontrollera uppgifterna och försök igen."
 
 
 @dataclass(frozen=True)
@@ -119,25 +126,29 @@ def create_user(
 ) -> User:
     username = username.strip()
     if not username or len(username) > 100 or any(c.isspace() for c in username):
-        raise AccountError("the username must be 1–100 characters without spaces")
+        raise AccountError("the username must be 1–100 characters without spaces",
+                           "Användarnamnet ska vara 1–100 tecken utan mellanslag.")
     if role not in ROLES:
-        raise AccountError(f"role must be one of: {', '.join(ROLES)}")
+        raise AccountError(f"role must be one of: {', '.join(ROLES)}", "Välj en roll.")
     district = None
     if role in ("handler", "manager", "joint_assessor"):
         if not district_code:
-            raise AccountError(f"a {role} belongs to a district: add --district CODE (see `varsel districts list`)")
+            raise AccountError(f"a {role} belongs to a district: add --district CODE (see `varsel districts list`)",
+                               "Rollen hör till en stadsdel: välj stadsdel.")
     if district_code:
         district = session.scalar(select(District).where(District.code == district_code))
         if district is None:
-            raise AccountError(f"unknown district {district_code!r}; see `varsel districts list`")
+            raise AccountError(f"unknown district {district_code!r}; see `varsel districts list`",
+                               "Stadsdelen finns inte.")
     if role == "joint_assessor":
         if unit not in UNITS:
-            raise AccountError(f"a joint_assessor needs --unit, one of: {', '.join(UNITS)}")
+            raise AccountError(f"a joint_assessor needs --unit, one of: {', '.join(UNITS)}",
+                               "Gemensam bedömning kräver en enhet: välj enhet.")
     elif unit is not None:
         if unit not in UNITS:
-            raise AccountError(f"unit must be one of: {', '.join(UNITS)}")
+            raise AccountError(f"unit must be one of: {', '.join(UNITS)}", "Enheten finns inte.")
     if session.scalar(select(User).where(User.username == username)):
-        raise AccountError(f"the username {username!r} is taken")
+        raise AccountError(f"the username {username!r} is taken", "Användarnamnet är upptaget.")
     if password is not None:
         check_strength(password)
     user = User(

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from app.security import service, sessions
+from app.security import service, sessions, users
 
 
 @dataclass
@@ -25,6 +25,6 @@ class Clock:
 def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
     """Time as the throttle and the session store see it (everything else keeps the real time)."""
     pinned = Clock(datetime.now(timezone.utc))
-    for module in (service, sessions):
+    for module in (service, sessions, users):
         monkeypatch.setattr(module, "utcnow", pinned)
     return pinned
