@@ -11,7 +11,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # Demo defaults make `varsel demo` work from a clean clone. Production refuses
@@ -38,12 +38,22 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     log_json: bool | None = None  # None: JSON in production, readable in development
 
-    # Staff tokens and web sessions
+    # Staff tokens and web sessions (server-side rows, see app/security/sessions.py)
     token_ttl_seconds: int = 3600
-    session_ttl_seconds: int = 8 * 3600
-    login_max_failures: int = 5
-    login_lockout_seconds: int = 300
+    session_ttl_seconds: int = Field(default=8 * 3600, ge=60)
+    # Long enough to write a contact note without losing it, short enough for an unlocked desk.
+    session_idle_seconds: int = Field(default=3600, ge=60)
     cookie_secure: bool | None = None  # None: secure cookies in production only
+
+    # Sign-in throttling: growing delays, never a lockout (see app/security/throttle.py).
+    # Failures per username, and per source address, before each further attempt waits
+    # 1 s, 2 s, 4 s … up to login_max_delay_seconds; failures count within a window from the first.
+    login_max_failures: int = Field(default=3, ge=1)
+    login_ip_max_failures: int = Field(default=20, ge=1)
+    login_max_delay_seconds: int = Field(default=60, ge=1)
+    login_window_seconds: int = Field(default=900, ge=1)
+    # The old name: its window of counted failures is what it still sets (there is no lockout any more).
+    login_lockout_seconds: int | None = Field(default=None, ge=1)
 
     # Landlord and authority API keys: per-key token bucket
     rate_limit_per_second: float = 25.0
@@ -100,6 +110,12 @@ class Settings(BaseSettings):
         if value.startswith("postgresql://"):
             value = "postgresql+psycopg://" + value.removeprefix("postgresql://")
         return value
+
+    @model_validator(mode="after")
+    def _old_login_setting(self) -> Settings:
+        if self.login_lockout_seconds is not None and "login_window_seconds" not in self.model_fields_set:
+            self.login_window_seconds = self.login_lockout_seconds
+        return self
 
     @property
     def is_sqlite(self) -> bool:

@@ -21,9 +21,10 @@ from app.errors import Problem
 from app.notices.service import IntakeContext
 from app.routing.service import RouterProvider
 from app.security import service as accounts
+from app.security import sessions
 from app.security.actors import Actor
 from app.security.models import ApiKey, User
-from app.security.tokens import read_session, read_token
+from app.security.tokens import csrf_valid, read_token
 
 
 def get_settings_dep(request: Request) -> Settings:
@@ -59,6 +60,9 @@ def _bearer(request: Request) -> str | None:
 
 
 _UNAUTHORIZED_HEADERS = {"WWW-Authenticate": "Bearer"}
+SESSION_COOKIE = "varsel_session"
+CSRF_HEADER = "X-CSRF-Token"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def _api_key(request: Request, session: Session, settings: Settings) -> ApiKey:
@@ -110,24 +114,32 @@ def staff_actor(user: User, request: Request) -> Actor:
 
 
 def current_user(request: Request, session: SessionDep, settings: SettingsDep) -> User:
-    """A staff user from a bearer token (API) or, failing that, the web session cookie."""
+    """A staff user from a bearer token (API) or, failing that, the web session cookie.
+
+    A cookie is sent by the browser on its own, so with the cookie an unsafe method
+    (POST, PUT, PATCH, DELETE) must also carry the session's CSRF token in
+    ``X-CSRF-Token``; a bearer token is never sent by itself and needs none.
+    """
     token = _bearer(request)
-    claims = None
     if token is not None:
         claims = read_token(settings.secret_key, token, settings.token_ttl_seconds)
-    elif (cookie := request.cookies.get(SESSION_COOKIE)) is not None:
-        claims = read_session(settings.secret_key, cookie, settings.session_ttl_seconds)
-    if claims is None:
+        if claims is None:
+            raise Problem(401, "The token is invalid or expired; sign in again", headers=_UNAUTHORIZED_HEADERS)
+        user = session.get(User, claims.user_id)
+        if user is None or not user.active or user.token_version != claims.token_version:
+            raise Problem(401, "The token is no longer valid; sign in again", headers=_UNAUTHORIZED_HEADERS)
+        return user
+    web_session = sessions.resolve(session, settings, request.cookies.get(SESSION_COOKIE))
+    if web_session is None:
         raise Problem(401, "Sign in: POST /api/v1/auth/token, then send 'Authorization: Bearer <token>'",
                       headers=_UNAUTHORIZED_HEADERS)
-    user = session.get(User, claims.user_id)
-    if user is None or not user.active or user.token_version != claims.token_version:
-        raise Problem(401, "The token is no longer valid; sign in again", headers=_UNAUTHORIZED_HEADERS)
-    request.state.session_id = claims.session_id
-    return user
+    if request.method not in SAFE_METHODS and not csrf_valid(
+            settings.secret_key, str(web_session.id), request.headers.get(CSRF_HEADER)):
+        raise Problem(403, f"With the session cookie, send the page's CSRF token in {CSRF_HEADER} "
+                           "(or use a bearer token)", type_="csrf")
+    request.state.web_session = web_session
+    return web_session.user
 
-
-SESSION_COOKIE = "varsel_session"
 
 LandlordDep = Annotated[Actor, Depends(current_landlord)]
 AuthorityDep = Annotated[Actor, Depends(current_authority)]

@@ -11,6 +11,7 @@ from app.cases.api import router as staff_router
 from app.notices.kronofogden import router as kronofogden_router
 from app.notices.api import router as notices_router
 from app.reports.api import router as reports_router
+from app.security.admin_api import router as admin_users_router
 from app.web.errors import install_page_errors
 from app.web.oidc import router as oidc_router
 from app.web.routes import router as web_router
@@ -24,6 +25,7 @@ def include_domain_routers(app: FastAPI) -> None:
     app.include_router(staff_router)
     app.include_router(kronofogden_router)
     app.include_router(reports_router)
+    app.include_router(admin_users_router)
     app.include_router(web_router)
     app.include_router(oidc_router)
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")

@@ -27,6 +27,8 @@ from app.jobs.base import JobContext, JobRun
 from app.households.models import JointAssessmentPart
 from app.notices.models import Notice
 from app.security import audit
+from app.security import sessions as web_sessions
+from app.security import throttle
 from app.security.actors import SYSTEM
 
 log = structlog.get_logger("varsel.retention")
@@ -145,9 +147,12 @@ JOB_RUN_HISTORY = timedelta(days=30)
 
 
 def run(context: JobContext) -> PurgeResult:
-    """The `purge-expired` job: gallring, and the job-run history kept to a month."""
+    """The `purge-expired` job: gallring; the job-run history kept to a month; ended sessions and spent
+    sign-in counts (they hold addresses and usernames) forgotten."""
     result = purge_expired(context.sessions, context.settings, now=context.now())
     # The dispatcher runs every few seconds: keep a month of run records, not all of them.
     with transaction(context.sessions) as session:
         session.execute(delete(JobRun).where(JobRun.started_at < context.now() - JOB_RUN_HISTORY))
+        web_sessions.purge(session, context.settings, context.now())
+        throttle.purge(session, context.settings, context.now())
     return result

@@ -6,7 +6,8 @@ import uuid
 from dataclasses import dataclass
 from typing import Literal
 
-ActorKind = Literal["landlord", "authority", "staff", "system"]
+# "anonymous": someone not signed in, e.g. a failed sign-in (its address is all that is known).
+ActorKind = Literal["landlord", "authority", "staff", "system", "anonymous"]
 
 
 @dataclass(frozen=True)

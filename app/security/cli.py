@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 import sys
 from typing import Annotated
 
@@ -10,6 +11,9 @@ import typer
 from app.cli_support import fail, info, unit_of_work
 from app.config import get_settings
 from app.security import service as accounts
+from app.security import users
+from app.security.actors import Actor
+from app.security.models import User
 from app.security.passwords import WeakPassword
 
 landlords_cli = typer.Typer(help="Landlords (housing companies) and their API keys.", no_args_is_help=True)
@@ -84,17 +88,87 @@ def users_create(
     password_stdin: Annotated[bool, typer.Option("--password-stdin", help="Read the password from standard input")] = False,
 ) -> None:
     """Create a staff user. The password is read from standard input, never from the command line."""
-    password = None
-    if password_stdin:
-        password = sys.stdin.readline().rstrip("\r\n")
-        if not password:
-            fail("no password on standard input")
+    password = _password_from_stdin() if password_stdin else None
     try:
         with unit_of_work() as session:
-            user = accounts.create_user(
-                session, username=username, role=role, password=password, district_code=district,
+            user = users.create(
+                session, _cli_actor(), username=username, role=role, password=password, district_code=district,
                 unit=unit, email=email, full_name=name, phone=phone,
             )
             typer.echo(f"user {user.username} ({user.role}{', ' + district if district else ''}) created")
     except (accounts.AccountError, WeakPassword) as exc:
         fail(str(exc))
+
+
+USER_COLUMNS = ("username", "role", "district", "unit", "active", "last_sign_in")
+
+
+@users_cli.command("list")
+def users_list() -> None:
+    """Every staff user, tab-separated with a header line; the last sign-in in UTC."""
+    with unit_of_work() as session:
+        rows = [_user_row(user) for user in users.list_users(session)]
+    typer.echo("\t".join(USER_COLUMNS))
+    for row in rows:
+        typer.echo("\t".join(row))
+
+
+def _user_row(user: User) -> tuple[str, ...]:
+    last = user.last_sign_in_at.strftime("%Y-%m-%dT%H:%M:%SZ") if user.last_sign_in_at else "-"
+    return (user.username, user.role, user.district.code if user.district else "-", user.unit or "-",
+            "yes" if user.active else "no", last)
+
+
+@users_cli.command("deactivate")
+def users_deactivate(username: str) -> None:
+    """Take a user's access away at once: sign-in refused, every token and session ended."""
+    try:
+        with unit_of_work() as session:
+            user = users.deactivate(session, _cli_actor(), username)
+            typer.echo(f"user {user.username} deactivated; their tokens and sessions have ended")
+    except accounts.AccountError as exc:
+        fail(str(exc))
+
+
+@users_cli.command("activate")
+def users_activate(username: str) -> None:
+    """Let a deactivated user sign in again (nothing from before comes back to life)."""
+    try:
+        with unit_of_work() as session:
+            user = users.activate(session, _cli_actor(), username)
+            typer.echo(f"user {user.username} activated")
+    except accounts.AccountError as exc:
+        fail(str(exc))
+
+
+@users_cli.command("set-password")
+def users_set_password(
+    username: str,
+    password_stdin: Annotated[bool, typer.Option("--password-stdin", help="Read the password from standard input")] = False,
+) -> None:
+    """Give a user a new password (from standard input); every token and session of theirs ends."""
+    if not password_stdin:
+        fail("give the password on standard input with --password-stdin (never on the command line)", code=2)
+    password = _password_from_stdin()
+    try:
+        with unit_of_work() as session:
+            user = users.set_password(session, _cli_actor(), username, password)
+            typer.echo(f"user {user.username} has a new password; their tokens and sessions have ended")
+    except (accounts.AccountError, WeakPassword) as exc:
+        fail(str(exc))
+
+
+def _password_from_stdin() -> str:
+    password = sys.stdin.readline().rstrip("\r\n")
+    if not password:
+        fail("no password on standard input")
+    return password
+
+
+def _cli_actor() -> Actor:
+    """Who did it, for the audit log: the operating-system account that ran the command."""
+    try:
+        who = getpass.getuser()
+    except (KeyError, OSError):
+        who = "unknown"
+    return Actor(kind="system", id=None, name=f"cli:{who}"[:200])

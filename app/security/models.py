@@ -76,8 +76,9 @@ class User(IdMixin, CreatedAtMixin, Base):
     full_name: Mapped[str | None] = mapped_column(String(200))
     phone: Mapped[str | None] = mapped_column(String(40))
     active: Mapped[bool] = mapped_column(default=True)
-    # Bumped on password change or deactivation: every token issued before is void.
+    # Bumped on password change or deactivation: every token and session issued before is void.
     token_version: Mapped[int] = mapped_column(default=0)
+    last_sign_in_at: Mapped[datetime | None]
 
     district: Mapped["District | None"] = relationship(lazy="joined")  # noqa: F821
 
@@ -87,7 +88,12 @@ class User(IdMixin, CreatedAtMixin, Base):
 
 
 class LoginThrottle(Base):
-    """Failed sign-ins per username, shared by every process (PostgreSQL scales out)."""
+    """Failed sign-ins per key (``user:<name>`` or ``ip:<address>``), shared by every process.
+
+    ``failures`` counts the failures since ``window_started_at``; ``locked_until``
+    is the earliest moment another attempt on this key is checked at all (the
+    growing delay of `app.security.throttle`), not a lockout of the account.
+    """
 
     __tablename__ = "login_throttle"
 
@@ -95,6 +101,31 @@ class LoginThrottle(Base):
     failures: Mapped[int] = mapped_column(default=0)
     window_started_at: Mapped[datetime] = mapped_column(default=utcnow)
     locked_until: Mapped[datetime | None]
+
+
+class WebSession(IdMixin, Base):
+    """A signed-in browser. The cookie holds a random secret; only its SHA-256 is kept here.
+
+    A session ends at ``expires_at`` (VARSEL_SESSION_TTL_SECONDS after sign-in),
+    after VARSEL_SESSION_IDLE_SECONDS without a request (``last_seen_at``, written
+    at most once a minute), when ``revoked_at`` is set (sign-out, deactivation,
+    new password), or when the user's ``token_version`` moves past the one it was
+    issued under.
+    """
+
+    __tablename__ = "web_sessions"
+
+    secret_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_version: Mapped[int]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
+    ip: Mapped[str | None] = mapped_column(String(64))
+    user_agent: Mapped[str | None] = mapped_column(String(200))
+
+    user: Mapped[User] = relationship(lazy="joined")
 
 
 class AuditEvent(Base):

@@ -6,6 +6,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+import structlog
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -13,16 +14,26 @@ from app.config import Settings
 from app.db import utcnow
 from app.identity import IdentityNumberError, parse_org_number
 from app.routing.models import District
-from app.security import apikeys
-from app.security.models import ROLES, UNITS, ApiKey, Authority, Landlord, LoginThrottle, User
+from app.security import apikeys, audit, throttle
+from app.security.actors import Actor
+from app.security.models import ROLES, UNITS, ApiKey, Authority, Landlord, User
 from app.security.passwords import check_strength, hash_password, needs_rehash, verify_password
+
+log = structlog.get_logger("varsel.security")
 
 # Writing last_used_at on every call would turn each read into a write; a minute's precision is plenty.
 LAST_USED_PRECISION = timedelta(minutes=1)
 
 
 class AccountError(ValueError):
-    """A request about accounts that cannot be done; the message says what to do instead."""
+    """A request about accounts that cannot be done; the message says what to do instead.
+
+    ``sv`` is the same for the admin pages, in Swedish, where one is written.
+    """
+
+    def __init__(self, message: str, sv: str | None = None) -> None:
+        super().__init__(message)
+        self.sv = sv or "Det gick inte. Kontrollera uppgifterna och försök igen."
 
 
 @dataclass(frozen=True)
@@ -115,25 +126,29 @@ def create_user(
 ) -> User:
     username = username.strip()
     if not username or len(username) > 100 or any(c.isspace() for c in username):
-        raise AccountError("the username must be 1–100 characters without spaces")
+        raise AccountError("the username must be 1–100 characters without spaces",
+                           "Användarnamnet ska vara 1–100 tecken utan mellanslag.")
     if role not in ROLES:
-        raise AccountError(f"role must be one of: {', '.join(ROLES)}")
+        raise AccountError(f"role must be one of: {', '.join(ROLES)}", "Välj en roll.")
     district = None
     if role in ("handler", "manager", "joint_assessor"):
         if not district_code:
-            raise AccountError(f"a {role} belongs to a district: add --district CODE (see `varsel districts list`)")
+            raise AccountError(f"a {role} belongs to a district: add --district CODE (see `varsel districts list`)",
+                               "Rollen hör till en stadsdel: välj stadsdel.")
     if district_code:
         district = session.scalar(select(District).where(District.code == district_code))
         if district is None:
-            raise AccountError(f"unknown district {district_code!r}; see `varsel districts list`")
+            raise AccountError(f"unknown district {district_code!r}; see `varsel districts list`",
+                               "Stadsdelen finns inte.")
     if role == "joint_assessor":
         if unit not in UNITS:
-            raise AccountError(f"a joint_assessor needs --unit, one of: {', '.join(UNITS)}")
+            raise AccountError(f"a joint_assessor needs --unit, one of: {', '.join(UNITS)}",
+                               "Gemensam bedömning kräver en enhet: välj enhet.")
     elif unit is not None:
         if unit not in UNITS:
-            raise AccountError(f"unit must be one of: {', '.join(UNITS)}")
+            raise AccountError(f"unit must be one of: {', '.join(UNITS)}", "Enheten finns inte.")
     if session.scalar(select(User).where(User.username == username)):
-        raise AccountError(f"the username {username!r} is taken")
+        raise AccountError(f"the username {username!r} is taken", "Användarnamnet är upptaget.")
     if password is not None:
         check_strength(password)
     user = User(
@@ -154,41 +169,42 @@ def create_user(
 @dataclass(frozen=True)
 class SignIn:
     user: User | None
-    retry_after: int | None = None  # seconds, when throttled
+    retry_after: int | None = None  # seconds, when throttled: the password was not checked
 
 
-def authenticate_user(session: Session, settings: Settings, username: str, password: str) -> SignIn:
-    """Check a password, with throttling per username after repeated failures.
+def authenticate_user(session: Session, settings: Settings, username: str, password: str, *,
+                      ip: str | None = None, via: str = "api", now: datetime | None = None) -> SignIn:
+    """Check a password, throttled per username and per source address (`app/security/throttle.py`).
 
-    The caller must commit even when this fails: the failure count is the point.
+    A failure is counted and audited as ``auth.sign_in_failed`` — naming the account
+    only when the username exists, never the password. The caller must commit even
+    when this fails: the count and the audit record are the point.
     """
-    now = utcnow()
-    key = f"user:{username.strip().lower()}"
-    throttle = session.get(LoginThrottle, key)
-    if throttle and throttle.locked_until and throttle.locked_until > now:
-        return SignIn(None, retry_after=int((throttle.locked_until - now).total_seconds()) + 1)
+    now = now or utcnow()
+    keys = throttle.keys_for(settings, username, ip)
+    wait = throttle.wait_seconds(session, keys, now)
+    if wait is not None:
+        log.warning("sign_in_throttled", via=via, retry_after=wait)
+        return SignIn(None, retry_after=wait)
     user = session.scalar(select(User).where(User.username == username.strip()))
     ok = verify_password(user.password_hash if user else None, password)
     if ok and user is not None and user.active:
-        if throttle:
-            session.delete(throttle)
+        throttle.clear(session, keys[0])
         if user.password_hash and needs_rehash(user.password_hash):
             user.password_hash = hash_password(password)
+        user.last_sign_in_at = now
         return SignIn(user)
-    _count_failure(session, settings, throttle, key, now)
+    throttle.count_failure(session, settings, keys, now)
+    reason = "unknown_user" if user is None else ("inactive" if ok else "wrong_password")
+    record_failed_sign_in(session, user, ip=ip, via=via, reason=reason)
     return SignIn(None)
 
 
-def _count_failure(session: Session, settings: Settings, throttle: LoginThrottle | None, key: str, now: datetime) -> None:
-    window = timedelta(seconds=settings.login_lockout_seconds)
-    if throttle is None:
-        throttle = LoginThrottle(key=key, failures=0, window_started_at=now)
-        session.add(throttle)
-    elif now - throttle.window_started_at > window:
-        throttle.failures = 0
-        throttle.window_started_at = now
-    throttle.failures += 1
-    if throttle.failures >= settings.login_max_failures:
-        throttle.locked_until = now + window
-        throttle.failures = 0
-        throttle.window_started_at = now
+def record_failed_sign_in(session: Session, user: User | None, *, ip: str | None, via: str, reason: str) -> None:
+    """Audit a refused sign-in. Nobody is signed in, so the actor is anonymous; the account it named is the object."""
+    details: dict[str, str] = {"via": via, "reason": reason}
+    if user is not None:
+        details["username"] = user.username
+    audit.record(session, Actor(kind="anonymous", id=None, name="anonymous", ip=ip), "auth.sign_in_failed",
+                 object_type="user" if user is not None else None, object_id=user.id if user is not None else None,
+                 district_id=user.district_id if user is not None else None, details=details)

@@ -1,8 +1,13 @@
-"""Signed, expiring staff tokens (API) and web sessions.
+"""Staff API tokens, web-session secrets and CSRF tokens.
 
-Both are itsdangerous signatures over a tiny payload (user id and the user's
-token version): no server-side session store is needed, and bumping
-``User.token_version`` revokes every token and session of that user.
+API tokens are itsdangerous signatures over a tiny payload (user id and the
+user's token version): stateless, so an API call costs no extra write, and
+bumping ``User.token_version`` voids every token of that user at once.
+
+Web sessions are server-side rows (`app/security/sessions.py`); the cookie
+carries a random secret of which only the SHA-256 is stored, so a copy of the
+table cannot be replayed as cookies. A plain hash suffices: the secret has 256
+bits of entropy, nothing to guess.
 """
 
 from __future__ import annotations
@@ -16,35 +21,36 @@ from dataclasses import dataclass
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 _TOKEN_SALT = "varsel.staff-token"
-_SESSION_SALT = "varsel.web-session"
 
 
 @dataclass(frozen=True)
 class TokenClaims:
     user_id: uuid.UUID
     token_version: int
-    session_id: str | None = None
 
 
-def _serializer(secret_key: str, salt: str) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(secret_key, salt=salt)
+def _serializer(secret_key: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(secret_key, salt=_TOKEN_SALT)
 
 
 def issue_token(secret_key: str, user_id: uuid.UUID, token_version: int) -> str:
-    return _serializer(secret_key, _TOKEN_SALT).dumps({"u": str(user_id), "v": token_version})
+    return _serializer(secret_key).dumps({"u": str(user_id), "v": token_version})
 
 
 def read_token(secret_key: str, token: str, max_age: int) -> TokenClaims | None:
-    return _read(_serializer(secret_key, _TOKEN_SALT), token, max_age)
+    try:
+        data = _serializer(secret_key).loads(token, max_age=max_age)
+        return TokenClaims(uuid.UUID(data["u"]), int(data["v"]))
+    except (SignatureExpired, BadSignature, KeyError, ValueError, TypeError):
+        return None
 
 
-def issue_session(secret_key: str, user_id: uuid.UUID, token_version: int) -> str:
-    payload = {"u": str(user_id), "v": token_version, "s": secrets.token_urlsafe(16)}
-    return _serializer(secret_key, _SESSION_SALT).dumps(payload)
+def new_session_secret() -> str:
+    return secrets.token_urlsafe(32)
 
 
-def read_session(secret_key: str, cookie: str, max_age: int) -> TokenClaims | None:
-    return _read(_serializer(secret_key, _SESSION_SALT), cookie, max_age)
+def hash_session_secret(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
 
 
 def csrf_token(secret_key: str, session_id: str) -> str:
@@ -54,11 +60,3 @@ def csrf_token(secret_key: str, session_id: str) -> str:
 
 def csrf_valid(secret_key: str, session_id: str, presented: str | None) -> bool:
     return bool(presented) and hmac.compare_digest(csrf_token(secret_key, session_id), presented or "")
-
-
-def _read(serializer: URLSafeTimedSerializer, value: str, max_age: int) -> TokenClaims | None:
-    try:
-        data = serializer.loads(value, max_age=max_age)
-        return TokenClaims(uuid.UUID(data["u"]), int(data["v"]), data.get("s"))
-    except (SignatureExpired, BadSignature, KeyError, ValueError, TypeError):
-        return None

@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 
-from app.calendar import local_today
+from app.calendar import STOCKHOLM, local_today
 from app.deps import SessionDep, SettingsDep
 from app.errors import Problem
 from app.routing.districts import current_districts, district_by_code
 from app.security import audit
 from app.security import service as accounts
-from app.security.models import ApiKey, Landlord, User
+from app.security import users
+from app.security.models import ApiKey, Landlord
 from app.security.passwords import WeakPassword
 from app.web.common import CsrfField, page, request_now, require_role, see_other
 from app.web.session import (
@@ -33,7 +36,6 @@ def _admin_context(request: Request, session: Any, new_key: str | None = None) -
     return {
         "landlords": list(session.scalars(select(Landlord).order_by(Landlord.name))),
         "keys": list(session.scalars(select(ApiKey).order_by(ApiKey.created_at.desc()))),
-        "users": list(session.scalars(select(User).order_by(User.username))),
         "failed": list(session.scalars(select(OutboxMessage).where(OutboxMessage.status == "failed")
                                        .order_by(OutboxMessage.created_at.desc()).limit(50))),
         "districts": current_districts(session, today),
@@ -92,24 +94,6 @@ def admin_revoke_key(web: WebUserDep, session: SessionDep, settings: SettingsDep
     return see_other("/admin")
 
 
-@router.post("/admin/anvandare")
-def admin_create_user(request: Request, web: WebUserDep, session: SessionDep, settings: SettingsDep,
-                      username: Annotated[str, Form()], role: Annotated[str, Form()],
-                      password: Annotated[str, Form()], district: Annotated[str, Form()] = "",
-                      unit: Annotated[str, Form()] = "", email: Annotated[str, Form()] = "",
-                      full_name: Annotated[str, Form()] = "", csrf: CsrfField = None) -> RedirectResponse:
-    check_csrf(settings, web, csrf)
-    require_role(web, "admin")
-    try:
-        user = accounts.create_user(session, username=username, role=role, password=password,
-                                    district_code=district or None, unit=unit or None, email=email or None,
-                                    full_name=full_name or None)
-    except (accounts.AccountError, WeakPassword) as exc:
-        raise Problem(422, str(exc)) from None
-    audit.record(session, web.actor, "admin.user.create", object_type="user", object_id=user.id)
-    return see_other("/admin")
-
-
 @router.post("/admin/stadsdelar/{code}")
 def admin_district(web: WebUserDep, session: SessionDep, settings: SettingsDep, code: str,
                    phone: Annotated[str, Form(max_length=40)] = "", email: Annotated[str, Form(max_length=254)] = "",
@@ -141,3 +125,101 @@ def admin_retry(web: WebUserDep, session: SessionDep, settings: SettingsDep, mes
     audit.record(session, web.actor, "admin.outbox.retry", object_type="outbox", object_id=key)
     return see_other("/admin")
 
+
+# Staff users: their own page, /admin/anvandare. Every change goes through app/security/users.py,
+# which audits it and, for deactivation and a new password, ends the user's tokens and sessions.
+
+_DONE = {
+    "skapad": "Användaren {} har skapats.",
+    "avaktiverad": "{} är avaktiverad. Alla inloggningar och sessioner har avslutats.",
+    "aktiverad": "{} är aktiverad och kan logga in igen.",
+    "losenord": "{} har fått ett nytt lösenord. Alla inloggningar och sessioner har avslutats.",
+}
+_WEAK_PASSWORD = "Lösenordet ska vara minst 12 tecken och får inte börja eller sluta med mellanslag."
+
+
+@router.get("/admin/anvandare", response_class=HTMLResponse)
+def admin_users(request: Request, web: WebUserDep, session: SessionDep, klart: str = "",
+                anvandare: str = "") -> HTMLResponse:
+    require_role(web, "admin")
+    done = _DONE[klart].format(anvandare) if klart in _DONE and anvandare else None
+    return _users_page(request, web, session, done=done)
+
+
+def _users_page(request: Request, web: Any, session: Any, *, done: str | None = None, error: str | None = None,
+                status: int = 200) -> HTMLResponse:
+    listed = users.list_users(session)
+    return page(request, "admin_users.html", web, status=status, users=listed, done=done, error=error,
+                districts=current_districts(session, local_today(request_now(request))),
+                last_sign_in={u.username: _local(u.last_sign_in_at) for u in listed})
+
+
+def _local(moment: datetime | None) -> str:
+    return moment.astimezone(STOCKHOLM).strftime("%Y-%m-%d kl. %H.%M") if moment else "aldrig"
+
+
+def _done(action: str, username: str) -> RedirectResponse:
+    return see_other(f"/admin/anvandare?{urlencode({'klart': action, 'anvandare': username})}")
+
+
+@router.post("/admin/anvandare")
+def admin_create_user(request: Request, web: WebUserDep, session: SessionDep, settings: SettingsDep,
+                      username: Annotated[str, Form(max_length=100)], role: Annotated[str, Form()],
+                      password: Annotated[str, Form(max_length=1000)], district: Annotated[str, Form()] = "",
+                      unit: Annotated[str, Form()] = "", email: Annotated[str, Form(max_length=254)] = "",
+                      full_name: Annotated[str, Form(max_length=200)] = "", csrf: CsrfField = None) -> Response:
+    check_csrf(settings, web, csrf)
+    require_role(web, "admin")
+    try:
+        user = users.create(session, web.actor, username=username, role=role, password=password,
+                            district_code=district or None, unit=unit or None, email=email or None,
+                            full_name=full_name or None)
+    except WeakPassword:
+        return _users_page(request, web, session, error=_WEAK_PASSWORD, status=422)
+    except accounts.AccountError as exc:
+        return _users_page(request, web, session, error=exc.sv, status=422)
+    return _done("skapad", user.username)
+
+
+@router.post("/admin/anvandare/{username}/avaktivera")
+def admin_deactivate_user(request: Request, web: WebUserDep, session: SessionDep, settings: SettingsDep,
+                          username: str, csrf: CsrfField = None) -> Response:
+    check_csrf(settings, web, csrf)
+    require_role(web, "admin")
+    try:
+        user = users.deactivate(session, web.actor, username)
+    except users.UnknownUser:
+        raise Problem(404) from None
+    except accounts.AccountError as exc:
+        return _users_page(request, web, session, error=exc.sv, status=409)
+    return _done("avaktiverad", user.username)
+
+
+@router.post("/admin/anvandare/{username}/aktivera")
+def admin_activate_user(web: WebUserDep, session: SessionDep, settings: SettingsDep, username: str,
+                        csrf: CsrfField = None) -> Response:
+    check_csrf(settings, web, csrf)
+    require_role(web, "admin")
+    try:
+        user = users.activate(session, web.actor, username)
+    except users.UnknownUser:
+        raise Problem(404) from None
+    return _done("aktiverad", user.username)
+
+
+@router.post("/admin/anvandare/losenord")
+def admin_set_password(request: Request, web: WebUserDep, session: SessionDep, settings: SettingsDep,
+                       username: Annotated[str, Form(max_length=100)],
+                       password: Annotated[str, Form(max_length=1000)], csrf: CsrfField = None) -> Response:
+    check_csrf(settings, web, csrf)
+    require_role(web, "admin")
+    try:
+        user = users.set_password(session, web.actor, username, password)
+    except users.UnknownUser:
+        return _users_page(request, web, session, error="Användaren finns inte.", status=422)
+    except WeakPassword:
+        return _users_page(request, web, session, error=_WEAK_PASSWORD, status=422)
+    if user.id == web.user.id:
+        # The new password ended this very session too; the sign-in page says so.
+        return see_other("/logga-in?expired=1")
+    return _done("losenord", user.username)

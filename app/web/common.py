@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Annotated, Any
+from urllib.parse import unquote, urlsplit
 
 from fastapi import Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
@@ -36,11 +37,38 @@ def request_now(request: Request) -> Any:
     return request.app.state.clock()
 
 
+def safe_next(value: str | None) -> str:
+    """Where to go after signing in: only a path on this site, else "/".
+
+    So that a sign-in link cannot bounce anyone to another site with a fresh
+    session, anything a browser or a proxy could read as another host is
+    refused: ``//host`` and ``/\\host`` (browsers treat a backslash as a slash),
+    the same percent-encoded (``/%2F…``, also encoded twice), control characters
+    (browsers drop tabs and newlines inside URLs, so ``/\t/host`` is ``//host``)
+    and absolute URLs.
+    """
+    if not value or len(value) > _MAX_NEXT or not value.startswith("/"):
+        return "/"
+    decoded = value
+    for _ in range(3):  # a value encoded more often than this is no path a page of ours links to
+        if _unsafe(decoded):
+            return "/"
+        decoded, previous = unquote(decoded), decoded
+        if decoded == previous:
+            return value
+    return "/"
 
 
-def safe_next(value: str) -> str:
-    """Where to go after signing in: only a local path, so a sign-in link cannot bounce anyone to another site."""
-    return value if value.startswith("/") and not value.startswith("//") else "/"
+_MAX_NEXT = 2000
+
+
+def _unsafe(value: str) -> bool:
+    if value.startswith(("//", "/\\")) or "\\" in value:
+        return True
+    if any(ord(c) < 0x20 or 0x7F <= ord(c) <= 0x9F for c in value):
+        return True
+    parts = urlsplit(value)
+    return bool(parts.scheme or parts.netloc)
 
 
 def csrf_checked(web: WebUserDep, settings: SettingsDep, csrf: CsrfField = None) -> WebUser:

@@ -27,11 +27,14 @@ from joserfc.jwk import KeySet
 from sqlalchemy import select
 
 from app.config import Settings
-from app.deps import SESSION_COOKIE, SessionDep, SettingsDep, staff_actor
+from app.db import utcnow
+from app.deps import SessionDep, SettingsDep, client_ip, staff_actor
 from app.errors import Problem
 from app.security import audit
 from app.security.models import User
-from app.web.session import new_session_cookie, set_cookie
+from app.security.service import record_failed_sign_in
+from app.web.common import safe_next
+from app.web.session import set_cookie, start_session
 
 router = APIRouter(include_in_schema=False)
 
@@ -80,7 +83,7 @@ def start(settings: SettingsDep, next: str = "/") -> Response:
     })
     response = RedirectResponse(f"{metadata['authorization_endpoint']}?{query}", status_code=303)
     signed = URLSafeTimedSerializer(settings.secret_key, salt=_STATE_SALT).dumps(
-        {"state": state, "nonce": nonce, "verifier": verifier, "next": next if next.startswith("/") else "/"})
+        {"state": state, "nonce": nonce, "verifier": verifier, "next": safe_next(next)})
     set_cookie(response, STATE_COOKIE, signed, settings, max_age=600)
     return response
 
@@ -110,13 +113,20 @@ def callback(request: Request, session: SessionDep, settings: SettingsDep,
         raise Problem(401, "The identity provider did not confirm the sign-in") from exc
     claims = _verified_claims(tokens.get("id_token", ""), keys, settings, saved["nonce"])
     username = str(claims.get(settings.oidc_username_claim, "")).strip()
-    user = session.scalar(select(User).where(User.username == username, User.active.is_(True))) if username else None
-    if user is None:
+    user = session.scalar(select(User).where(User.username == username)) if username else None
+    if user is None or not user.active:
+        # The identity provider vouched for this person, but Varsel does not let them in:
+        # the record of the refusal must survive the error answer.
+        record_failed_sign_in(session, user, ip=client_ip(request), via="oidc",
+                              reason="inactive" if user is not None else "unknown_user")
+        session.commit()
         raise Problem(403, "Your account is not set up in Varsel; ask the administrator to create it")
-    audit.record(session, staff_actor(user, request), "web.sign_in", details={"via": "oidc"})
-    response = RedirectResponse(saved["next"] if saved["next"] != "/" else "/", status_code=303)
-    set_cookie(response, SESSION_COOKIE, new_session_cookie(settings, user), settings,
-               max_age=settings.session_ttl_seconds)
+    user.last_sign_in_at = utcnow()
+    audit.record(session, staff_actor(user, request), "web.sign_in", object_type="user", object_id=user.id,
+                 district_id=user.district_id, details={"via": "oidc"})
+    # Checked again although the state cookie is signed: one rule for every `next`, wherever it was stored.
+    response = RedirectResponse(safe_next(saved.get("next")), status_code=303)
+    start_session(response, request, session, settings, user)
     response.delete_cookie(STATE_COOKIE, path="/")
     return response
 

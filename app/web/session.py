@@ -1,4 +1,10 @@
-"""Web sign-in: the session cookie, CSRF tokens and the signed-in user of a page request."""
+"""Web sign-in: the session cookie, CSRF tokens and the signed-in user of a page request.
+
+The cookie holds the secret of a server-side session row (`app/security/sessions.py`):
+signing out, deactivation and a new password end it at once, wherever the
+cookie was copied to. The CSRF token is an HMAC of the session's id, so it is
+worthless for any other session.
+"""
 
 from __future__ import annotations
 
@@ -7,12 +13,14 @@ from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request, Response
+from sqlalchemy.orm import Session
 
 from app.config import Settings
-from app.deps import SESSION_COOKIE, SessionDep, SettingsDep, staff_actor
+from app.deps import SESSION_COOKIE, SessionDep, SettingsDep, client_ip, staff_actor
+from app.security import sessions
 from app.security.actors import Actor
-from app.security.models import User
-from app.security.tokens import csrf_token, csrf_valid, issue_session, read_session
+from app.security.models import User, WebSession
+from app.security.tokens import csrf_token, csrf_valid
 
 LOGIN_CSRF_COOKIE = "varsel_login_csrf"
 
@@ -33,20 +41,20 @@ class CsrfFailed(Exception):
 class WebUser:
     user: User
     actor: Actor
-    session_id: str
+    session: WebSession
     csrf: str
+
+    @property
+    def session_id(self) -> str:
+        return str(self.session.id)
 
 
 def current_web_user(request: Request, session: SessionDep, settings: SettingsDep) -> WebUser:
     cookie = request.cookies.get(SESSION_COOKIE)
-    claims = read_session(settings.secret_key, cookie, settings.session_ttl_seconds) if cookie else None
-    if claims is None or claims.session_id is None:
+    row = sessions.resolve(session, settings, cookie)
+    if row is None:
         raise SignInRequired(request.url.path, expired=cookie is not None)
-    user = session.get(User, claims.user_id)
-    if user is None or not user.active or user.token_version != claims.token_version:
-        raise SignInRequired(request.url.path, expired=True)
-    return WebUser(user, staff_actor(user, request), claims.session_id,
-                   csrf_token(settings.secret_key, claims.session_id))
+    return WebUser(row.user, staff_actor(row.user, request), row, csrf_token(settings.secret_key, str(row.id)))
 
 
 WebUserDep = Annotated[WebUser, Depends(current_web_user)]
@@ -57,8 +65,13 @@ def check_csrf(settings: Settings, web: WebUser, presented: str | None) -> None:
         raise CsrfFailed()
 
 
-def new_session_cookie(settings: Settings, user: User) -> str:
-    return issue_session(settings.secret_key, user.id, user.token_version)
+def start_session(response: Response, request: Request, session: Session, settings: Settings, user: User) -> None:
+    """Sign the browser in: a new session row, and its secret in the cookie."""
+    if previous := request.cookies.get(SESSION_COOKIE):
+        sessions.end(session, previous)
+    started = sessions.start(session, settings, user, ip=client_ip(request),
+                             user_agent=request.headers.get("user-agent"))
+    set_cookie(response, SESSION_COOKIE, started.cookie, settings, max_age=settings.session_ttl_seconds)
 
 
 def login_csrf() -> str:
@@ -68,4 +81,3 @@ def login_csrf() -> str:
 def set_cookie(response: Response, name: str, value: str, settings: Settings, max_age: int) -> None:
     response.set_cookie(name, value, max_age=max_age, httponly=True, samesite="lax",
                         secure=settings.secure_cookies, path="/")
-

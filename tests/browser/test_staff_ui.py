@@ -150,7 +150,7 @@ PAGES = [
     ("manager", "sodermalm", None, ["/oversikt", "/granskning"]),
     ("joint_assessor", "sodermalm", "children_families", ["/gemensam-bedomning"]),
     ("intake", None, None, ["/manuell-fordelning"]),
-    ("admin", None, None, ["/admin", "/granskning"]),
+    ("admin", None, None, ["/admin", "/admin/anvandare", "/granskning"]),
 ]
 
 

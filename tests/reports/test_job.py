@@ -14,7 +14,7 @@ from app.calendar import STOCKHOLM
 from app.jobs.reports import monthly_catch_up, report_month, run_monthly_reports
 from app.reports.models import ReportArchive
 from app.routing.models import District
-from app.scheduler import JobContext
+from app.jobs.base import JobContext
 from app.security.models import User
 from notifications.email import SmtpChannel
 from notifications.models import OutboxMessage

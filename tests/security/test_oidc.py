@@ -9,8 +9,10 @@ import pytest
 from fastapi.testclient import TestClient
 from joserfc import jwt
 from joserfc.jwk import RSAKey
+from sqlalchemy import select
 
 from app.main import create_app
+from app.security.models import AuditEvent, User
 from app.web import oidc
 from tests.support.httpserver import LocalHTTPServer, Reply
 
@@ -89,3 +91,40 @@ def test_what_does_not_verify_signs_nobody_in(settings, engine, make_user, ident
 
 def test_without_configuration_there_is_no_oidc(client):
     assert client.get("/logga-in/oidc").status_code == 404
+
+
+@pytest.mark.parametrize("next_", ["//evil.example/x", "/\\evil.example", "/%2F%2Fevil.example", "https://evil.example"])
+def test_after_the_identity_provider_nobody_is_sent_to_another_site(settings, engine, make_user, identity_provider,
+                                                                    next_):
+    server, issued = identity_provider
+    make_user("sara", "handler", "sodermalm")
+    with _client(settings, engine, server) as client:
+        answer = client.get("/logga-in/oidc", params={"next": next_})
+        assert answer.status_code == 303
+        query = {k: v[0] for k, v in parse_qs(urlparse(answer.headers["location"]).query).items()}
+        issued["claims"] = {"iss": server.url, "aud": "varsel", "exp": int(time.time()) + 300,
+                            "iat": int(time.time()), "sub": "abc", "nonce": query["nonce"],
+                            "preferred_username": "sara"}
+        answer = client.get(f"/logga-in/oidc/callback?code=the-code&state={query['state']}")
+        assert answer.status_code == 303, answer.text
+        assert answer.headers["location"] == "/"
+        assert "varsel_session" in answer.cookies  # signed in, and kept on this site
+
+
+def test_a_deactivated_user_is_not_signed_in_through_the_identity_provider(settings, engine, make_user, db,
+                                                                          identity_provider):
+    server, issued = identity_provider
+    make_user("sara", "handler", "sodermalm")
+    with db() as session:
+        session.scalar(select(User).where(User.username == "sara")).active = False
+    with _client(settings, engine, server) as client:
+        query = _start(client)
+        issued["claims"] = {"iss": server.url, "aud": "varsel", "exp": int(time.time()) + 300,
+                            "iat": int(time.time()), "sub": "abc", "nonce": query["nonce"],
+                            "preferred_username": "sara"}
+        answer = client.get(f"/logga-in/oidc/callback?code=the-code&state={query['state']}")
+        assert answer.status_code == 403
+        assert "varsel_session" not in answer.cookies
+    with db() as session:
+        refused = session.scalar(select(AuditEvent).where(AuditEvent.action == "auth.sign_in_failed"))
+        assert refused.details == {"via": "oidc", "reason": "inactive", "username": "sara"}

@@ -1,0 +1,121 @@
+"""The admin API for staff users: list, create, deactivate, activate, set a password.
+
+Role ``admin`` only; to anyone else these addresses do not exist (404). Nothing
+here reads cases. Deactivation and a new password end the user's tokens and
+sessions at once (`app/security/users.py`).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from app.deps import SessionDep, require_roles
+from app.errors import Problem, ValidationProblem
+from app.security import service as accounts
+from app.security import users
+from app.security.actors import Actor
+from app.security.models import User
+from app.security.passwords import WeakPassword
+
+router = APIRouter(prefix="/api/v1/admin/users", tags=["admin: staff users"])
+
+AdminDep = Annotated[Actor, Depends(require_roles("admin"))]
+
+
+class UserOut(BaseModel):
+    username: str
+    role: str
+    district: str | None = Field(description="District code")
+    unit: str | None
+    full_name: str | None
+    email: str | None
+    active: bool
+    last_sign_in_at: datetime | None
+
+
+class UserList(BaseModel):
+    items: list[UserOut]
+
+
+class UserIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    username: str = Field(min_length=1, max_length=100)
+    role: str
+    district: str | None = Field(default=None,
+                                 description="District code; required for handler, manager, joint_assessor")
+    unit: str | None = Field(default=None, description="Required for joint_assessor")
+    email: str | None = Field(default=None, max_length=254)
+    full_name: str | None = Field(default=None, max_length=200)
+    phone: str | None = Field(default=None, max_length=40)
+    password: str | None = Field(default=None, max_length=1000,
+                                 description="At least 12 characters; leave out for users who sign in through OIDC")
+
+
+class PasswordIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    password: str = Field(max_length=1000)
+
+
+def _out(user: User) -> UserOut:
+    return UserOut(username=user.username, role=user.role, district=user.district.code if user.district else None,
+                   unit=user.unit, full_name=user.full_name, email=user.email, active=user.active,
+                   last_sign_in_at=user.last_sign_in_at)
+
+
+def _refused(exc: accounts.AccountError) -> Problem:
+    if isinstance(exc, users.UnknownUser):
+        return Problem(404, str(exc))
+    return Problem(409 if isinstance(exc, users.OwnAccount) else 422, str(exc))
+
+
+@router.get("", response_model=UserList, summary="Every staff user, with role, district, unit and last sign-in")
+def list_users(_: AdminDep, session: SessionDep) -> UserList:
+    return UserList(items=[_out(user) for user in users.list_users(session)])
+
+
+@router.post("", response_model=UserOut, status_code=201, summary="Create a staff user")
+def create_user(actor: AdminDep, session: SessionDep, body: UserIn) -> UserOut:
+    try:
+        user = users.create(session, actor, username=body.username, role=body.role, password=body.password,
+                            district_code=body.district, unit=body.unit, email=body.email,
+                            full_name=body.full_name, phone=body.phone)
+    except WeakPassword as exc:
+        raise ValidationProblem([{"field": "password", "message": str(exc)}]) from None
+    except accounts.AccountError as exc:
+        raise _refused(exc) from None
+    return _out(user)
+
+
+@router.post("/{username}/deactivate", response_model=UserOut,
+             summary="Deactivate a user: sign-in refused, every token and session ended at once")
+def deactivate(actor: AdminDep, session: SessionDep, username: str) -> UserOut:
+    try:
+        return _out(users.deactivate(session, actor, username))
+    except accounts.AccountError as exc:
+        raise _refused(exc) from None
+
+
+@router.post("/{username}/activate", response_model=UserOut, summary="Let a deactivated user sign in again")
+def activate(actor: AdminDep, session: SessionDep, username: str) -> UserOut:
+    try:
+        return _out(users.activate(session, actor, username))
+    except accounts.AccountError as exc:
+        raise _refused(exc) from None
+
+
+@router.post("/{username}/password", status_code=204,
+             summary="Set a new password: every token and session of the user ends at once")
+def set_password(actor: AdminDep, session: SessionDep, username: str, body: PasswordIn) -> Response:
+    try:
+        users.set_password(session, actor, username, body.password)
+    except WeakPassword as exc:
+        raise ValidationProblem([{"field": "password", "message": str(exc)}]) from None
+    except accounts.AccountError as exc:
+        raise _refused(exc) from None
+    return Response(status_code=204)
