@@ -44,15 +44,25 @@ def _setup() -> None:
 
 
 def upgrade_database(settings: Settings) -> int:
-    """Migrate to head and seed the municipality's districts. Returns districts added."""
+    """Migrate to head and load the municipality's data pack: its districts, and its
+    district boundaries unless the operator's own are in use. Returns districts added."""
+    from app.routing.service import active_boundaries, import_pack_boundaries
+
     migrate.upgrade(settings.database_url)
     with unit_of_work(settings) as session:
-        return seed_districts(session, load_municipality(settings.municipality))
+        added = seed_districts(session, load_municipality(settings.municipality))
+        boundaries = import_pack_boundaries(session, settings.municipality)
+        active = active_boundaries(session)
+        if boundaries is not None and boundaries.changed:
+            info(f"district boundaries: the data pack's version {boundaries.version} imported")
+        elif active is not None:
+            info(f"district boundaries: version {active.version} ({active.source}) in use")
+    return added
 
 
 @db_cli.command("upgrade")
 def db_upgrade() -> None:
-    """Run the migrations and seed the municipality's districts."""
+    """Run the migrations and load the municipality's data pack (districts, district boundaries)."""
     settings = get_settings()
     added = upgrade_database(settings)
     info(f"database is at the newest schema; {added} district rows added")
@@ -133,17 +143,11 @@ def demo(
     uvicorn.run(create_app(settings), host=host, port=port, log_config=None, access_log=False)
 
 
-DEMO_BOUNDARIES = Path("..") / "shared" / "data" / "stockholm-districts-2023.geojson"
-
-
 def _demo_environment(settings: Settings) -> Settings:
-    """Point the demo at local data: the shared boundaries (when beside the checkout) and a demo register."""
+    """Point the demo at a local population register (the boundaries come with the data pack)."""
     from app.demo import write_demo_register
 
     updates: dict[str, object] = {}
-    if settings.district_boundaries is None and DEMO_BOUNDARIES.is_file():
-        updates["district_boundaries"] = DEMO_BOUNDARIES.resolve()
-        info(f"demo: district boundaries from {DEMO_BOUNDARIES}")
     if settings.population_register_file is None and settings.population_register_url is None:
         path = write_demo_register(Path(settings.storage_dir))
         updates["population_register_file"] = path

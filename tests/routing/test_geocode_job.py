@@ -12,7 +12,7 @@ from app.notices.schemas import EXAMPLE_NOTICE
 from app.routing.geocoding import geocode_unrouted
 from app.routing.service import RouterProvider, import_boundaries
 from integrations.geocoding.http import HttpGeocoder
-from tests.routing.geodata import BOUNDARIES_FILE, requires_boundaries
+from tests.routing.geodata import BOUNDARIES_FILE
 from tests.support.httpserver import LocalHTTPServer, Reply
 
 NOW = datetime(2026, 11, 20, 8, 14, 3, tzinfo=timezone.utc)
@@ -28,7 +28,6 @@ def _unroutable(app, client, landlord) -> str:
     return answer.json()["id"]
 
 
-@requires_boundaries
 def test_an_exact_geocoder_hit_routes_the_notice(app, client, landlord, db, sessions, staff_headers):
     with db() as session:
         import_boundaries(session, BOUNDARIES_FILE.read_bytes(), BOUNDARIES_FILE.name, "stockholm")
