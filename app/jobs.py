@@ -15,7 +15,7 @@ from app.routing.geocoding import geocode_unrouted
 from app.routing.service import RouterProvider
 from app.retention import purge_expired
 from app.scheduler import Job, JobContext, JobRun, cron, every, missed_since, register
-from integrations.geocoding.factory import geocoder_from_settings
+from integrations.geocoding.factory import geocoder_for
 from integrations.population_register.factory import population_register_from_settings
 from notifications.outbox import dispatch
 
@@ -38,7 +38,7 @@ def _households(context: JobContext) -> object:
 
 def _geocode(context: JobContext) -> object:
     settings = context.settings
-    geocoder = geocoder_from_settings(settings.geocoder_url, settings.geocoder_api_key) if settings.geocoder_url else None
+    geocoder = geocoder_for(settings)
     return geocode_unrouted(context.sessions, geocoder, RouterProvider(settings.municipality), now=context.now())
 
 
