@@ -17,3 +17,13 @@ def test_every_file_of_the_data_packs_is_installed_with_the_package():
     assert any(p.suffix == ".geojson" for p in files)
     missing = [str(p.relative_to(REPO)) for p in files if not any(fnmatch.fnmatch(p.name, pat) for pat in patterns)]
     assert missing == []
+
+
+def test_the_licence_is_an_spdx_expression_with_its_text_shipped():
+    project = PYPROJECT["project"]
+    assert project["license"] == "EUPL-1.2"
+    assert project["license-files"] == ["LICENSE"]
+    assert (REPO / "LICENSE").read_text(encoding="utf-8").startswith("EUROPEAN UNION PUBLIC LICENCE v. 1.2")
+    # setuptools reads an SPDX `license` string from version 77 on; older ones would refuse it.
+    assert "setuptools>=77" in PYPROJECT["build-system"]["requires"]
+
