@@ -27,3 +27,44 @@ def test_the_licence_is_an_spdx_expression_with_its_text_shipped():
     # setuptools reads an SPDX `license` string from version 77 on; older ones would refuse it.
     assert "setuptools>=77" in PYPROJECT["build-system"]["requires"]
 
+
+def _dockerfile() -> list[str]:
+    text = (REPO / "Dockerfile").read_text(encoding="utf-8").replace("\\\n", " ")
+    return [line.strip() for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
+
+
+def test_the_image_serves_only_and_leaves_migrations_to_a_separate_command():
+    lines = _dockerfile()
+    runs = [line for line in lines if line.startswith(("CMD", "ENTRYPOINT"))]
+    assert runs == ['CMD ["varsel", "serve", "--host", "0.0.0.0", "--port", "8000"]']
+
+
+def test_the_image_copies_what_pip_install_needs():
+    copied = " ".join(line for line in _dockerfile() if line.startswith("COPY"))
+    needed = ["pyproject.toml", "README.md", *PYPROJECT["project"]["license-files"]]
+    needed += [pattern.rstrip("*") for pattern in PYPROJECT["tool"]["setuptools"]["packages"]["find"]["include"]]
+    assert [name for name in needed if name not in copied] == []
+
+
+def test_compose_runs_postgresql_the_web_process_and_a_mail_catcher():
+    import yaml
+
+    from app.config import Settings
+
+    compose = yaml.safe_load((REPO / "compose.yaml").read_text(encoding="utf-8"))
+    services = compose["services"]
+    assert set(services) == {"db", "web", "mailpit"}
+    web = services["web"]
+    assert web["build"] == "."
+    assert "command" not in web and "entrypoint" not in web  # the image's `varsel serve`, no migrations
+    assert web["depends_on"]["db"] == {"condition": "service_healthy"}
+    env = web["environment"]
+    assert env["VARSEL_ENV"] == "production"
+    assert env["VARSEL_DATABASE_URL"].startswith("postgresql+psycopg://") and "@db:5432/" in env["VARSEL_DATABASE_URL"]
+    assert env["VARSEL_SMTP_HOST"] == "mailpit"
+    # Secrets come from the operator's .env; compose stops with a message when they are missing.
+    assert env["VARSEL_SECRET_KEY"].startswith("${VARSEL_SECRET_KEY:?")
+    fields = {f"VARSEL_{name.upper()}" for name in Settings.model_fields}
+    assert [name for name in env if name not in fields] == []
+    assert services["db"]["image"].startswith("postgres:")
+    assert "healthcheck" in services["db"]
