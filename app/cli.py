@@ -6,8 +6,11 @@ sentence saying what to do next, with exit code 1 (2 for bad usage).
 
 from __future__ import annotations
 
+import logging
+import threading
+import time
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -117,8 +120,10 @@ def demo(
     port: Annotated[int, typer.Option()] = 8000,
     seed_only: Annotated[bool, typer.Option("--seed-only", help="Seed the demo data and exit")] = False,
 ) -> None:
-    """A local instance with demo data on SQLite; prints URLs and credentials."""
-    from app.demo import seed_demo
+    """A local instance with demo data on SQLite; prints URLs and credentials last, and keeps
+    them in VARSEL_STORAGE_DIR/demo-credentials.txt."""
+    from app.calendar import local_today
+    from app.demo import seed_demo, write_credentials, write_fresh_examples
 
     settings = get_settings()
     if settings.env == "production":
@@ -133,14 +138,56 @@ def demo(
             import_boundaries(session, path.read_bytes(), path.name, settings.municipality)
     with unit_of_work(settings) as session:
         credentials = seed_demo(session, settings, progress=info)
-    typer.echo(credentials.describe(f"http://{host}:{port}"))
+    storage = Path(settings.storage_dir).resolve()  # paths in the hint work from any directory
+    examples = write_fresh_examples(storage, local_today())
+    text = credentials.describe(f"http://{host}:{port}", examples)
+    saved = write_credentials(storage, text)
+    closing = f"(Also in {saved}, readable by you only.)\n"
     if seed_only:
+        typer.echo(text + closing)
         return
     import uvicorn
 
     from app.main import create_app
 
-    uvicorn.run(create_app(settings), host=host, port=port, log_config=None, access_log=False)
+    server = uvicorn.Server(uvicorn.Config(create_app(settings), host=host, port=port, log_config=None,
+                                           access_log=False))
+    threading.Thread(target=_announce_when_quiet, args=(server, text + closing), daemon=True,
+                     name="demo-announce").start()
+    server.run()
+
+
+class _LastLogLine(logging.Handler):
+    """Remembers when the last log line was written."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.at = time.monotonic()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.at = time.monotonic()
+
+
+DEMO_QUIET_SECONDS = 1.5
+DEMO_ANNOUNCE_LATEST_SECONDS = 20.0
+
+
+def _announce_when_quiet(server: Any, text: str) -> None:
+    """Print the URLs and credentials once the server runs and its start-up lines (migrations,
+    the scheduler's first runs, the first letters rendered) have stopped, so they stay on screen."""
+    lines = _LastLogLine()
+    logging.getLogger().addHandler(lines)
+    try:
+        started = time.monotonic()
+        while not server.should_exit:
+            now = time.monotonic()
+            if server.started and (now - lines.at >= DEMO_QUIET_SECONDS
+                                   or now - started >= DEMO_ANNOUNCE_LATEST_SECONDS):
+                typer.echo(text)
+                return
+            time.sleep(0.1)
+    finally:
+        logging.getLogger().removeHandler(lines)
 
 
 def _demo_environment(settings: Settings) -> Settings:
