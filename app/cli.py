@@ -203,9 +203,11 @@ def _demo_environment(settings: Settings) -> Settings:
 
 
 def main() -> None:
+    from notifications.pdf import PdfUnavailable
+
     try:
         cli()
-    except ConfigurationError as exc:
+    except (ConfigurationError, PdfUnavailable) as exc:
         typer.secho(f"error: {exc}", err=True, fg=typer.colors.RED)
         raise SystemExit(1) from None
 
