@@ -68,3 +68,14 @@ def test_compose_runs_postgresql_the_web_process_and_a_mail_catcher():
     assert [name for name in env if name not in fields] == []
     assert services["db"]["image"].startswith("postgres:")
     assert "healthcheck" in services["db"]
+
+
+def test_make_install_installs_python_packages_only(tmp_path):
+    import subprocess
+
+    dry_run = subprocess.run(["make", "-n", "-B", "install", f"VENV={tmp_path}/venv"], cwd=REPO,
+                             capture_output=True, text=True, check=True).stdout
+    assert "pip install" in dry_run
+    assert "system-packages" not in dry_run and "apt-get" not in dry_run
+    # CI still installs them (Pango for the PDF tests, Chromium for the browser tests).
+    assert ".ci/system-packages" in (REPO / ".ci" / "run").read_text(encoding="utf-8")
