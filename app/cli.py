@@ -15,6 +15,7 @@ from typing import Annotated, Any
 import typer
 
 from app import migrate
+from app.cli_examples import add_examples
 from app.cli_support import fail, info, unit_of_work
 from app.config import ConfigurationError, Settings, check_production, get_settings
 from app.notices.cli import authorities_import_evictions
@@ -37,8 +38,26 @@ cli.add_typer(jobs_cli, name="jobs")
 cli.add_typer(reports_cli, name="reports")
 
 
+def package_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("varsel")
+    except PackageNotFoundError:  # a source tree that was never installed
+        return "unknown (not installed)"
+
+
+def _print_version(wanted: bool) -> None:
+    if wanted:
+        typer.echo(f"varsel {package_version()}")
+        raise typer.Exit()
+
+
 @cli.callback()
-def _setup() -> None:
+def _setup(
+    version: Annotated[bool, typer.Option("--version", callback=_print_version, is_eager=True,
+                                          help="Print the version and exit.")] = False,
+) -> None:
     """Logs go to standard error, so that standard output carries only what a command prints (keys, files)."""
     from app.logging import configure_logging
 
@@ -82,11 +101,15 @@ def jobs_list() -> None:
 
 
 @jobs_cli.command("run")
-def jobs_run(name: str) -> None:
-    """Run one scheduled job now, once."""
+def jobs_run(name: Annotated[str | None, typer.Argument(help="The job (see `varsel jobs list`)")] = None) -> None:
+    """Run one scheduled job now, once. Without a name: the jobs there are."""
     import app.jobs  # noqa: F401 - registers the jobs
     from app.scheduler import JOBS, run_job_once
 
+    if name is None:
+        info("name the job to run, e.g. `varsel jobs run sweep-deadlines`; the jobs are:")
+        jobs_list()
+        return
     if name not in JOBS:
         fail(f"no job named {name!r}; see `varsel jobs list`")
     settings = get_settings()
@@ -200,6 +223,9 @@ def _demo_environment(settings: Settings) -> Settings:
         updates["population_register_file"] = path
         info(f"demo: population register from {path}")
     return settings.model_copy(update=updates)
+
+
+add_examples(cli)  # last: after every module has registered its commands
 
 
 def main() -> None:
