@@ -7,10 +7,12 @@ import copy
 import json
 from pathlib import Path
 
+from fastapi.testclient import TestClient
 from sqlalchemy import select
 from typer.testing import CliRunner
 
 from app.cli import cli
+from app.main import create_app
 from app.notices.models import Notice
 from app.notices.schemas import EXAMPLE_NOTICE
 from app.routing.models import BoundaryVersion
@@ -120,3 +122,12 @@ def test_without_boundaries_the_same_notice_waits_for_manual_routing(client, lan
     answer = client.post("/api/v1/notices", headers=landlord.headers, json=notice)
     assert answer.status_code == 201, answer.text
     assert answer.json()["district"] is None
+
+
+def test_db_upgrade_keeps_boundaries_from_varsel_district_boundaries(env_settings, engine, db, tmp_path):
+    upgrade()
+    operators = another_file(tmp_path, "stadsdelar-fran-staden")
+    with TestClient(create_app(env_settings.model_copy(update={"district_boundaries": operators}), engine=engine)):
+        pass  # imported at start
+    upgrade()
+    assert versions(db) == [(PACK_VERSION_SOURCE, False), ("stadsdelar-fran-staden.geojson", True)]
