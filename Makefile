@@ -9,8 +9,10 @@ STAMP  := $(VENV)/.installed
 
 .PHONY: demo test install serve clean
 
+# Python packages only: no system packages are installed here. PDFs need Pango and fonts and the
+# browser tests need Chromium (Debian packages, see README "System packages"); CI installs them
+# with .ci/system-packages.
 $(STAMP): pyproject.toml
-	-@[ "$$(id -u)" = 0 ] && .ci/system-packages  # Pango and fonts for PDFs, Chromium for UI tests (root only)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[dev]'

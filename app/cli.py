@@ -6,12 +6,16 @@ sentence saying what to do next, with exit code 1 (2 for bad usage).
 
 from __future__ import annotations
 
+import logging
+import threading
+import time
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from app import migrate
+from app.cli_examples import add_examples
 from app.cli_support import fail, info, unit_of_work
 from app.config import ConfigurationError, Settings, check_production, get_settings
 from app.notices.cli import authorities_import_evictions
@@ -34,8 +38,26 @@ cli.add_typer(jobs_cli, name="jobs")
 cli.add_typer(reports_cli, name="reports")
 
 
+def package_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("varsel")
+    except PackageNotFoundError:  # a source tree that was never installed
+        return "unknown (not installed)"
+
+
+def _print_version(wanted: bool) -> None:
+    if wanted:
+        typer.echo(f"varsel {package_version()}")
+        raise typer.Exit()
+
+
 @cli.callback()
-def _setup() -> None:
+def _setup(
+    version: Annotated[bool, typer.Option("--version", callback=_print_version, is_eager=True,
+                                          help="Print the version and exit.")] = False,
+) -> None:
     """Logs go to standard error, so that standard output carries only what a command prints (keys, files)."""
     from app.logging import configure_logging
 
@@ -44,15 +66,25 @@ def _setup() -> None:
 
 
 def upgrade_database(settings: Settings) -> int:
-    """Migrate to head and seed the municipality's districts. Returns districts added."""
+    """Migrate to head and load the municipality's data pack: its districts, and its
+    district boundaries unless the operator's own are in use. Returns districts added."""
+    from app.routing.service import active_boundaries, import_pack_boundaries
+
     migrate.upgrade(settings.database_url)
     with unit_of_work(settings) as session:
-        return seed_districts(session, load_municipality(settings.municipality))
+        added = seed_districts(session, load_municipality(settings.municipality))
+        boundaries = import_pack_boundaries(session, settings.municipality)
+        active = active_boundaries(session)
+        if boundaries is not None and boundaries.changed:
+            info(f"district boundaries: the data pack's version {boundaries.version} imported")
+        elif active is not None:
+            info(f"district boundaries: version {active.version} ({active.source}) in use")
+    return added
 
 
 @db_cli.command("upgrade")
 def db_upgrade() -> None:
-    """Run the migrations and seed the municipality's districts."""
+    """Run the migrations and load the municipality's data pack (districts, district boundaries)."""
     settings = get_settings()
     added = upgrade_database(settings)
     info(f"database is at the newest schema; {added} district rows added")
@@ -68,10 +100,14 @@ def jobs_list() -> None:
 
 
 @jobs_cli.command("run")
-def jobs_run(name: str) -> None:
-    """Run one scheduled job now, once."""
+def jobs_run(name: Annotated[str | None, typer.Argument(help="The job (see `varsel jobs list`)")] = None) -> None:
+    """Run one scheduled job now, once. Without a name: the jobs there are."""
     from app.jobs.registry import job_named, run_job_once
 
+    if name is None:
+        info("name the job to run, e.g. `varsel jobs run sweep-deadlines`; the jobs are:")
+        jobs_list()
+        return
     if job_named(name) is None:
         fail(f"no job named {name!r}; see `varsel jobs list`")
     settings = get_settings()
@@ -105,8 +141,10 @@ def demo(
     port: Annotated[int, typer.Option()] = 8000,
     seed_only: Annotated[bool, typer.Option("--seed-only", help="Seed the demo data and exit")] = False,
 ) -> None:
-    """A local instance with demo data on SQLite; prints URLs and credentials."""
-    from app.demo import seed_demo
+    """A local instance with demo data on SQLite; prints URLs and credentials last, and keeps
+    them in VARSEL_STORAGE_DIR/demo-credentials.txt."""
+    from app.calendar import local_today
+    from app.demo import seed_demo, write_credentials, write_fresh_examples
 
     settings = get_settings()
     if settings.env == "production":
@@ -121,27 +159,63 @@ def demo(
             import_boundaries(session, path.read_bytes(), path.name, settings.municipality)
     with unit_of_work(settings) as session:
         credentials = seed_demo(session, settings, progress=info)
-    typer.echo(credentials.describe(f"http://{host}:{port}"))
+    storage = Path(settings.storage_dir).resolve()  # paths in the hint work from any directory
+    examples = write_fresh_examples(storage, local_today())
+    text = credentials.describe(f"http://{host}:{port}", examples)
+    saved = write_credentials(storage, text)
+    closing = f"(Also in {saved}, readable by you only.)\n"
     if seed_only:
+        typer.echo(text + closing)
         return
     import uvicorn
 
     from app.main import create_app
 
-    uvicorn.run(create_app(settings), host=host, port=port, log_config=None, access_log=False)
+    server = uvicorn.Server(uvicorn.Config(create_app(settings), host=host, port=port, log_config=None,
+                                           access_log=False))
+    threading.Thread(target=_announce_when_quiet, args=(server, text + closing), daemon=True,
+                     name="demo-announce").start()
+    server.run()
 
 
-DEMO_BOUNDARIES = Path("..") / "shared" / "data" / "stockholm-districts-2023.geojson"
+class _LastLogLine(logging.Handler):
+    """Remembers when the last log line was written."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.at = time.monotonic()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.at = time.monotonic()
+
+
+DEMO_QUIET_SECONDS = 1.5
+DEMO_ANNOUNCE_LATEST_SECONDS = 20.0
+
+
+def _announce_when_quiet(server: Any, text: str) -> None:
+    """Print the URLs and credentials once the server runs and its start-up lines (migrations,
+    the scheduler's first runs, the first letters rendered) have stopped, so they stay on screen."""
+    lines = _LastLogLine()
+    logging.getLogger().addHandler(lines)
+    try:
+        started = time.monotonic()
+        while not server.should_exit:
+            now = time.monotonic()
+            if server.started and (now - lines.at >= DEMO_QUIET_SECONDS
+                                   or now - started >= DEMO_ANNOUNCE_LATEST_SECONDS):
+                typer.echo(text)
+                return
+            time.sleep(0.1)
+    finally:
+        logging.getLogger().removeHandler(lines)
 
 
 def _demo_environment(settings: Settings) -> Settings:
-    """Point the demo at local data: the shared boundaries (when beside the checkout) and a demo register."""
+    """Point the demo at a local population register (the boundaries come with the data pack)."""
     from app.demo import write_demo_register
 
     updates: dict[str, object] = {}
-    if settings.district_boundaries is None and DEMO_BOUNDARIES.is_file():
-        updates["district_boundaries"] = DEMO_BOUNDARIES.resolve()
-        info(f"demo: district boundaries from {DEMO_BOUNDARIES}")
     if settings.population_register_file is None and settings.population_register_url is None:
         path = write_demo_register(Path(settings.storage_dir))
         updates["population_register_file"] = path
@@ -149,10 +223,15 @@ def _demo_environment(settings: Settings) -> Settings:
     return settings.model_copy(update=updates)
 
 
+add_examples(cli)  # last: after every module has registered its commands
+
+
 def main() -> None:
+    from notifications.pdf import PdfUnavailable
+
     try:
         cli()
-    except ConfigurationError as exc:
+    except (ConfigurationError, PdfUnavailable) as exc:
         typer.secho(f"error: {exc}", err=True, fg=typer.colors.RED)
         raise SystemExit(1) from None
 

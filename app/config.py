@@ -79,9 +79,12 @@ class Settings(BaseSettings):
     population_register_api_key: str | None = None
     population_register_file: Path | None = None
 
-    # Geocoder (see integrations/geocoding/)
+    # Geocoder (see integrations/geocoding/): Varsel's own protocol, or Nominatim's search API
     geocoder_url: str | None = None
     geocoder_api_key: str | None = None
+    geocoder_protocol: Literal["varsel", "nominatim"] = "varsel"
+    geocoder_user_agent: str | None = None  # None: "Varsel/<version> (+public_base_url)"
+    geocoder_email: str | None = None  # sent to Nominatim, as its usage policy asks of heavy users
 
     # Kronofogden (see integrations/kronofogden/)
     kronofogden_url: str | None = None

@@ -2,14 +2,22 @@
 
 Idempotent: running the demo again reuses what exists and prints fresh API keys
 (keys are stored only as hashes, so old ones cannot be shown again).
+
+The landlord-API examples in `examples/` carry the dates of the day they were
+written, and the contract refuses a `sent_on` more than a year back. So the demo
+writes copies dated today into `VARSEL_STORAGE_DIR/examples/` (`refresh_example`:
+every date moved by the same number of days, so that the newest is today, and
+the day appended to each `external_id`) and its hint posts those.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -54,7 +62,7 @@ class DemoCredentials:
     authority_key: str | None = None
     users: list[tuple[str, str]] = field(default_factory=list)
 
-    def describe(self, base_url: str) -> str:
+    def describe(self, base_url: str, examples: Path | None = None) -> str:
         lines = [
             "",
             "Varsel demo",
@@ -70,14 +78,89 @@ class DemoCredentials:
         lines += [f"  {name}: {key}" for name, key in self.landlord_keys]
         if self.authority_key:
             lines += ["", f"Kronofogden API key: {self.authority_key}"]
-        lines += [
-            "",
-            "Try:",
-            f"  curl -s {base_url}/api/v1/notices -H 'Authorization: Bearer <landlord key>' "
-            "-H 'Content-Type: application/json' -d @notice.json",
-            "",
-        ]
+        if examples is not None and self.landlord_keys:
+            lines += ["", *_api_hint(base_url, self.landlord_keys[0][1], examples)]
+        lines.append("")
         return "\n".join(lines)
+
+
+def _api_hint(base_url: str, key: str, examples: Path) -> list[str]:
+    """Commands to paste into a shell: a notice, the event that follows it, a batch."""
+    post = f"curl -s -H 'Authorization: Bearer {key}' -H 'Content-Type: application/json'"
+    return [
+        f"Try the landlord API with the examples (dated today, in {examples}/):",
+        f"  {post} -d @{examples}/notice.json {base_url}/api/v1/notices",
+        f"  ID=$({post} -d @{examples}/notice.json {base_url}/api/v1/notices"
+        " | python3 -c 'import json, sys; print(json.load(sys.stdin)[\"id\"])')",
+        f"  {post} -d @{examples}/event.json {base_url}/api/v1/notices/$ID/events",
+        f"  {post} -d @{examples}/batch.json {base_url}/api/v1/notices/batch",
+    ]
+
+
+def write_credentials(storage_dir: Path, text: str) -> Path:
+    """The demo's users and keys in a file only its owner can read (they are live credentials)."""
+    storage_dir.mkdir(parents=True, exist_ok=True)
+    path = storage_dir / "demo-credentials.txt"
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+        handle.write(text.lstrip("\n"))
+    path.chmod(0o600)  # an older file keeps its mode through O_CREAT
+    return path
+
+
+EXAMPLES_DIR = Path(__file__).resolve().parents[1] / "examples"
+EXAMPLE_FILES = ("notice.json", "batch.json", "event.json")
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_TIMESTAMP_KEYS = frozenset({"eviction_at"})
+
+
+def _dates(value: Any) -> list[date]:
+    if isinstance(value, dict):
+        return [d for item in value.values() for d in _dates(item)]
+    if isinstance(value, list):
+        return [d for item in value for d in _dates(item)]
+    if isinstance(value, str) and _ISO_DATE.match(value):
+        return [date.fromisoformat(value)]
+    return []
+
+
+def refresh_example(document: Any, today: date) -> Any:
+    """The example with every date moved by one offset so that its newest date is `today`
+    (intervals kept: "not in the future" and "not more than a year back" hold again), and
+    `-YYYYMMDD` appended to each `external_id` (a new day's copy is a new notice, not a
+    changed body under an old id, which the API would refuse with 409)."""
+    found = _dates(document)
+    shift = today - max(found) if found else timedelta(0)
+
+    def walk(value: Any, key: str | None = None) -> Any:
+        if isinstance(value, dict):
+            return {k: walk(v, k) for k, v in value.items()}
+        if isinstance(value, list):
+            return [walk(item) for item in value]
+        if isinstance(value, str):
+            if key == "external_id":
+                return f"{value}-{today:%Y%m%d}"
+            if _ISO_DATE.match(value):
+                return (date.fromisoformat(value) + shift).isoformat()
+            if key in _TIMESTAMP_KEYS:
+                return (datetime.fromisoformat(value) + shift).isoformat()
+        return value
+
+    return walk(document)
+
+
+def write_fresh_examples(storage_dir: Path, today: date, source: Path = EXAMPLES_DIR) -> Path | None:
+    """Copies of `examples/*.json` dated `today`, for the demo's hint. None without the examples
+    (an installed package carries no `examples/` folder; a checkout does)."""
+    if not all((source / name).is_file() for name in EXAMPLE_FILES):
+        return None
+    target = storage_dir / "examples"
+    target.mkdir(parents=True, exist_ok=True)
+    for name in EXAMPLE_FILES:
+        document = json.loads((source / name).read_text(encoding="utf-8"))
+        text = json.dumps(refresh_example(document, today), ensure_ascii=False, indent=2)
+        (target / name).write_text(text + "\n", encoding="utf-8")
+    return target
 
 
 def seed_demo(session: Session, settings: Settings, progress: Callable[[str], None] = print) -> DemoCredentials:

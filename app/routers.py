@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
+import authlib.deprecate
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
@@ -13,8 +15,14 @@ from app.notices.api import router as notices_router
 from app.reports.api import router as reports_router
 from app.security.admin_api import router as admin_users_router
 from app.web.errors import install_page_errors
-from app.web.oidc import router as oidc_router
-from app.web.routes import router as web_router
+
+# authlib (OIDC sign-in) warns on import that it uses httpx rather than its new "httpx2"
+# package. Our code calls nothing deprecated, and Varsel's HTTP clients are httpx; the
+# warning would only tell operators something they cannot act on at every start.
+warnings.filterwarnings("ignore", message="The httpx module is deprecated",
+                        category=authlib.deprecate.AuthlibDeprecationWarning)
+from app.web.oidc import router as oidc_router  # noqa: E402 - after the filter above
+from app.web.routes import router as web_router  # noqa: E402
 
 
 STATIC = Path(__file__).resolve().parent / "web" / "static"

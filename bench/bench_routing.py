@@ -2,8 +2,8 @@
 
     .venv/bin/python bench/bench_routing.py [--boundaries PATH] [-n 10000]
 
-Loads the district boundaries (default: ../shared/data/stockholm-districts-2023.geojson
-beside the repository), the shipped postal-code table and a synthetic address
+Loads the district boundaries (default: the Stockholm data pack's
+app/routing/data/stockholm/stockholm-districts-2023.geojson), the shipped postal-code table and a synthetic address
 register of 50,000 entries, then routes N notices along each path and prints
 routes per second and microseconds per route:
 
@@ -30,7 +30,7 @@ from app.routing.boundaries import read_boundaries
 from app.routing.engine import AddressEntry, Router, RoutingData, RoutingInput
 from app.routing.postal import PostalTable
 
-DEFAULT_BOUNDARIES = REPO / ".." / "shared" / "data" / "stockholm-districts-2023.geojson"
+DEFAULT_BOUNDARIES = REPO / "app" / "routing" / "data" / "stockholm" / "stockholm-districts-2023.geojson"
 POSTAL_BY_DISTRICT = {
     "sodermalm": ["116", "118"],
     "norra-innerstaden": ["113", "114", "115"],

@@ -30,7 +30,8 @@ Rules every letter follows
 * The fonts are the system's "DejaVu Sans" (fontconfig), never fetched.
 
 weasyprint is imported on first render, so `date_in_words` and `format_sek`
-can be used (for example by emails) without loading it.
+can be used (for example by emails) without loading it; where it cannot load
+(no Pango), rendering raises `notifications.pdf.PdfUnavailable`.
 """
 
 from __future__ import annotations
@@ -48,6 +49,7 @@ from urllib.request import url2pathname
 import jinja2
 
 from app.calendar import STOCKHOLM
+from notifications.pdf import weasyprint
 from notifications.privacy import assert_no_personal_data
 
 __all__ = [
@@ -241,7 +243,7 @@ def render_letter_html(template: str, **context: Any) -> str:
 
 @functools.lru_cache(maxsize=1)
 def _url_fetcher_class() -> type:
-    from weasyprint.urls import URLFetcher
+    URLFetcher = weasyprint().urls.URLFetcher  # noqa: N806 - WeasyPrint's class
 
     class LocalOnlyURLFetcher(URLFetcher):
         """Opens `data:` URLs and files inside the templates folder; refuses the rest."""
@@ -269,8 +271,8 @@ def local_only_url_fetcher() -> Any:
 
 
 def _html_to_pdf(html: str, *, base_url: str | None = None) -> bytes:
-    from weasyprint import HTML
-    from weasyprint.urls import FatalURLFetchingError
+    module = weasyprint()  # PdfUnavailable without Pango: see notifications/pdf.py
+    HTML, FatalURLFetchingError = module.HTML, module.urls.FatalURLFetchingError  # noqa: N806
 
     try:
         document = HTML(

@@ -33,8 +33,9 @@ from app.routing.districts import load_municipality, seed_districts
 from app.security import service as accounts
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED_DATA = REPO.parent / "shared" / "data"
-BOUNDARIES_FILE = SHARED_DATA / "stockholm-districts-2023.geojson"
+# Stockholm's data pack: the districts and their boundaries ship with the code.
+STOCKHOLM_PACK = REPO / "app" / "routing" / "data" / "stockholm"
+BOUNDARIES_FILE = STOCKHOLM_PACK / "stockholm-districts-2023.geojson"
 TEST_PASSWORD = "rätt-häftklammer-2026"
 
 

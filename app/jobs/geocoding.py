@@ -24,7 +24,7 @@ from app.notices.models import Notice
 from app.routing.districts import district_by_code
 from app.routing.engine import OutsideMunicipality
 from app.routing.service import RouterProvider, route
-from integrations.geocoding.factory import geocoder_from_settings
+from integrations.geocoding.factory import geocoder_for
 from integrations.geocoding.protocol import Geocoder, GeocoderUnavailable
 
 log = structlog.get_logger("varsel.geocoding")
@@ -91,5 +91,5 @@ def geocode_unrouted(sessions: sessionmaker[Session], geocoder: Geocoder | None,
 def run(context: JobContext) -> GeocodeResult:
     """The `geocode-unrouted` job (no call at all without VARSEL_GEOCODER_URL)."""
     settings = context.settings
-    geocoder = geocoder_from_settings(settings.geocoder_url, settings.geocoder_api_key) if settings.geocoder_url else None
-    return geocode_unrouted(context.sessions, geocoder, RouterProvider(settings.municipality), now=context.now())
+    return geocode_unrouted(context.sessions, geocoder_for(settings), RouterProvider(settings.municipality),
+                            now=context.now())

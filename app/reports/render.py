@@ -241,10 +241,11 @@ def render_pdf(summary: MonthlySummary) -> bytes:
 
 
 def html_to_pdf(html: str) -> bytes:
-    from weasyprint import HTML
-    from weasyprint.urls import FatalURLFetchingError
-
     from notifications.letters import local_only_url_fetcher
+    from notifications.pdf import weasyprint
+
+    module = weasyprint()  # PdfUnavailable without Pango: the API answers 503, the CLI says why
+    HTML, FatalURLFetchingError = module.HTML, module.urls.FatalURLFetchingError  # noqa: N806
 
     try:
         # The page loads nothing (styles and charts are inline); the fetcher makes sure of it.

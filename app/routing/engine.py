@@ -4,7 +4,7 @@ A notice routed to the wrong district discloses secret data to another
 authority; a notice routed nowhere goes to manual routing (never dropped). So
 the engine routes only when it is confident, and says why in every decision.
 
-Order (``shared/domain/stockholm.md``):
+Order (what is reliable and why: ``app/routing/data/README.md``):
 
 1. **Address register** — the city's own register, exact match on street name,
    number (with letter) and postal code after normalisation → ``certain``. If

@@ -23,7 +23,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from app.routing.boundaries import BoundarySet, read_boundaries
-from app.routing.districts import load_municipality
+from app.routing.districts import DATA_DIR, load_municipality
 from app.routing.engine import (
     AddressEntry,
     OutsideMunicipality,
@@ -46,8 +46,12 @@ class ImportResult:
     count: int
 
 
-def import_boundaries(session: Session, data: bytes, filename: str, municipality_code: str) -> ImportResult:
-    """Store a boundary file (GeoJSON or shapefile zip) as the active version, if it is new."""
+def import_boundaries(session: Session, data: bytes, filename: str, municipality_code: str, *,
+                      source: str | None = None) -> ImportResult:
+    """Store a boundary file (GeoJSON or shapefile zip) as the active version, if it is new.
+
+    `source` is what the version row records as its origin (default: the file's name).
+    """
     municipality = load_municipality(municipality_code)
     boundary_set: BoundarySet = read_boundaries(data, filename, municipality)
     missing = boundary_set.missing(municipality)
@@ -63,7 +67,7 @@ def import_boundaries(session: Session, data: bytes, filename: str, municipality
         session.add(
             BoundaryVersion(
                 version=boundary_set.version,
-                source=Path(filename).name[:300],
+                source=(source or Path(filename).name)[:300],
                 geojson=boundary_set.to_geojson(),
                 active=True,
             )
@@ -72,6 +76,43 @@ def import_boundaries(session: Session, data: bytes, filename: str, municipality
         existing.active = True
     session.flush()
     return ImportResult(boundary_set.version, True, len(boundary_set.districts))
+
+
+def active_boundaries(session: Session) -> BoundaryVersion | None:
+    """The boundary version routing uses now."""
+    return session.scalar(select(BoundaryVersion).where(BoundaryVersion.active.is_(True)))
+
+
+# Marks a boundary version that `varsel db upgrade` took from the municipality's data pack.
+PACK_SOURCE_PREFIX = "data pack: "
+
+
+def pack_boundaries_file(municipality_code: str) -> Path | None:
+    """The boundary file the municipality's data pack ships (``boundaries.file``), if any."""
+    described = load_municipality(municipality_code).get("boundaries")
+    if not described:
+        return None
+    return DATA_DIR / municipality_code / described["file"]
+
+
+def import_pack_boundaries(session: Session, municipality_code: str) -> ImportResult | None:
+    """Import the data pack's boundaries unless the operator's own are in use.
+
+    The pack's file is imported while no boundaries are stored, and again when the
+    active version came from the pack and the pack's file has changed. Boundaries an
+    operator imported (`varsel districts import-boundaries`, VARSEL_DISTRICT_BOUNDARIES)
+    are newer knowledge than the copy shipped with the code, so they are never
+    replaced here. Returns None when nothing was considered (no pack file, or the
+    operator's boundaries are active).
+    """
+    path = pack_boundaries_file(municipality_code)
+    if path is None:
+        return None
+    active = active_boundaries(session)
+    if active is not None and not active.source.startswith(PACK_SOURCE_PREFIX):
+        return None
+    return import_boundaries(session, path.read_bytes(), path.name, municipality_code,
+                             source=f"{PACK_SOURCE_PREFIX}{municipality_code}/{path.name}")
 
 
 def import_addresses(session: Session, text: str, source: str, municipality_code: str) -> ImportResult:

@@ -172,3 +172,60 @@ def _cli_actor() -> Actor:
     except (KeyError, OSError):
         who = "unknown"
     return Actor(kind="system", id=None, name=f"cli:{who}"[:200])
+
+
+# --- landlords list, landlords keys list ---------------------------------------------------------
+# Local imports: these commands are appended to this module, and its imports stay as they were.
+
+
+@landlords_cli.command("list")
+def landlords_list() -> None:
+    """The landlords: organisationsnummer, name and active API keys, one per line (tab-separated)."""
+    from sqlalchemy import and_, func, select
+
+    from app.security.models import ApiKey, Landlord
+
+    with unit_of_work() as session:
+        rows = session.execute(
+            select(Landlord.org_number, Landlord.name, func.count(ApiKey.id))
+            .outerjoin(ApiKey, and_(ApiKey.landlord_id == Landlord.id, ApiKey.revoked_at.is_(None)))
+            .group_by(Landlord.id, Landlord.org_number, Landlord.name)
+            .order_by(Landlord.name, Landlord.org_number)
+        ).all()
+    if not rows:
+        info("no landlords yet; create one with `varsel landlords create`")
+        return
+    info("organisationsnummer\tname\tactive API keys")
+    for org_number, name, active_keys in rows:
+        typer.echo(f"{org_number}\t{name}\t{active_keys}")
+
+
+@keys_cli.command("list")
+def keys_list(
+    org_number: Annotated[str, typer.Option("--org-number", help="The landlord's organisationsnummer")],
+) -> None:
+    """A landlord's API keys: prefix, created, last used, revoked (UTC). Never the key itself."""
+    from datetime import datetime
+
+    from sqlalchemy import select
+
+    from app.identity import IdentityNumberError, parse_org_number
+    from app.security.models import ApiKey, Landlord
+
+    try:
+        canonical = parse_org_number(org_number)
+    except IdentityNumberError as exc:
+        fail(f"organisationsnummer: {exc}")
+
+    def when(moment: datetime | None) -> str:
+        return f"{moment:%Y-%m-%d %H:%M:%S}" if moment is not None else "-"
+
+    with unit_of_work() as session:
+        landlord = session.scalar(select(Landlord).where(Landlord.org_number == canonical))
+        if landlord is None:
+            fail(f"no landlord has organisationsnummer {canonical}; see `varsel landlords list`")
+        keys = list(session.scalars(select(ApiKey).where(ApiKey.landlord_id == landlord.id)
+                                    .order_by(ApiKey.created_at, ApiKey.prefix)))
+        info(f"API keys of {landlord.name} ({canonical}): prefix\tcreated\tlast used\trevoked (UTC)")
+        for key in keys:
+            typer.echo(f"{key.prefix}\t{when(key.created_at)}\t{when(key.last_used_at)}\t{when(key.revoked_at)}")

@@ -38,15 +38,13 @@ Cache
 from __future__ import annotations
 
 import math
-import threading
 import time
-from collections import OrderedDict
 from collections.abc import Callable
-from typing import Any
 
 import httpx
 import structlog
 
+from integrations.geocoding.cache import MISSING, TTLCache, cache_key
 from integrations.geocoding.protocol import QUALITIES, GeocodeResult, GeocoderUnavailable
 from integrations.retrying import Retrying, json_client
 
@@ -55,54 +53,6 @@ __all__ = ["HttpGeocoder"]
 log = structlog.get_logger("varsel.integrations.geocoding")
 
 _SYSTEM = "geocoder"
-_MISSING = object()
-
-
-class _TTLCache:
-    """A thread-safe LRU cache whose entries expire after `ttl_s` seconds."""
-
-    def __init__(self, size: int, ttl_s: float, clock: Callable[[], float]) -> None:
-        self._size = size
-        self._ttl_s = ttl_s
-        self._clock = clock
-        self._entries: OrderedDict[tuple[str, str, str], tuple[float, GeocodeResult | None]] = (
-            OrderedDict()
-        )
-        self._lock = threading.Lock()
-
-    def get(self, key: tuple[str, str, str]) -> Any:
-        if self._size <= 0:
-            return _MISSING
-        with self._lock:
-            entry = self._entries.get(key)
-            if entry is None:
-                return _MISSING
-            expires, value = entry
-            if self._clock() >= expires:
-                del self._entries[key]
-                return _MISSING
-            self._entries.move_to_end(key)
-            return value
-
-    def put(self, key: tuple[str, str, str], value: GeocodeResult | None) -> None:
-        if self._size <= 0:
-            return
-        with self._lock:
-            self._entries[key] = (self._clock() + self._ttl_s, value)
-            self._entries.move_to_end(key)
-            while len(self._entries) > self._size:
-                self._entries.popitem(last=False)
-
-    def __len__(self) -> int:
-        with self._lock:
-            return len(self._entries)
-
-
-def _cache_key(street_address: str, postal_code: str, city: str) -> tuple[str, str, str]:
-    def fold(value: str) -> str:
-        return " ".join(str(value or "").split()).casefold()
-
-    return fold(street_address), "".join(str(postal_code or "").split()), fold(city)
 
 
 class HttpGeocoder:
@@ -125,14 +75,14 @@ class HttpGeocoder:
             raise ValueError("geocoder URL must start with http:// or https://")
         self._retrying = Retrying("geocoder", GeocoderUnavailable, log, retries, backoff_s, sleep)
         self._client = json_client(base_url.rstrip("/"), api_key, timeout)
-        self._cache = _TTLCache(cache_size, cache_ttl_s, clock)
+        self._cache = TTLCache(cache_size, cache_ttl_s, clock)
 
     # ---- Geocoder -----------------------------------------------------------
 
     def locate(self, street_address: str, postal_code: str, city: str) -> GeocodeResult | None:
-        key = _cache_key(street_address, postal_code, city)
+        key = cache_key(street_address, postal_code, city)
         cached = self._cache.get(key)
-        if cached is not _MISSING:
+        if cached is not MISSING:
             return cached  # type: ignore[no-any-return]
         params = {"street": street_address, "postal_code": postal_code, "city": city}
         response = self._get("/v1/search", params)

@@ -1,8 +1,9 @@
 """Address search (geocoding) as Varsel needs it: an address → a point to route by.
 
 Varsel asks one question: where is this street address? Any implementation —
-the HTTP client in `http.py`, `NullGeocoder` when none is configured, or a real
-provider's client — satisfies `Geocoder`.
+the client of Varsel's own protocol in `http.py`, the Nominatim client in
+`nominatim.py`, `NullGeocoder` when none is configured, or another provider's
+client — satisfies `Geocoder` (`factory.py` picks one from the settings).
 
 Only results of quality ``address`` (the point of that very address) may be
 used for routing: a ``street`` result is somewhere on the street and a

@@ -6,13 +6,16 @@ import copy
 from datetime import datetime, timezone
 
 from sqlalchemy import select
+from typer.testing import CliRunner
 
+from app.cli import cli
+from app.config import get_settings
 from app.notices.models import Notice
 from app.notices.schemas import EXAMPLE_NOTICE
 from app.jobs.geocoding import geocode_unrouted
 from app.routing.service import RouterProvider, import_boundaries
 from integrations.geocoding.http import HttpGeocoder
-from tests.routing.geodata import BOUNDARIES_FILE, requires_boundaries
+from tests.routing.geodata import BOUNDARIES_FILE
 from tests.support.httpserver import LocalHTTPServer, Reply
 
 NOW = datetime(2026, 11, 20, 8, 14, 3, tzinfo=timezone.utc)
@@ -28,7 +31,6 @@ def _unroutable(app, client, landlord) -> str:
     return answer.json()["id"]
 
 
-@requires_boundaries
 def test_an_exact_geocoder_hit_routes_the_notice(app, client, landlord, db, sessions, staff_headers):
     with db() as session:
         import_boundaries(session, BOUNDARIES_FILE.read_bytes(), BOUNDARIES_FILE.name, "stockholm")
@@ -71,3 +73,26 @@ def test_a_street_level_hit_is_not_enough_and_the_notice_stays_with_intake(app, 
 
 def test_without_a_geocoder_nothing_is_asked(sessions):
     assert geocode_unrouted(sessions, None, RouterProvider("stockholm"), now=NOW).routed == 0
+
+
+def test_the_job_asks_nominatim_when_the_setting_says_so(env_settings, monkeypatch, app, client, landlord, db):
+    with db() as session:
+        import_boundaries(session, BOUNDARIES_FILE.read_bytes(), BOUNDARIES_FILE.name, "stockholm")
+    _unroutable(app, client, landlord)
+    place = {"place_id": 1, "osm_type": "node", "osm_id": 2, "lat": "59.2940500", "lon": "18.1040500",
+             "category": "place", "type": "house", "place_rank": 30, "addresstype": "place", "name": "",
+             "display_name": "5, Finn Malmgrens väg, Hammarbyhöjden, Stockholm, 121 32, Sverige",
+             "address": {"house_number": "5", "road": "Finn Malmgrens väg", "suburb": "Hammarbyhöjden",
+                         "city": "Stockholm", "postcode": "121 32", "country": "Sverige", "country_code": "se"}}
+    with LocalHTTPServer(lambda r: Reply(200, [place])) as server:
+        monkeypatch.setenv("VARSEL_GEOCODER_PROTOCOL", "nominatim")
+        monkeypatch.setenv("VARSEL_GEOCODER_URL", server.url)
+        get_settings.cache_clear()
+        result = CliRunner().invoke(cli, ["jobs", "run", "geocode-unrouted"])
+        assert result.exit_code == 0, result.output
+        assert [r.path.split("?")[0] for r in server.requests] == ["/search"]
+    assert "1 routed by geocoding" in result.stdout
+    with db() as session:
+        notice = session.scalar(select(Notice))
+        assert notice.district.code == "skarpnack"
+        assert notice.routing["method"] == "geocoder"

@@ -1,4 +1,4 @@
-"""Shared helpers for the landlord-API tests (`/work/shared/spec/landlord-api.md`).
+"""Shared helpers for the landlord-API tests (the landlord API contract).
 
 Every test in this folder runs with "today" pinned through `app.state.clock`
 (the `clock` fixture is autouse), so the suite gives the same answers in every

@@ -1,29 +1,16 @@
-"""Shared test data for routing: the shared boundary file and the municipality pack.
-
-The district polygons are not part of the project (the operator imports them);
-tests read them from ``../shared/data/`` beside the repository and are skipped,
-with the reason, when that folder is absent.
-"""
+"""Test data for routing: Stockholm's data pack — its district polygons and municipality.json."""
 
 from __future__ import annotations
 
 import json
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
-import pytest
+from tests.conftest import BOUNDARIES_FILE, REPO, STOCKHOLM_PACK
 
-REPO = Path(__file__).resolve().parents[2]
-SHARED_DATA = REPO / ".." / "shared" / "data"
-BOUNDARIES_FILE = SHARED_DATA / "stockholm-districts-2023.geojson"
-MUNICIPALITY_FILE = REPO / "app" / "routing" / "data" / "stockholm" / "municipality.json"
+__all__ = ["BOUNDARIES_FILE", "REPO", "boundaries_bytes", "municipality"]
 
-requires_boundaries = pytest.mark.skipif(
-    not BOUNDARIES_FILE.is_file(),
-    reason=f"the shared district boundaries are not at {BOUNDARIES_FILE.resolve()} "
-    "(tests read them from ../shared/data beside the repository)",
-)
+MUNICIPALITY_FILE = STOCKHOLM_PACK / "municipality.json"
 
 
 @lru_cache

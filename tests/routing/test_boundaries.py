@@ -1,5 +1,5 @@
-"""Reading boundary files: the shared GeoJSON, a SWEREF 99 GeoJSON and a zipped
-shapefile of the former areas — all generated here from the shared file."""
+"""Reading boundary files: the data pack's GeoJSON, a SWEREF 99 GeoJSON and a zipped
+shapefile of the former areas — all generated here from the pack's file."""
 
 from __future__ import annotations
 
@@ -21,10 +21,8 @@ from shapely.geometry.polygon import orient
 from app.routing.boundaries import BoundarySet, fold_name, read_boundaries
 from app.routing.engine import Router, RoutingData
 from app.routing.postal import PostalTable
-from tests.routing.geodata import boundaries_bytes, municipality, requires_boundaries
+from tests.routing.geodata import boundaries_bytes, municipality
 from tests.routing.test_engine import ADDRESSES, STRADDLING
-
-pytestmark = requires_boundaries
 
 CODES = [
     "bromma",
@@ -197,7 +195,7 @@ def assert_same_districts(read: BoundarySet, original: BoundarySet) -> None:
 # ---- GeoJSON --------------------------------------------------------------------------------
 
 
-def test_shared_geojson_gives_the_eleven_districts(original) -> None:
+def test_the_packs_geojson_gives_the_eleven_districts(original) -> None:
     data = boundaries_bytes()
     assert sorted(original.districts) == CODES
     assert original.version == hashlib.sha256(data).hexdigest()[:16]

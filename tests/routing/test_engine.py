@@ -3,7 +3,7 @@
 The addresses below are real Stockholm addresses with the postal codes
 published for them; the coordinates are the buildings' positions (WGS84,
 about ±50 m). `test_every_address_lies_in_its_district` checks each point
-against the shared district polygons. Routing by postal code alone depends
+against the data pack's district polygons. Routing by postal code alone depends
 only on the code's three-digit prefix in the shipped, conservative table.
 """
 
@@ -23,9 +23,7 @@ from app.routing.engine import (
     parse_address_register_csv,
 )
 from app.routing.postal import PostalTable
-from tests.routing.geodata import boundaries_bytes, municipality, requires_boundaries
-
-pytestmark = requires_boundaries
+from tests.routing.geodata import boundaries_bytes, municipality
 
 REGISTER_CSV = """street,number,postal_code,district_code
 Götgatan,30 A,118 46,sodermalm

@@ -14,7 +14,7 @@ from app.cli import cli
 from app.main import create_app
 from app.notices.schemas import EXAMPLE_NOTICE
 from app.routing.models import AddressRegisterEntry, BoundaryVersion
-from tests.routing.geodata import BOUNDARIES_FILE, requires_boundaries
+from tests.routing.geodata import BOUNDARIES_FILE
 
 runner = CliRunner()
 NOW = datetime(2026, 11, 20, 8, 14, 3, tzinfo=timezone.utc)
@@ -33,8 +33,7 @@ def pinned(app):
     app.state.clock = lambda: NOW
 
 
-@requires_boundaries
-def test_import_boundaries_from_the_shared_file_then_coordinates_route_by_polygon(
+def test_import_boundaries_from_a_file_then_coordinates_route_by_polygon(
         env_settings, client, landlord, db):
     result = runner.invoke(cli, ["districts", "import-boundaries", str(BOUNDARIES_FILE)])
     assert result.exit_code == 0, result.output
@@ -81,7 +80,6 @@ def test_import_addresses_with_an_unknown_district_says_which(env_settings, tmp_
     assert "unknown district codes narnia" in result.stderr
 
 
-@requires_boundaries
 def test_varsel_district_boundaries_is_imported_at_start(settings, engine, db):
     configured = settings.model_copy(update={"district_boundaries": BOUNDARIES_FILE})
     with TestClient(create_app(configured, engine=engine)):
