@@ -12,8 +12,8 @@ from typing import Annotated
 import typer
 
 from app import migrate
-from app.cli_support import fail, info, unit_of_work
-from app.config import ConfigurationError, Settings, check_production, get_settings
+from app.cli_support import fail, info, ready, unit_of_work
+from app.config import ConfigurationError, Settings, get_settings
 from app.notices.cli import authorities_import_evictions
 from app.reports.cli import reports_cli
 from app.routing.cli import districts_cli
@@ -45,7 +45,7 @@ def _setup() -> None:
 
 def upgrade_database(settings: Settings) -> int:
     """Migrate to head and seed the municipality's districts. Returns districts added."""
-    migrate.upgrade(settings.database_url)
+    migrate.upgrade(ready(settings).database_url)
     with unit_of_work(settings) as session:
         return seed_districts(session, load_municipality(settings.municipality))
 
@@ -76,8 +76,7 @@ def jobs_run(name: str) -> None:
 
     if name not in JOBS:
         fail(f"no job named {name!r}; see `varsel jobs list`")
-    settings = get_settings()
-    result = run_job_once(settings, name)
+    result = run_job_once(ready(), name)
     typer.echo(f"{name}: {result}")
 
 
@@ -90,11 +89,7 @@ def serve(
     """Run the web server (and the scheduler, unless VARSEL_SCHEDULER_ENABLED=false)."""
     import uvicorn
 
-    settings = get_settings()
-    try:
-        check_production(settings)
-    except ConfigurationError as exc:
-        fail(str(exc))
+    settings = ready()
     if workers > 1 and settings.is_sqlite:
         fail("several workers need PostgreSQL; SQLite runs as a single process")
     uvicorn.run("app.asgi:app", host=host, port=port, workers=workers, log_config=None,

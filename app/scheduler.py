@@ -29,7 +29,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
 from app.calendar import STOCKHOLM
-from app.config import Settings
+from app.config import Settings, check_production
 from app.db import Base, make_engine, make_sessionmaker, transaction, utcnow
 
 log = structlog.get_logger("varsel.jobs")
@@ -103,6 +103,7 @@ def run_job_once(settings: Settings, name: str) -> object:
     """`varsel jobs run NAME`: the same code the scheduler runs, once, in this process."""
     import app.jobs  # noqa: F401 - registers the jobs
 
+    check_production(settings)  # a job run outside the server meets the same refusal as `serve`
     engine = make_engine(settings.database_url)
     try:
         return run_recorded(JobContext(settings, make_sessionmaker(engine), utcnow), name)
