@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import threading
 import time
-import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -31,6 +30,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 from app.calendar import STOCKHOLM
 from app.config import Settings, check_production
 from app.db import Base, make_engine, make_sessionmaker, transaction, utcnow
+from app.logging import describe_exception
 
 log = structlog.get_logger("varsel.jobs")
 
@@ -85,8 +85,9 @@ def run_recorded(context: JobContext, name: str) -> object:
         summary = str(result)
         return result
     except Exception as exc:
-        outcome, summary = "error", f"{type(exc).__name__}: {exc}"
-        log.error("job_failed", job=name, error=summary, trace=traceback.format_exc(limit=5))
+        # Stored and logged: a database error's message would quote the row (names, addresses).
+        outcome, summary = "error", describe_exception(exc)
+        log.error("job_failed", job=name, error=summary, exc_info=exc)
         raise
     finally:
         duration = time.perf_counter() - clock
