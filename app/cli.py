@@ -18,6 +18,7 @@ from app.notices.cli import authorities_import_evictions
 from app.reports.cli import reports_cli
 from app.routing.cli import districts_cli
 from app.routing.districts import load_municipality, seed_districts
+from app.security.audit_cli import audit_cli
 from app.security.cli import authorities_cli, landlords_cli, users_cli
 
 cli = typer.Typer(help="Varsel — eviction-prevention early warning.", no_args_is_help=True,
@@ -32,6 +33,7 @@ cli.add_typer(users_cli, name="users")
 cli.add_typer(districts_cli, name="districts")
 cli.add_typer(jobs_cli, name="jobs")
 cli.add_typer(reports_cli, name="reports")
+cli.add_typer(audit_cli, name="audit")
 
 
 @cli.callback()

@@ -38,6 +38,7 @@ COMMANDS: dict[str, list[str]] = {
     "districts import-boundaries": ["BOUNDARIES"],
     "districts import-addresses": ["ADDRESSES"],
     "reports monthly": ["--month", "2026-10", "--format", "csv", "--output", "OUTPUT"],
+    "audit verify": [],
     "serve": [],
     **{f"jobs run {name}": [] for name in JOBS},
 }
