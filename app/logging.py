@@ -239,6 +239,7 @@ class RequestContextMiddleware:
         try:
             await self.app(scope, receive, send_wrapper)
         except Exception as exc:  # noqa: BLE001 - turned into a problem answer
+            # Rendered by `safe_traceback`: a database error's message (which can quote the row) is withheld.
             structlog.get_logger("varsel.errors").error("unhandled_error", exc_info=exc)
             status = 500
             if not response_started:
