@@ -17,8 +17,9 @@ events are hashed onto the chain head and inserted. The head is read with one
 statement — on PostgreSQL a function that first takes a transaction-level
 advisory lock (held until that commit, so two transactions cannot fork the
 chain) and then reads the head with a fresh snapshot; SQLite has a single
-writer already (BEGIN IMMEDIATE). The lock is held only for the commit, not for
-the request. Rows keep the order of their ids, which are given at that insert.
+writer already (BEGIN IMMEDIATE). The lock is taken after the transaction's other
+changes are flushed and held only for the commit, not for the request. Rows keep
+the order of their ids, which are given at that insert.
 """
 
 from __future__ import annotations
@@ -112,6 +113,9 @@ def _append_pending(session: Session) -> None:
     if not pending:
         return
     key = chain_key(get_settings().secret_key)
+    # The transaction's own changes first: then the chain's lock is the last lock it takes, and a
+    # transaction holding it never waits for a row another transaction holds while waiting for it.
+    session.flush()
     previous = chain_head(session.connection())
     for audit_event, _ in pending:
         audit_event.prev_hash = previous

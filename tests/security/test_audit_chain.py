@@ -7,6 +7,7 @@ tamper anyway, these tests switch the trigger off as an owner could.
 from __future__ import annotations
 
 import threading
+import time
 import uuid
 from contextlib import contextmanager
 
@@ -229,3 +230,42 @@ def test_recording_costs_one_statement_per_transaction_not_per_row(sessions, eng
     # PostgreSQL inserts the three rows in one statement; SQLite one at a time, as it did before the chain.
     assert len(inserts) == (1 if IS_POSTGRES else 3)
 
+
+
+@pytest.mark.postgres_only
+def test_a_commit_waiting_for_a_row_does_not_hold_the_chain(sessions, db):
+    # A locks a row and commits after B began committing; B changed that row without flushing it yet.
+    # Were B to take the chain's lock before flushing, each would wait for the other (a deadlock).
+    from app.routing.models import District
+
+    with db() as session:
+        district_id = session.scalar(select(District.id).where(District.code == "sodermalm"))
+    a_locked, failures = threading.Event(), []
+
+    def a() -> None:
+        try:
+            with transaction(sessions) as session:
+                session.execute(select(District).where(District.id == district_id).with_for_update())
+                audit.record(session, SARA, "a.holds.the.row")
+                a_locked.set()
+                time.sleep(0.5)  # B is now committing, waiting for the row
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            failures.append(exc)
+
+    def b() -> None:
+        a_locked.wait(10)
+        try:
+            with transaction(sessions) as session:
+                district = session.get(District, district_id)
+                district.contact_phone = "08-508 00 000"
+                audit.record(session, SARA, "b.changes.the.row")
+        except BaseException as exc:  # noqa: BLE001
+            failures.append(exc)
+
+    workers = [threading.Thread(target=a), threading.Thread(target=b)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(timeout=60)
+    assert failures == []
+    assert sorted(row.action for row in rows(db)) == ["a.holds.the.row", "b.changes.the.row"]
