@@ -16,12 +16,13 @@ import typer
 
 from app import migrate
 from app.cli_examples import add_examples
-from app.cli_support import fail, info, unit_of_work
-from app.config import ConfigurationError, Settings, check_production, get_settings
+from app.cli_support import fail, info, ready, unit_of_work
+from app.config import ConfigurationError, Settings, get_settings
 from app.notices.cli import authorities_import_evictions
 from app.reports.cli import reports_cli
 from app.routing.cli import districts_cli
 from app.routing.districts import load_municipality, seed_districts
+from app.security.audit_cli import audit_cli
 from app.security.cli import authorities_cli, landlords_cli, users_cli
 
 cli = typer.Typer(help="Varsel — eviction-prevention early warning.", no_args_is_help=True,
@@ -36,6 +37,7 @@ cli.add_typer(users_cli, name="users")
 cli.add_typer(districts_cli, name="districts")
 cli.add_typer(jobs_cli, name="jobs")
 cli.add_typer(reports_cli, name="reports")
+cli.add_typer(audit_cli, name="audit")
 
 
 def package_version() -> str:
@@ -70,7 +72,7 @@ def upgrade_database(settings: Settings) -> int:
     district boundaries unless the operator's own are in use. Returns districts added."""
     from app.routing.service import active_boundaries, import_pack_boundaries
 
-    migrate.upgrade(settings.database_url)
+    migrate.upgrade(ready(settings).database_url)
     with unit_of_work(settings) as session:
         added = seed_districts(session, load_municipality(settings.municipality))
         boundaries = import_pack_boundaries(session, settings.municipality)
@@ -110,8 +112,7 @@ def jobs_run(name: Annotated[str | None, typer.Argument(help="The job (see `vars
         return
     if job_named(name) is None:
         fail(f"no job named {name!r}; see `varsel jobs list`")
-    settings = get_settings()
-    result = run_job_once(settings, name)
+    result = run_job_once(ready(), name)
     typer.echo(f"{name}: {result}")
 
 
@@ -124,11 +125,7 @@ def serve(
     """Run the web server (and the scheduler, unless VARSEL_SCHEDULER_ENABLED=false)."""
     import uvicorn
 
-    settings = get_settings()
-    try:
-        check_production(settings)
-    except ConfigurationError as exc:
-        fail(str(exc))
+    settings = ready()
     if workers > 1 and settings.is_sqlite:
         fail("several workers need PostgreSQL; SQLite runs as a single process")
     uvicorn.run("app.asgi:app", host=host, port=port, workers=workers, log_config=None,

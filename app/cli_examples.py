@@ -16,6 +16,7 @@ EXAMPLES: dict[str, list[str]] = {
     "serve": ["varsel serve --host 0.0.0.0 --port 8000 --workers 4"],
     "demo": ["varsel demo", "varsel demo --seed-only"],
     "db upgrade": ["varsel db upgrade"],
+    "audit verify": ["varsel audit verify", "varsel audit verify --from-id 120000"],
     "landlords create": ['varsel landlords create --name "Stockholmshem AB" --org-number 556035-9555'],
     "landlords list": ["varsel landlords list"],
     "landlords keys create": ["varsel landlords keys create --org-number 556035-9555"],

@@ -14,7 +14,7 @@ from typing import NoReturn
 import typer
 from sqlalchemy.orm import Session
 
-from app.config import Settings, get_settings
+from app.config import ConfigurationError, Settings, check_production, get_settings
 from app.db import make_engine, make_sessionmaker, transaction
 
 
@@ -27,9 +27,24 @@ def info(message: str) -> None:
     typer.echo(message, err=True)
 
 
+def ready(settings: Settings | None = None) -> Settings:
+    """The settings, once they pass the production check `serve` makes; otherwise exit 1 naming what to change.
+
+    Every command that reads or writes data comes through here (`unit_of_work` calls it; the
+    commands that migrate or run jobs call it first), so that none of them runs in production
+    with the demo secrets — which would encrypt identity numbers under a public key — or on SQLite.
+    """
+    settings = settings or get_settings()
+    try:
+        check_production(settings)
+    except ConfigurationError as exc:
+        fail(str(exc))
+    return settings
+
+
 @contextmanager
 def unit_of_work(settings: Settings | None = None) -> Iterator[Session]:
-    settings = settings or get_settings()
+    settings = ready(settings)
     engine = make_engine(settings.database_url)
     try:
         with transaction(make_sessionmaker(engine)) as session:

@@ -99,6 +99,9 @@ class Settings(BaseSettings):
     oidc_client_secret: str | None = None
     oidc_username_claim: str = "preferred_username"
 
+    # When set, GET /metrics asks for `Authorization: Bearer <token>` (the scraper's secret)
+    metrics_token: str | None = None
+
     # Retention (gallring), see domain/law-and-deadlines.md
     retention_no_measure_days: int = Field(default=365, ge=1)
     retention_closed_days: int = Field(default=5 * 365, ge=1)

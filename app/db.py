@@ -104,6 +104,9 @@ def _sqlite_begin_immediate(connection: Any) -> None:
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
+    # A failed statement's error would otherwise carry its parameters — tenants' names, identity
+    # numbers, phone numbers, addresses — into every log line and traceback that shows the error.
+    kwargs.setdefault("hide_parameters", True)
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False}, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)

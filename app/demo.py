@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 from app.calendar import local_today
 from app.config import Settings
 from app.db import utcnow
+from app.files import write_private
 from app.identity import format_identity_number as personnummer
 from app.notices.schemas import NoticeIn
 from app.notices.service import IntakeContext, receive
@@ -253,9 +254,8 @@ def write_demo_register(storage_dir: Path) -> Path:
         ],
         "persons": [],
     }
-    storage_dir.mkdir(parents=True, exist_ok=True)
     path = storage_dir / "demo-population-register.json"
-    path.write_text(json.dumps(data, indent=2), encoding="utf-8")
+    write_private(path, json.dumps(data, indent=2).encode("utf-8"))
     return path
 
 

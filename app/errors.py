@@ -15,9 +15,8 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.logging import current_request_id
-
-PROBLEM_BASE = "https://varsel.example/problems/"
-PROBLEM_CONTENT_TYPE = "application/problem+json"
+from app.problem_types import PROBLEM_BASE as PROBLEM_BASE
+from app.problem_types import PROBLEM_CONTENT_TYPE as PROBLEM_CONTENT_TYPE
 
 _STATUS_TYPES = {
     400: ("malformed-request", "The request could not be read"),

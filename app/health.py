@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import hmac
+
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
 from app import migrate
+from app.errors import Problem
 
 router = APIRouter(tags=["operations"])
 
@@ -41,5 +44,17 @@ def readyz(request: Request) -> JSONResponse:
 
 @router.get("/metrics", summary="Prometheus metrics", include_in_schema=False)
 def metrics(request: Request) -> Response:
+    _check_scraper(request, request.app.state.settings.metrics_token)
     body, content_type = request.app.state.metrics.render()
     return Response(body, media_type=content_type)
+
+
+def _check_scraper(request: Request, token: str | None) -> None:
+    # Request counts by route and job outcomes tell an outsider how the service is used and when it
+    # fails; with a token set only the operator's scraper may read them.
+    if not token:
+        return
+    scheme, _, presented = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not hmac.compare_digest(presented.strip().encode(), token.encode()):
+        raise Problem(401, "GET /metrics needs `Authorization: Bearer <VARSEL_METRICS_TOKEN>`",
+                      headers={"WWW-Authenticate": 'Bearer realm="metrics"'})

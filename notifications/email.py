@@ -20,6 +20,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from app.config import Settings
+from app.files import write_private
 from app.routing.districts import load_municipality
 from notifications.models import OutboxMessage
 from notifications.outbox import PermanentFailure
@@ -68,10 +69,8 @@ class SmtpChannel:
         email = self.build(message)
         if not self.settings.smtp_host:
             # Development and the demo: no mail server, so each mail becomes a file to read.
-            folder = Path(self.settings.storage_dir) / "mail"
-            folder.mkdir(parents=True, exist_ok=True)
-            path = folder / f"{message.id}.eml"
-            path.write_bytes(bytes(email))
+            path = Path(self.settings.storage_dir) / "mail" / f"{message.id}.eml"
+            write_private(path, bytes(email))
             return str(path)
         settings = self.settings
         context = ssl.create_default_context()

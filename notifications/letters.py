@@ -40,7 +40,7 @@ import datetime as dt
 import functools
 import re
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -48,8 +48,8 @@ from urllib.request import url2pathname
 
 import jinja2
 
-from app.calendar import STOCKHOLM
 from notifications.pdf import weasyprint
+from notifications.swedish import stockholm_time, date_in_words, format_clock, format_sek, long_date
 from notifications.privacy import assert_no_personal_data
 
 __all__ = [
@@ -68,23 +68,6 @@ __all__ = [
 
 TEMPLATES_DIR = (Path(__file__).parent / "templates" / "letters").resolve()
 
-_WEEKDAYS = ("måndag", "tisdag", "onsdag", "torsdag", "fredag", "lördag", "söndag")
-_MONTHS = (
-    "januari",
-    "februari",
-    "mars",
-    "april",
-    "maj",
-    "juni",
-    "juli",
-    "augusti",
-    "september",
-    "oktober",
-    "november",
-    "december",
-)
-
-
 class LetterRenderingError(RuntimeError):
     """The PDF could not be made (for example a template asked for a URL that is refused)."""
 
@@ -101,59 +84,6 @@ class Sender:
     email: str | None
     handler_name: str | None = None
     handler_phone: str | None = None
-
-
-# --- formatting ---------------------------------------------------------------------
-
-
-def date_in_words(day: dt.date) -> str:
-    """'fredag den 11 december 2026' — weekday and month in Swedish, lower case."""
-    if isinstance(day, dt.datetime):
-        raise TypeError("date_in_words takes a date; convert a datetime to Swedish time first")
-    return f"{_WEEKDAYS[day.weekday()]} den {long_date(day)}"
-
-
-def long_date(day: dt.date) -> str:
-    """'11 december 2026' — no weekday, no leading zero."""
-    return f"{day.day} {_MONTHS[day.month - 1]} {day.year}"
-
-
-def _stockholm(moment: dt.datetime, name: str) -> dt.datetime:
-    if moment.tzinfo is None or moment.utcoffset() is None:
-        raise ValueError(f"{name} must be timezone-aware")
-    return moment.astimezone(STOCKHOLM)
-
-
-def format_clock(moment: dt.datetime) -> str:
-    """'kl. 09.00' in Swedish time (Europe/Stockholm); `moment` must be timezone-aware."""
-    local = _stockholm(moment, "moment")
-    return f"kl. {local.hour:02d}.{local.minute:02d}"
-
-
-def format_sek(amount: Decimal | int) -> str:
-    """'16 900,00 kr': öre rounded half up, a plain space between thousands, decimal comma.
-
-    The separator is an ordinary space (U+0020), so the text reads and
-    searches the same everywhere; the letters keep the amount on one line with
-    CSS (`white-space: nowrap`). Negative amounts get a hyphen-minus.
-    """
-    if isinstance(amount, bool) or not isinstance(amount, (Decimal, int)):
-        raise TypeError("amount must be a Decimal or an int (never a float)")
-    value = Decimal(amount)
-    if not value.is_finite():
-        raise ValueError("amount must be a finite number")
-    try:
-        cents = value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-    except InvalidOperation as exc:  # more digits than the context allows
-        raise ValueError("amount is too large") from exc
-    sign = "-" if cents < 0 else ""
-    kronor, ore = f"{abs(cents):.2f}".split(".")
-    groups = []
-    while len(kronor) > 3:
-        groups.insert(0, kronor[-3:])
-        kronor = kronor[:-3]
-    groups.insert(0, kronor)
-    return f"{sign}{' '.join(groups)},{ore} kr"
 
 
 # --- input checks -------------------------------------------------------------------
@@ -443,8 +373,8 @@ def render_kronofogden_acknowledgement_copy(
             **_sender_fields(sender),
         }
     )
-    received = _stockholm(received_at, "received_at")
-    eviction = _stockholm(eviction_at, "eviction_at")
+    received = stockholm_time(received_at, "received_at")
+    eviction = stockholm_time(eviction_at, "eviction_at")
     if eviction.date() < today:
         raise ValueError("eviction_at is before today")
     place = " ".join(part for part in (postal_code, city) if part)

@@ -26,6 +26,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.db import transaction, utcnow
+from app.logging import describe_exception
 from notifications.models import Delivery, OutboxMessage
 
 log = structlog.get_logger("varsel.outbox")
@@ -227,8 +228,9 @@ def _fail(session: Session, message: OutboxMessage, attempt: int, error: str, at
 
 
 def _describe(exc: Exception) -> str:
-    # Exceptions of our channels never carry personal data (see each channel); keep it short anyway.
-    return f"{type(exc).__name__}: {exc}"[:500]
+    # Exceptions of our channels never carry personal data (see each channel), but a channel's
+    # database error would quote its row: describe_exception withholds those. Short either way.
+    return describe_exception(exc)[:500]
 
 
 def retry_failed(session: Session, message_id: uuid.UUID) -> bool:

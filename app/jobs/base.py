@@ -9,7 +9,6 @@ the dispatcher runs every five seconds, and "sent 0" is not news.
 from __future__ import annotations
 
 import time
-import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -24,6 +23,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 from app.calendar import STOCKHOLM
 from app.config import Settings
 from app.db import Base, transaction, utcnow
+from app.logging import describe_exception
 
 log = structlog.get_logger("varsel.jobs")
 
@@ -79,8 +79,9 @@ def run_recorded(context: JobContext, job: Job) -> object:
         idle = bool(getattr(result, "idle", False))
         return result
     except Exception as exc:
-        outcome, summary = "error", f"{type(exc).__name__}: {exc}"
-        log.error("job_failed", job=job.name, error=summary, trace=traceback.format_exc(limit=5))
+        # Stored and logged: a database error's message would quote the row (names, addresses).
+        outcome, summary = "error", describe_exception(exc)
+        log.error("job_failed", job=job.name, error=summary, exc_info=exc)
         raise
     finally:
         duration = time.perf_counter() - clock

@@ -20,6 +20,7 @@ from app.cases import documents, service
 from app.cases.models import Case, EvictionNotice, PaymentCommitment
 from app.config import Settings
 from app.db import transaction, utcnow
+from app.files import write_private
 from app.jobs.base import JobContext
 from app.routing.districts import load_municipality
 from integrations.errors import IntegrationRejected
@@ -49,9 +50,8 @@ class LetterChannel:
                 # The letter's content is wrong or stale (e.g. its date has passed): retrying cannot help.
                 raise PermanentFailure(f"letter not produced: {exc}") from exc
         folder = Path(self.settings.storage_dir) / "letters" / utcnow().astimezone(STOCKHOLM).strftime("%Y-%m")
-        folder.mkdir(parents=True, exist_ok=True)
         path = folder / f"{message.template}-{message.id}.pdf"
-        path.write_bytes(pdf)
+        write_private(path, pdf)
         return str(path)
 
     def _render(self, session: Session, message: OutboxMessage) -> bytes:

@@ -9,7 +9,7 @@ from datetime import timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.config import Settings
+from app.config import Settings, check_production
 from app.db import make_engine, make_sessionmaker, utcnow
 from app.jobs import channels, geocoding, households, purge, reports, sweep
 from app.jobs.base import Job, JobContext, cron, every, missed_since, run_recorded
@@ -41,6 +41,7 @@ def run_job(sessions: sessionmaker[Session], settings: Settings, name: str) -> o
 
 def run_job_once(settings: Settings, name: str) -> object:
     """`varsel jobs run NAME`: the same code the scheduler runs, once, in this process, recorded the same way."""
+    check_production(settings)  # a job run outside the server meets the same refusal as `serve`
     engine = make_engine(settings.database_url)
     try:
         return run_job(make_sessionmaker(engine), settings, name)

@@ -23,7 +23,6 @@ role receives it by mail; admins fetch it from the API).
 
 from __future__ import annotations
 
-import os
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -36,6 +35,7 @@ from sqlalchemy.orm import Session
 
 from app.calendar import STOCKHOLM
 from app.db import transaction
+from app.files import write_private
 from app.jobs.base import JobContext
 from app.reports.models import ReportArchive
 from app.reports.render import render_pdf
@@ -95,7 +95,7 @@ def run_monthly_reports(context: JobContext) -> str:
         if newest is None or newest.digest != item.digest:
             version = (newest.version if newest else 0) + 1
             relative = Path("reports") / str(month) / f"{item.code}-v{version}.pdf"
-            _write_atomically(storage / relative, render_pdf(item.summary))
+            write_private(storage / relative, render_pdf(item.summary))
             try:
                 with transaction(context.sessions) as session:
                     session.add(ReportArchive(month=str(month), district_id=item.district_id, version=version,
@@ -149,13 +149,6 @@ def _mail_managers(session: Session, item: _Built, archived: ReportArchive, pdf:
                           payload=payload):
             queued += 1
     return queued
-
-
-def _write_atomically(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    temporary.write_bytes(data)
-    os.replace(temporary, path)
 
 
 def monthly_catch_up(last_success: datetime | None, now: datetime) -> bool:

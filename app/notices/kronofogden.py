@@ -9,7 +9,6 @@ assigned handler the case is critical and goes to the district's managers.
 
 from __future__ import annotations
 
-import hashlib
 import re
 from datetime import datetime
 from typing import Annotated, Any
@@ -28,7 +27,7 @@ from app.deps import AuthorityDep, SessionDep
 from app.errors import Problem, ValidationProblem
 from app.identity import IdentityNumberError, parse_identity_number, parse_org_number
 from app.notices.schemas import PropertyIn, Timestamp
-from app.notices.service import tenancy_key
+from app.notices.service import body_hash, same_body, tenancy_key
 from app.routing.districts import district_by_code
 from app.routing.engine import OutsideMunicipality
 from app.routing.service import RouterProvider, route
@@ -71,11 +70,11 @@ class EvictionNoticeIn(_Strict):
 
 def receive(session: Session, routers: RouterProvider, actor: Actor, body: EvictionNoticeIn, now: datetime,
             data_key: str) -> tuple[EvictionNotice, bool]:
-    digest = hashlib.sha256(body.model_dump_json().encode()).hexdigest()
+    digest = body_hash(body, data_key)
     existing = session.scalar(select(EvictionNotice).where(EvictionNotice.authority_id == actor.id,
                                                            EvictionNotice.reference == body.reference))
     if existing is not None:
-        if existing.body_hash != digest:
+        if not same_body(existing.body_hash, body, data_key):
             raise Problem(409, "This reference was received before with different content", title="Conflicting retry")
         return existing, False
     errors = []

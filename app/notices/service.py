@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import hmac
 import json
 import re
 import uuid
@@ -16,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from pydantic import BaseModel
 from sqlalchemy import and_, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
@@ -62,8 +64,17 @@ class IntakeContext:
     memo: IntakeMemo = field(default_factory=IntakeMemo, compare=False, repr=False)
 
 
-def body_hash(model: NoticeIn | EventIn) -> str:
-    return hashlib.sha256(model.model_dump_json().encode()).hexdigest()
+def body_hash(model: BaseModel, data_key: str) -> str:
+    """The fingerprint a retry is compared by, keyed: the body holds identity numbers, and an
+    unkeyed digest of it could be confirmed by anyone who guesses the body."""
+    return matching_hash(data_key, "body:" + model.model_dump_json())
+
+
+def same_body(stored: str, model: BaseModel, data_key: str) -> bool:
+    """Rows stored before the digest was keyed hold a plain SHA-256: a retry of those is still a replay."""
+    if hmac.compare_digest(stored, body_hash(model, data_key)):
+        return True
+    return hmac.compare_digest(stored, hashlib.sha256(model.model_dump_json().encode()).hexdigest())
 
 
 def tenancy_key(data_key: str, postal_code: str, street_address: str, apartment: str | None) -> str:
@@ -109,8 +120,8 @@ def _existing(session: Session, landlord_id: uuid.UUID, external_id: str, key: s
     return next((n for n in rows if n.external_id == external_id), None), "external_id"
 
 
-def _replay(notice: Notice, digest: str, via: str) -> Notice:
-    if notice.body_hash != digest:
+def _replay(notice: Notice, body: NoticeIn, data_key: str, via: str) -> Notice:
+    if not same_body(notice.body_hash, body, data_key):
         raise Problem(
             409,
             f"A notice with this {via} was received before with a different body "
@@ -126,10 +137,10 @@ def receive(session: Session, ctx: IntakeContext, body: NoticeIn, idempotency_ke
     """Store one notice. Returns (notice, created); raises Problem for 409/422."""
     landlord_id = ctx.actor.id
     assert landlord_id is not None
-    digest = body_hash(body)
+    digest = body_hash(body, ctx.settings.data_key)
     existing, via = _existing(session, landlord_id, body.external_id, idempotency_key)
     if existing is not None:
-        return _replay(existing, digest, via), False
+        return _replay(existing, body, ctx.settings.data_key, via), False
 
     today = local_today(ctx.now)
     errors = check_notice(body, today)
@@ -174,7 +185,7 @@ def receive(session: Session, ctx: IntakeContext, body: NoticeIn, idempotency_ke
         existing, via = _existing(session, landlord_id, body.external_id, idempotency_key)
         if existing is None:  # pragma: no cover - a constraint we did not expect
             raise
-        return _replay(existing, digest, via), False
+        return _replay(existing, body, ctx.settings.data_key, via), False
     savepoint.commit()
     _enqueue_messages(session, ctx, notice, case, opened)
     return notice, True
@@ -311,13 +322,13 @@ def _event_dedup_key(event: EventIn) -> str:
 def add_event(session: Session, ctx: IntakeContext, notice: Notice, event: EventIn,
               idempotency_key: str | None) -> bool:
     """Apply a landlord's follow-up event. Returns True when new, False for a replay."""
-    digest = body_hash(event)
+    digest = body_hash(event, ctx.settings.data_key)
     dedup = _event_dedup_key(event)
     if idempotency_key is not None:
         earlier = session.scalar(select(NoticeEvent).where(NoticeEvent.notice_id == notice.id,
                                                            NoticeEvent.idempotency_key == idempotency_key))
         if earlier is not None:
-            if earlier.body_hash != digest:
+            if not same_body(earlier.body_hash, event, ctx.settings.data_key):
                 raise Problem(409, "This Idempotency-Key was used before for a different event",
                               title="Conflicting retry")
             return False

@@ -14,6 +14,7 @@ from typing import Annotated
 import typer
 
 from app.cli_support import fail, info, unit_of_work
+from app.files import write_private
 from app.reports.render import FORMATS
 
 reports_cli = typer.Typer(help="Monthly summaries for managers (no personal data).", no_args_is_help=True)
@@ -62,5 +63,5 @@ def monthly(
         summary = compute_summary(session, wanted, scope, now=now, municipality=municipality)
     info(f"rendering {format}…")
     data = render(summary, format)
-    output.write_bytes(data)
+    write_private(output, data)
     info(f"wrote {output} ({max(1, math.ceil(len(data) / 1024))} KiB)")

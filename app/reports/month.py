@@ -7,9 +7,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 from app.calendar import STOCKHOLM
+from notifications.swedish import MONTHS
 
-MONTH_NAMES_SV = ("januari", "februari", "mars", "april", "maj", "juni", "juli", "augusti", "september",
-                  "oktober", "november", "december")
 MONTH_ABBREVIATIONS_SV = ("jan", "feb", "mar", "apr", "maj", "jun", "jul", "aug", "sep", "okt", "nov", "dec")
 
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
@@ -67,7 +66,7 @@ class Month:
 
     @property
     def label_sv(self) -> str:
-        return f"{MONTH_NAMES_SV[self.month - 1]} {self.year}"
+        return f"{MONTHS[self.month - 1]} {self.year}"
 
     @property
     def short_sv(self) -> str:

@@ -3,18 +3,49 @@
 Written in the caller's transaction, so an action that rolls back leaves no
 audit row claiming it happened — except reads, which the caller records even
 when the request fails afterwards (see `record`'s users).
+
+Each row is chained to the row before it: `row_hash` is an HMAC, under a key
+derived from VARSEL_SECRET_KEY, over the row's content and the previous row's
+`row_hash` (kept in `prev_hash`). Changing or removing a row breaks the chain at
+that row, and without the key nobody can compute a new chain to hide it
+(`varsel audit verify`, `app/security/audit_cli.py`). On PostgreSQL a trigger
+also refuses UPDATE and DELETE outright (migration 0006).
+
+The chain needs one appender at a time, so rows join it at commit: `record`
+keeps the event with the session, and just before the transaction commits its
+events are hashed onto the chain head and inserted. The head is read with one
+statement — on PostgreSQL a function that first takes a transaction-level
+advisory lock (held until that commit, so two transactions cannot fork the
+chain) and then reads the head with a fresh snapshot; SQLite has a single
+writer already (BEGIN IMMEDIATE). The lock is taken after the transaction's other
+changes are flushed and held only for the commit, not for the request. Rows keep
+the order of their ids, which are given at that insert.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import json
 import uuid
+from dataclasses import dataclass
+from datetime import timezone
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy.orm import Session
+from sqlalchemy import event, select, text
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import Session, SessionTransaction
 
+from app.config import get_settings
+from app.db import utcnow
 from app.logging import current_request_id
 from app.security.actors import Actor
 from app.security.models import AuditEvent
+
+_PENDING = "varsel.audit.pending"
+HEAD_FUNCTION = "varsel_audit_chain_head"  # PostgreSQL, created by migration 0006
+CHAIN_LOCK_KEY = 0x4155_4454  # "AUDT"
 
 
 def record(
@@ -27,7 +58,8 @@ def record(
     district_id: uuid.UUID | None = None,
     details: dict[str, Any] | None = None,
 ) -> AuditEvent:
-    event = AuditEvent(
+    audit_event = AuditEvent(
+        at=utcnow(),
         actor_kind=actor.kind,
         actor_id=str(actor.id) if actor.id else None,
         actor_name=actor.name,
@@ -39,5 +71,131 @@ def record(
         request_id=current_request_id(),
         details=details,
     )
-    session.add(event)
-    return event
+    # With the savepoint it was recorded in: if that rolls back, so does the event.
+    session.info.setdefault(_PENDING, []).append((audit_event, session.get_nested_transaction()))
+    return audit_event
+
+
+# --------------------------------------------------------------------------- the chain
+
+@lru_cache(maxsize=4)
+def chain_key(secret_key: str) -> bytes:
+    return hmac.new(secret_key.encode(), b"varsel:audit-chain:v1", hashlib.sha256).digest()
+
+
+def content(row: Any) -> bytes:
+    """The row's fields in one canonical form, the same before the insert and after reading it back."""
+    fields = [
+        row.at.astimezone(timezone.utc).isoformat(timespec="microseconds"),
+        row.actor_kind, row.actor_id, row.actor_name, row.action, row.object_type, row.object_id,
+        str(row.district_id) if row.district_id is not None else None,
+        row.ip, row.request_id, row.details, row.note,
+    ]
+    return json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def row_hash(key: bytes, prev_hash: str | None, row: Any) -> str:
+    return hmac.new(key, (prev_hash or "").encode() + b"\n" + content(row), hashlib.sha256).hexdigest()
+
+
+def chain_head(connection: Connection) -> str | None:
+    """The newest row's hash; on PostgreSQL after taking the chain's lock for this transaction."""
+    if connection.dialect.name == "postgresql":
+        return connection.execute(text(f"SELECT {HEAD_FUNCTION}()")).scalar()
+    return connection.execute(text("SELECT row_hash FROM audit_events ORDER BY id DESC LIMIT 1")).scalar()
+
+
+@event.listens_for(Session, "before_commit")
+def _append_pending(session: Session) -> None:
+    if session.in_nested_transaction():
+        return  # a savepoint's release: the events wait for the transaction's own commit
+    pending = session.info.pop(_PENDING, None)
+    if not pending:
+        return
+    key = chain_key(get_settings().secret_key)
+    # The transaction's own changes first: then the chain's lock is the last lock it takes, and a
+    # transaction holding it never waits for a row another transaction holds while waiting for it.
+    session.flush()
+    previous = chain_head(session.connection())
+    for audit_event, _ in pending:
+        audit_event.prev_hash = previous
+        audit_event.row_hash = previous = row_hash(key, previous, audit_event)
+    session.add_all([audit_event for audit_event, _ in pending])  # inserted by the commit's flush, in order
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_rolled_back(session: Session, previous_transaction: SessionTransaction) -> None:
+    pending = session.info.get(_PENDING)
+    if not pending:
+        return
+    if previous_transaction.parent is None:
+        session.info.pop(_PENDING, None)
+        return
+    session.info[_PENDING] = [(e, t) for e, t in pending if not _within(t, previous_transaction)]
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_at_end(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:  # closed without a commit: nothing recorded survives it
+        session.info.pop(_PENDING, None)
+
+
+# --------------------------------------------------------------------------- verification
+
+@dataclass(frozen=True)
+class ChainReport:
+    chained: int  # rows checked and found in order
+    older: int  # rows written before the chain began (no hash)
+    last_id: int | None = None  # the newest intact row: note it with its hash, to notice a cut-off tail later
+    last_hash: str | None = None
+    broken_id: int | None = None
+    problem: str | None = None
+
+    @property
+    def intact(self) -> bool:
+        return self.broken_id is None
+
+
+def verify_chain(session: Session, key: bytes, *, from_id: int | None = None) -> ChainReport:
+    """Walk the chain in id order; stop at the first row that does not hold.
+
+    `from_id` starts at that row and trusts its link backwards (after a key rotation, or to check
+    only what was added since the last verification).
+    """
+    table = AuditEvent.__table__
+    query = select(table).order_by(table.c.id)
+    if from_id is not None:
+        query = query.where(table.c.id >= from_id)
+    chained = older = 0
+    last_id: int | None = None
+    last_hash: str | None = None
+
+    def broken(row_id: int, problem: str) -> ChainReport:
+        return ChainReport(chained, older, last_id, last_hash, row_id, problem)
+
+    for row in session.execute(query.execution_options(yield_per=1000)):
+        if row.row_hash is None:
+            if last_id is not None:
+                return broken(row.id, "it has no hash though the rows before it are chained "
+                                      "(written around the chain, or its hash was removed)")
+            older += 1
+            continue
+        if last_id is None:
+            if from_id is None and row.prev_hash is not None:
+                return broken(row.id, "it links to a row before it that is not there (rows were removed)")
+        elif row.prev_hash != last_hash:
+            return broken(row.id, f"it does not link to row {last_id}, the row before it (a row between "
+                                  "them was removed, or this row's link was changed)")
+        if not hmac.compare_digest(row.row_hash, row_hash(key, row.prev_hash, row)):
+            return broken(row.id, "its content does not match its hash (it was changed after it was written)")
+        chained += 1
+        last_id, last_hash = row.id, row.row_hash
+    return ChainReport(chained, older, last_id, last_hash)
+
+
+def _within(transaction: SessionTransaction | None, ancestor: SessionTransaction) -> bool:
+    while transaction is not None:
+        if transaction is ancestor:
+            return True
+        transaction = transaction.parent
+    return False

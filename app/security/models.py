@@ -129,7 +129,11 @@ class WebSession(IdMixin, Base):
 
 
 class AuditEvent(Base):
-    """Append-only: who did or saw what, when, from where (lag 2001:454 10 §)."""
+    """Append-only: who did or saw what, when, from where (lag 2001:454 10 §).
+
+    Each row is chained to the one before it by a keyed hash (`app/security/audit.py`), and on
+    PostgreSQL a trigger refuses UPDATE and DELETE (migration 0006).
+    """
 
     __tablename__ = "audit_events"
     __table_args__ = (Index("ix_audit_events_object", "object_type", "object_id"),)
@@ -147,3 +151,5 @@ class AuditEvent(Base):
     request_id: Mapped[str | None] = mapped_column(String(64))
     details: Mapped[dict[str, Any] | None]
     note: Mapped[str | None] = mapped_column(Text)
+    prev_hash: Mapped[str | None] = mapped_column(String(64))  # the row before's row_hash; None: the first
+    row_hash: Mapped[str | None] = mapped_column(String(64))  # None only on rows older than the chain

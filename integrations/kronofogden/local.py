@@ -13,8 +13,8 @@ Sending again with the same key writes nothing and returns the receipt stored
 in the existing file (like the authority's replay). The file appears
 atomically (written aside, then hard-linked into place), so a reader never
 sees half a file and two concurrent senders with one key produce one file.
-The files hold the handler's name, as the real acknowledgement does; the
-directory should be readable by the service's operators only.
+The files hold the handler's name, as the real acknowledgement does, so they
+are written 0600 in a 0700 directory (`app.files`).
 
 `RecordingKronofogdenClient` — in memory, for tests: keeps what was sent, is
 idempotent by key, and fails on demand (`fail_with`).
@@ -25,11 +25,11 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
+from app.files import private_dir, write_private
 from integrations.kronofogden.protocol import (
     AckReceipt,
     Acknowledgement,
@@ -53,8 +53,7 @@ class FileKronofogdenClient:
         *,
         now: Callable[[], dt.datetime] = _utc_now,
     ) -> None:
-        self.directory = Path(directory)
-        self.directory.mkdir(parents=True, exist_ok=True)
+        self.directory = private_dir(directory)
         self._now = now
 
     def path_for(self, idempotency_key: str) -> Path:
@@ -77,18 +76,9 @@ class FileKronofogdenClient:
                 "accepted_at": receipt.accepted_at.isoformat(),
             },
         }
-        fd, temporary = tempfile.mkstemp(dir=self.directory, prefix=".partial-", suffix=".json")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                json.dump(document, handle, ensure_ascii=False, indent=2)
-                handle.flush()
-                os.fsync(handle.fileno())
-            try:
-                os.link(temporary, final)  # fails if another sender got there first
-            except FileExistsError:
-                return self._stored_receipt(final)
-        finally:
-            os.unlink(temporary)
+        data = json.dumps(document, ensure_ascii=False, indent=2).encode("utf-8")
+        if not write_private(final, data, replace=False):  # another sender got there first
+            return self._stored_receipt(final)
         return receipt
 
     @staticmethod
