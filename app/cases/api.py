@@ -3,27 +3,28 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
-from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from app.calendar import STOCKHOLM
 from app.cases import queue, transitions, views
 from app.cases.models import Case
+from app.dates import IsoDate
 from app.deps import SessionDep, SettingsDep, StaffDep, require_roles
 from app.errors import Problem
 from app.households.service import set_by_staff
+from app.money import MoneyOrText
 from app.notices.models import Notice
 from app.routing.districts import current_districts, district_by_code
 from app.security import audit
 from app.security.actors import Actor
 from app.security.models import User
 from app.security.scope import notices_readable_by
+from app.text import MULTI_LINE, SINGLE_LINE
 
 router = APIRouter(prefix="/api/v1", tags=["staff"])
 
@@ -37,26 +38,26 @@ class _Body(BaseModel):
 
 
 class AssignIn(_Body):
-    username: str = Field(min_length=1, max_length=100)
+    username: Annotated[str, StringConstraints(min_length=1, max_length=100), SINGLE_LINE]
 
 
 class ContactIn(_Body):
     channel: Literal["letter", "phone", "sms", "home_visit", "meeting"]
     reached: bool
-    note: str | None = Field(default=None, max_length=2000)
+    note: Annotated[str, StringConstraints(max_length=2000), MULTI_LINE] | None = None
 
 
 class PaymentCommitmentIn(_Body):
-    amount_sek: Decimal = Field(gt=0, max_digits=12, decimal_places=2)
-    covers_until: date
-    decided_on: date
-    note: str | None = Field(default=None, max_length=2000)
+    amount_sek: MoneyOrText
+    covers_until: IsoDate
+    decided_on: IsoDate
+    note: Annotated[str, StringConstraints(max_length=2000), MULTI_LINE] | None = None
 
 
 class CloseIn(_Body):
     outcome: Literal["rent_paid", "payment_plan", "payment_commitment", "termination_withdrawn", "moved_out",
                      "evicted", "declined_support", "no_contact", "referred", "other"]
-    note: str | None = Field(default=None, max_length=2000)
+    note: Annotated[str, StringConstraints(max_length=2000), MULTI_LINE] | None = None
 
 
 class HouseholdIn(_Body):
@@ -65,7 +66,7 @@ class HouseholdIn(_Body):
 
 
 class RouteIn(_Body):
-    district: str = Field(min_length=1, max_length=60)
+    district: Annotated[str, StringConstraints(min_length=1, max_length=60), SINGLE_LINE]
 
 
 def _now(request: Request) -> Any:

@@ -23,6 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.calendar import STOCKHOLM, local_today
+from app.dates import Timestamp
 from app.cases import notify, transitions
 from app.cases.models import Case, EvictionNotice
 from app.deadlines import rules
@@ -31,7 +32,7 @@ from app.errors import Problem, ValidationProblem
 from app.identity import IdentityNumberError, parse_identity_number, parse_org_number
 from app.deps import AuthorityDep, SessionDep
 from app.notices.models import Notice
-from app.notices.schemas import PropertyIn, Timestamp
+from app.notices.schemas import PropertyIn
 from app.notices.service import tenancy_key
 from app.routing.districts import district_by_code
 from app.routing.engine import OutsideMunicipality
@@ -39,6 +40,7 @@ from app.routing.service import RouterProvider, route
 from app.security import audit
 from app.security.actors import SYSTEM, Actor
 from app.security.crypto import encrypt, matching_hash
+from app.text import SINGLE_LINE
 
 
 class _Strict(BaseModel):
@@ -46,13 +48,13 @@ class _Strict(BaseModel):
 
 
 class KfTenant(_Strict):
-    name: Annotated[str, StringConstraints(min_length=1, max_length=200)]
-    personal_identity_number: Annotated[str, StringConstraints(max_length=20)]
+    name: Annotated[str, StringConstraints(min_length=1, max_length=200), SINGLE_LINE]
+    personal_identity_number: Annotated[str, StringConstraints(max_length=20), SINGLE_LINE]
 
 
 class KfLandlord(_Strict):
-    name: Annotated[str, StringConstraints(min_length=1, max_length=200)]
-    org_number: Annotated[str, StringConstraints(max_length=20)]
+    name: Annotated[str, StringConstraints(min_length=1, max_length=200), SINGLE_LINE]
+    org_number: Annotated[str, StringConstraints(max_length=20), SINGLE_LINE]
 
 
 class EvictionNoticeIn(_Strict):
@@ -65,7 +67,7 @@ class EvictionNoticeIn(_Strict):
         "landlord": {"name": "HSB Stockholm", "org_number": "702001-7781"},
     }]})
 
-    reference: Annotated[str, StringConstraints(min_length=1, max_length=100)]
+    reference: Annotated[str, StringConstraints(min_length=1, max_length=100), SINGLE_LINE]
     eviction_at: Timestamp
     tenant: KfTenant
     property: PropertyIn
