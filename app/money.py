@@ -8,7 +8,8 @@ No rent or arrears of a home comes near 100 million kronor.
 
 :func:`check_amount` is the rule; :data:`Money` (JSON numbers only, as the
 landlord contract fixes), :data:`MoneyOrText` (the staff API, which also takes
-``"16900.00"``) and :func:`parse_amount` (Swedish form input) all go through it.
+``"16900.00"``) and :func:`parse_amount` (what staff type into a form, Swedish
+style, refused with a Swedish 422) all go through it.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, BeforeValidator, WithJsonSchema
+
+from app.errors import Problem
 
 MAX_SEK = Decimal("99999999.99")
 CENT = Decimal("0.01")
@@ -88,7 +91,7 @@ MoneyOrText = Annotated[Decimal, BeforeValidator(_number_or_text), AfterValidato
 _SWEDISH_AMOUNT = re.compile(r"^[+-]?(?:\d+|\d{1,3}(?: \d{3})+)(?:[,.]\d+)?$")
 
 
-def parse_amount(text: str) -> Decimal:
+def read_amount(text: str) -> Decimal:
     """'16 900,50', '16900', '16900.50' → Decimal('16900.50'); AmountError (with .swedish) otherwise.
 
     Only digits, thousands grouped by spaces and one decimal comma or point: "NaN",
@@ -98,3 +101,11 @@ def parse_amount(text: str) -> Decimal:
     if not _SWEDISH_AMOUNT.match(compact):
         raise AmountError(NOT_A_NUMBER)
     return check_amount(Decimal(compact.replace(" ", "").replace(",", ".")))
+
+
+def parse_amount(text: str) -> Decimal:
+    """An amount typed into a staff form; a 422 with the reason in Swedish when it is none."""
+    try:
+        return read_amount(text)
+    except AmountError as exc:
+        raise Problem(422, exc.swedish) from None

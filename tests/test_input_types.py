@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 from pydantic import BaseModel, ConfigDict, StringConstraints, ValidationError
 
 from app.dates import OUT_OF_RANGE, IsoDate, Timestamp
-from app.money import MAX_SEK, AmountError, Money, MoneyOrText, check_amount, parse_amount
+from app.errors import Problem
+from app.money import MAX_SEK, AmountError, Money, MoneyOrText, check_amount, parse_amount, read_amount
 from app.text import MULTI_LINE, MULTI_LINE_MESSAGE, SINGLE_LINE, SINGLE_LINE_MESSAGE, SURROGATE_MESSAGE, text_problem
 
 # --- text ------------------------------------------------------------------------------
@@ -127,6 +128,7 @@ def test_check_amount_refuses(value: Decimal, message: str) -> None:
     ("99 999 999,99", "99999999.99"),
 ])
 def test_parse_amount_reads_swedish_input(text: str, expected: str) -> None:
+    assert str(read_amount(text)) == expected
     assert str(parse_amount(text)) == expected
 
 
@@ -150,8 +152,11 @@ def test_parse_amount_reads_swedish_input(text: str, expected: str) -> None:
 ])
 def test_parse_amount_refuses_with_a_swedish_reason(text: str, swedish: str) -> None:
     with pytest.raises(AmountError) as caught:
-        parse_amount(text)
+        read_amount(text)
     assert caught.value.swedish == swedish
+    with pytest.raises(Problem) as refused:
+        parse_amount(text)
+    assert (refused.value.status, refused.value.detail) == (422, swedish)
 
 
 class _Amounts(BaseModel):

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
-from decimal import Decimal, InvalidOperation
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -14,10 +12,12 @@ from sqlalchemy import select
 from app.calendar import local_today
 from app.cases import transitions, views
 from app.cases.models import Case, PaymentCommitment
+from app.dates import IsoDate
 from app.deps import SessionDep, SettingsDep
 from app.errors import Problem
 from app.households.models import JointAssessmentPart
 from app.households.service import set_by_staff
+from app.money import parse_amount
 from app.security import audit
 from app.security.models import User
 from app.web import labels
@@ -85,17 +85,14 @@ def contact(request: Request, case_id: str, web: WebUserDep, session: SessionDep
 
 @router.post("/arenden/{case_id}/betalningsatagande")
 def payment_commitment(request: Request, case_id: str, web: WebUserDep, session: SessionDep, settings: SettingsDep,
-                       amount_sek: Annotated[str, Form()], covers_until: Annotated[date, Form()],
-                       decided_on: Annotated[date, Form()], note: Annotated[str, Form(max_length=2000)] = "",
+                       amount_sek: Annotated[str, Form(max_length=40)], covers_until: Annotated[IsoDate, Form()],
+                       decided_on: Annotated[IsoDate, Form()], note: Annotated[str, Form(max_length=2000)] = "",
                        csrf: CsrfField = None) -> RedirectResponse:
     case = _case_action(request, web, session, settings, case_id, csrf, "payment_commitment")
-    try:
-        amount = Decimal(amount_sek.replace(" ", "").replace(",", "."))
-    except InvalidOperation:
-        raise Problem(422, "Beloppet ska vara ett tal, till exempel 16900 eller 16 900,50.") from None
-    if amount <= 0 or decided_on > local_today(request_now(request)) or covers_until < decided_on:
-        raise Problem(422, "Kontrollera belopp och datum: beslutsdatum får inte ligga i framtiden.")
-    transitions.register_payment_commitment(session, case, amount_sek=amount.quantize(Decimal("0.01")),
+    amount = parse_amount(amount_sek)
+    if decided_on > local_today(request_now(request)) or covers_until < decided_on:
+        raise Problem(422, "Kontrollera datumen: beslutsdatum får inte ligga i framtiden.")
+    transitions.register_payment_commitment(session, case, amount_sek=amount,
                                             covers_until=covers_until, decided_on=decided_on, note=note or None,
                                             actor=web.actor, now=request_now(request))
     return _back(case.id, "atagande")
@@ -138,7 +135,7 @@ def _count(value: str) -> int | None:
     value = value.strip()
     if not value:
         return None
-    if not value.isdigit() or int(value) > 30:
+    if not (value.isascii() and value.isdigit()) or int(value) > 30:
         raise Problem(422, "Ange ett antal mellan 0 och 30, eller lämna tomt om det är okänt.")
     return int(value)
 
@@ -166,7 +163,7 @@ def reveal(request: Request, case_id: str, tenant_id: str, web: WebUserDep, sess
 
 @router.post("/arenden/{case_id}/gemensam-bedomning/{unit}")
 def joint_part(request: Request, case_id: str, unit: str, web: WebUserDep, session: SessionDep,
-               settings: SettingsDep, step: Annotated[str, Form()],
+               settings: SettingsDep, step: Annotated[Literal["accept", "complete"], Form()],
                conclusion: Annotated[str, Form(max_length=2000)] = "", csrf: CsrfField = None) -> RedirectResponse:
     case = _case_action(request, web, session, settings, case_id, csrf, f"joint_assessment.{step}",
                         roles=("joint_assessor", "handler", "manager"))

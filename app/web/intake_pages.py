@@ -37,7 +37,7 @@ def intake_page(request: Request, web: WebUserDep, session: SessionDep) -> HTMLR
 
 @router.post("/manuell-fordelning/{notice_id}")
 def intake_route(request: Request, notice_id: str, web: WebUserDep, session: SessionDep, settings: SettingsDep,
-                 district: Annotated[str, Form()], csrf: CsrfField = None) -> RedirectResponse:
+                 district: Annotated[str, Form(max_length=60)], csrf: CsrfField = None) -> RedirectResponse:
     check_csrf(settings, web, csrf)
     require_role(web, "intake")
     try:
