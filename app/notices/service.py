@@ -18,7 +18,7 @@ from typing import Any
 
 from sqlalchemy import and_, or_, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, SessionTransaction, selectinload
 
 from app.calendar import STOCKHOLM, local_today
 from app.cases import notify, transitions
@@ -125,7 +125,29 @@ def _replay(notice: Notice, digest: str, via: str) -> Notice:
 
 
 def receive(session: Session, ctx: IntakeContext, body: NoticeIn, idempotency_key: str | None) -> tuple[Notice, bool]:
-    """Store one notice. Returns (notice, created); raises Problem for 409/422."""
+    """Store one notice. Returns (notice, created); raises Problem for 409/422.
+
+    All of it runs in one savepoint, begun before the first statement: a failure of any
+    kind leaves nothing of this notice in the session or the memo, and the transaction
+    usable for the next notice of a batch (on PostgreSQL a failed statement outside a
+    savepoint would end it).
+    """
+    enqueued = set(ctx.memo.digests)
+    savepoint = session.begin_nested()
+    try:
+        notice, created = _receive(session, ctx, body, idempotency_key, savepoint)
+    except BaseException:
+        if savepoint.is_active:
+            savepoint.rollback()
+        ctx.memo.digests.intersection_update(enqueued)
+        raise
+    if savepoint.is_active:
+        savepoint.commit()
+    return notice, created
+
+
+def _receive(session: Session, ctx: IntakeContext, body: NoticeIn, idempotency_key: str | None,
+             savepoint: SessionTransaction) -> tuple[Notice, bool]:
     landlord_id = ctx.actor.id
     assert landlord_id is not None
     digest = body_hash(body)
@@ -163,7 +185,6 @@ def receive(session: Session, ctx: IntakeContext, body: NoticeIn, idempotency_ke
     # The unit is built in memory and stored by as few flushes as the foreign keys allow
     # (no autoflush before each query or lazy load); the savepoint makes a concurrent
     # retry's unique violation on the notice a replay.
-    savepoint = session.begin_nested()
     try:
         with session.no_autoflush:
             notice = _store(session, ctx, body, decision, digest, idempotency_key)
@@ -177,7 +198,6 @@ def receive(session: Session, ctx: IntakeContext, body: NoticeIn, idempotency_ke
         if existing is None:  # pragma: no cover - a constraint we did not expect
             raise
         return _replay(existing, digest, via), False
-    savepoint.commit()
     _enqueue_messages(session, ctx, notice, case, opened)
     return notice, True
 
@@ -277,7 +297,7 @@ def _open_or_join_case(session: Session, ctx: IntakeContext, notice: Notice) -> 
 
 
 def _enqueue_messages(session: Session, ctx: IntakeContext, notice: Notice, case: Case, opened: bool) -> None:
-    """After the notice is stored (outside its savepoint: nothing here is undone by a replay)."""
+    """After the notice is stored (a replay has returned before this, so nothing here is ever undone by one)."""
     if opened:
         notify.new_case(session, case, ctx.now, enqueued=ctx.memo.digests)
     if notice.kind == "rent_arrears" and notice.district_id is not None:
