@@ -34,8 +34,8 @@ from app.deps import AuthorityDep, SessionDep
 from app.notices.models import Notice
 from app.notices.schemas import PropertyIn
 from app.notices.service import tenancy_key
+from app.notices.validation import require_own_municipality
 from app.routing.districts import district_by_code
-from app.routing.engine import OutsideMunicipality
 from app.routing.service import RouterProvider, route
 from app.security import audit
 from app.security.actors import SYSTEM, Actor
@@ -98,15 +98,12 @@ def receive(session: Session, routers: RouterProvider, actor: Actor, body: Evict
         raise ValidationProblem(errors, title="The eviction notice is not valid")
 
     prop = body.property
-    decision = route(routers.get(session), street_address=prop.street_address, postal_code=prop.postal_code,
+    router = routers.get(session)
+    decision = route(router, street_address=prop.street_address, postal_code=prop.postal_code,
                      city=prop.city, apartment_number=prop.apartment_number,
                      lat=prop.coordinates.lat if prop.coordinates else None,
                      lon=prop.coordinates.lon if prop.coordinates else None)
-    if isinstance(decision, OutsideMunicipality):
-        raise Problem(422, f"The address lies in {decision.municipality}; send it to that municipality's "
-                           "social welfare committee", type_="outside-municipality",
-                      title="The address is in another municipality",
-                      extra={"municipality": decision.municipality})
+    decision = require_own_municipality(decision, router, prop)
     district = district_by_code(session, decision.district_code) if decision.district_code else None
     postal = re.sub(r"\D", "", prop.postal_code)
     pin_hash = matching_hash(data_key, identity.canonical)

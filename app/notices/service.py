@@ -31,10 +31,10 @@ from app.errors import Problem, ValidationProblem
 from app.identity import parse_identity_number
 from app.notices.models import TERMINAL_EVENTS, Notice, NoticeEvent, Tenant
 from app.notices.schemas import EventIn, NoticeIn
-from app.notices.validation import check_event, check_notice
+from app.notices.validation import check_event, check_notice, require_own_municipality
 from app.routing.districts import district_by_code
 from app.routing.models import District
-from app.routing.engine import OutsideMunicipality, RoutingDecision, normalise_street
+from app.routing.engine import RoutingDecision, normalise_street
 from app.routing.service import RouterProvider, route
 from app.security import audit
 from app.security.actors import SYSTEM, Actor
@@ -161,8 +161,9 @@ def _receive(session: Session, ctx: IntakeContext, body: NoticeIn, idempotency_k
         raise ValidationProblem(errors, title="The notice is not valid")
 
     prop = body.property
+    router = ctx.routers.get(session)
     decision = route(
-        ctx.routers.get(session),
+        router,
         street_address=prop.street_address,
         postal_code=prop.postal_code,
         city=prop.city,
@@ -170,17 +171,7 @@ def _receive(session: Session, ctx: IntakeContext, body: NoticeIn, idempotency_k
         lat=prop.coordinates.lat if prop.coordinates else None,
         lon=prop.coordinates.lon if prop.coordinates else None,
     )
-    if isinstance(decision, OutsideMunicipality):
-        raise Problem(
-            422,
-            f"The postal code {prop.postal_code} lies in {decision.municipality}, not in this municipality. "
-            f"Send the notice to the social welfare committee of {decision.municipality} "
-            f"(socialnämnden i {decision.municipality} kommun).",
-            type_="outside-municipality",
-            title="The address is in another municipality",
-            errors=[{"field": "property.postal_code", "message": f"lies in {decision.municipality}"}],
-            extra={"municipality": decision.municipality},
-        )
+    decision = require_own_municipality(decision, router, prop)
 
     # The unit is built in memory and stored by as few flushes as the foreign keys allow
     # (no autoflush before each query or lazy load); the savepoint makes a concurrent
