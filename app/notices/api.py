@@ -32,7 +32,8 @@ _PROBLEMS: dict[int | str, dict[str, Any]] = {
     409: {"description": "Same external_id or Idempotency-Key with a different body"},
     413: {"description": "Body over 256 KiB (2 MiB for /batch)"},
     415: {"description": "Body is not JSON"},
-    422: {"description": "Invalid content, or an address outside the municipality (type …/outside-municipality)"},
+    422: {"description": "Invalid content, an address outside the municipality (type …/outside-municipality), "
+                          "or a postal code outside it with coordinates inside (type …/address-conflict)"},
     429: {"description": "Rate limited; see Retry-After"},
 }
 
