@@ -23,9 +23,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.calendar import STOCKHOLM, local_today
-from app.dates import Timestamp
 from app.cases import notify, transitions
 from app.cases.models import Case, EvictionNotice
+from app.dates import Timestamp
 from app.deadlines import rules
 from app.deadlines import service as deadline_rows
 from app.errors import Problem, ValidationProblem
