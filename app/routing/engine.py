@@ -40,6 +40,7 @@ import shapely
 from shapely import STRtree
 from shapely.geometry.base import BaseGeometry
 
+from app.routing.municipality import PostalAreas, outside_municipality
 from app.routing.postal import PostalTable, format_postal_code, normalise_postal_code
 
 METHODS = ("address_register", "boundaries", "geocoder", "postal_code", "manual")
@@ -302,18 +303,19 @@ class RoutingDecision:
 
 @dataclass(frozen=True)
 class OutsideMunicipality:
-    """The postal code lies wholly in another municipality: the notice is not ours."""
+    """The postal code lies wholly outside the municipality: the notice is not ours."""
 
-    municipality: str  # e.g. 'Solna'
+    municipality: str | None  # e.g. 'Solna'; None when the data pack does not name it
     postal_code: str  # five digits
 
     def as_dict(self) -> dict[str, Any]:
         return {"outside_municipality": self.municipality, "postal_code": self.postal_code}
 
     def explain_sv(self) -> str:
+        where = f"en annan kommun: {self.municipality}" if self.municipality else "en annan kommun"
         return (
-            f"Postnumret {format_postal_code(self.postal_code)} ligger i en annan kommun: "
-            f"{self.municipality}. Underrättelsen ska skickas till den kommunen."
+            f"Postnumret {format_postal_code(self.postal_code)} ligger i {where}. "
+            "Underrättelsen ska skickas till den kommunen."
         )
 
 
@@ -345,6 +347,7 @@ class RoutingData:
         "_tree",
         "_register",
         "postal",
+        "areas",
         "names",
         "boundaries_version",
         "addresses_version",
@@ -358,6 +361,7 @@ class RoutingData:
         self._tree: STRtree | None = None
         self._register: dict[tuple[str, str, str], str] = {}
         self.postal: PostalTable = PostalTable.empty()
+        self.areas: PostalAreas | None = None
         self.names: dict[str, str] = {}
         self.boundaries_version = ""
         self.addresses_version = ""
@@ -374,6 +378,7 @@ class RoutingData:
         addresses_version: str,
         postal_codes: PostalTable,
         municipality: dict[str, Any] | None = None,
+        areas: PostalAreas | None = None,
     ) -> RoutingData:
         """Build the routing data.
 
@@ -442,11 +447,14 @@ class RoutingData:
             if stray:
                 raise ValueError(f"postal-code table: unknown district codes {', '.join(stray)}")
         data.postal = postal_codes
+        if areas is not None:
+            areas.check_against(postal_codes)
+        data.areas = areas
         data.boundaries_version = boundaries_version
         data.addresses_version = addresses_version
         data.version = (
             f"register:{addresses_version or '-'};boundaries:{boundaries_version or '-'};"
-            f"postal:{postal_codes.version}"
+            f"postal:{postal_codes.version}" + (f";areas:{areas.version}" if areas is not None else "")
         )
         return data
 
@@ -586,10 +594,10 @@ class Router:
             if data.register_size:
                 notes.append("address not in the address register")
 
-        # 2. A postal code of another municipality: not ours, never a guessed district.
+        # 2. A postal code outside the municipality: not ours, never a guessed district.
         if postal is not None:
-            elsewhere = data.postal.outside(postal)
-            if elsewhere is not None:
+            outside, elsewhere = outside_municipality(postal, data.postal, data.areas)
+            if outside:
                 return OutsideMunicipality(municipality=elsewhere, postal_code=postal)
 
         postal_match = data.postal.lookup(postal) if postal is not None else None
