@@ -34,7 +34,8 @@ from app.notices.models import Notice, NoticeEvent, Tenant
 from app.notices.schemas import EventIn, NoticeIn
 from app.notices.validation import check_event, check_notice, require_own_municipality
 from app.routing.districts import district_by_code
-from app.routing.engine import RoutingDecision, normalise_street
+from app.routing.addresses import normalise_street
+from app.routing.engine import RoutingDecision
 from app.routing.models import District
 from app.routing.service import RouterProvider, route
 from app.security import audit

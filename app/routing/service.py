@@ -24,15 +24,8 @@ from sqlalchemy.orm import Session
 
 from app.routing.boundaries import BoundarySet, read_boundaries
 from app.routing.districts import DATA_DIR, load_municipality
-from app.routing.engine import (
-    AddressEntry,
-    OutsideMunicipality,
-    Router,
-    RoutingData,
-    RoutingDecision,
-    RoutingInput,
-    parse_address_register_csv,
-)
+from app.routing.addresses import AddressEntry, parse_address_register_csv
+from app.routing.engine import OutsideMunicipality, Router, RoutingData, RoutingDecision, RoutingInput
 from app.routing.models import AddressRegisterEntry, AddressRegisterVersion, BoundaryVersion
 from app.routing.municipality import PostalAreas
 from app.routing.postal import PostalTable
