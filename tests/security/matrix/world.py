@@ -144,13 +144,20 @@ class World:
     def new_case(self, *, seniors: int = 0) -> CaseRef:
         """A new open case in Södermalm; its household has children, so children_families is asked to join
         (and with `seniors`, elderly_care and disability as well)."""
-        made = self._notice(seniors)
+        return self._case_of(self._notice(seniors), HOME_DISTRICT)
+
+    def foreign_case(self) -> CaseRef:
+        """A new open case in Farsta, the foreign district."""
+        return self._case_of(self._notice(street_address="Farstagången 2", postal_code="123 47", city="Farsta"),
+                             FOREIGN_DISTRICT)
+
+    def _case_of(self, made: dict[str, Any], district: str) -> CaseRef:
         notice_id = uuid.UUID(made["receipt"]["id"])
         with self.db() as session:
             case_id = session.scalar(select(Notice.case_id).where(Notice.id == notice_id))
             number = session.scalar(select(Case.number).where(Case.id == case_id))
             tenant_id = session.scalar(select(Tenant.id).where(Tenant.notice_id == notice_id))
-        assert case_id is not None and made["receipt"]["district"]["code"] == HOME_DISTRICT
+        assert case_id is not None and made["receipt"]["district"]["code"] == district, made["receipt"]
         return CaseRef(str(case_id), number, str(notice_id), str(tenant_id), made["pin"])
 
     @cached_property
@@ -181,11 +188,11 @@ class World:
         assert answer.status_code == 200, answer.text
         return case
 
-    def commitment(self) -> dict[str, str]:
-        """A case with the committee's payment commitment: the path of its letter."""
-        case = self.case
+    def commitment(self, case: CaseRef | None = None, by: str = "handler") -> dict[str, str]:
+        """A case (the shared one unless named) with the committee's payment commitment: its letter's path."""
+        case = case or self.case
         answer = self.client.post(f"/api/v1/cases/{case.id}/payment-commitment",
-                                  headers=self.api_headers(BY_NAME["handler"]),
+                                  headers=self.api_headers(BY_NAME[by]),
                                   json={"amount_sek": 16900, "covers_until": "2026-12-31",
                                         "decided_on": "2026-11-20"})
         assert answer.status_code == 201, answer.text
