@@ -99,7 +99,10 @@ def run_row(world: World, entry: Entry) -> list[str]:
     shared = entry.target(world)
     # Credentials first: signing in writes rows, and the refused calls must be seen writing none.
     for actor in ACTORS:
-        world.browser(actor) if entry.is_page else world.api_headers(actor)
+        if entry.is_page:
+            world.browser(actor)
+        else:
+            world.api_headers(actor)
     refused = [a for a in ACTORS if a.name not in entry.allowed | entry.hidden]
     failures: list[str] = []
     before = world.row_counts()
