@@ -128,8 +128,10 @@ def serve(
     settings = ready()
     if workers > 1 and settings.is_sqlite:
         fail("several workers need PostgreSQL; SQLite runs as a single process")
+    # proxy_headers=False: the app applies X-Forwarded-* itself, from VARSEL_FORWARDED_ALLOW_IPS
+    # (app/main.py); uvicorn's copy would trust only 127.0.0.1, whatever the setting says.
     uvicorn.run("app.asgi:app", host=host, port=port, workers=workers, log_config=None,
-                access_log=False, proxy_headers=True)
+                access_log=False, proxy_headers=False)
 
 
 @cli.command()
@@ -168,8 +170,9 @@ def demo(
 
     from app.main import create_app
 
+    # proxy_headers=False: the app applies X-Forwarded-* itself (app/main.py), as under `serve`.
     server = uvicorn.Server(uvicorn.Config(create_app(settings), host=host, port=port, log_config=None,
-                                           access_log=False))
+                                           access_log=False, proxy_headers=False))
     threading.Thread(target=_announce_when_quiet, args=(server, text + closing), daemon=True,
                      name="demo-announce").start()
     server.run()

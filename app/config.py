@@ -102,6 +102,12 @@ class Settings(BaseSettings):
     # When set, GET /metrics asks for `Authorization: Bearer <token>` (the scraper's secret)
     metrics_token: str | None = None
 
+    # The reverse proxies whose X-Forwarded-For / X-Forwarded-Proto are believed: comma-separated
+    # addresses or networks ("10.0.0.0/8"), "*" for any, empty for none. The audit log and the sign-in
+    # throttle record the client's address; behind a proxy that is not trusted here, they would record
+    # the proxy's, and every user would share one throttle. The default is uvicorn's own.
+    forwarded_allow_ips: str = "127.0.0.1"
+
     # Retention (gallring), see domain/law-and-deadlines.md
     retention_no_measure_days: int = Field(default=365, ge=1)
     retention_closed_days: int = Field(default=5 * 365, ge=1)

@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 import structlog
 from fastapi import FastAPI
 from sqlalchemy.engine import Engine
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from app.config import Settings, check_production, get_settings
 from app.db import make_engine, make_sessionmaker, utcnow
@@ -74,6 +75,11 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.add_middleware(BodyLimitMiddleware)
     app.add_middleware(RequestContextMiddleware, observe=app.state.metrics.observe_request)
     app.add_middleware(SecurityHeadersMiddleware, hsts=settings.env == "production")
+    if settings.forwarded_allow_ips.strip():
+        # Outermost: everything inside — the access line, the audit log, the sign-in throttle — sees the
+        # client behind a trusted proxy. Here rather than in uvicorn, so `serve`, `demo` and the tests
+        # take the same path (`varsel serve` turns uvicorn's own copy off).
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.forwarded_allow_ips)
 
     app.include_router(health_router)
     app.include_router(auth_router)
