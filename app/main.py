@@ -17,7 +17,7 @@ from app.health import router as health_router
 from app.http_limits import BodyLimitMiddleware
 from app.http_security import SecurityHeadersMiddleware
 from app.logging import RequestContextMiddleware, configure_logging
-from app.metrics import Metrics
+from app.metrics import Metrics, NoticeResultMiddleware
 from app.security.api import router as auth_router
 from app.routers import include_domain_routers
 from app.routing.service import RouterProvider
@@ -35,6 +35,12 @@ keeps the district staff's queues.
 Landlords authenticate with `Authorization: Bearer <api key>`. Every error is
 `application/problem+json` (RFC 9457) with a `request_id`.
 """
+
+
+def _leads_scheduler(app: FastAPI) -> bool:
+    # The scheduler is made at start-up (app/startup.py); before that, and when disabled, there is none.
+    scheduler = getattr(app.state, "scheduler", None)
+    return bool(scheduler is not None and scheduler.is_leader)
 
 
 def create_app(settings: Settings | None = None, *, engine: Engine | None = None) -> FastAPI:
@@ -65,6 +71,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.state.engine = engine or make_engine(settings.database_url)
     app.state.sessionmaker = make_sessionmaker(app.state.engine)
     app.state.metrics = Metrics()
+    app.state.metrics.watch_database(app.state.sessionmaker, leader=lambda: _leads_scheduler(app))
     app.state.rate_limiter = RateLimiter(settings.rate_limit_per_second, settings.rate_limit_burst)
     app.state.routers = RouterProvider(settings.municipality)
     app.state.clock = utcnow  # tests replace it to pin "today"
@@ -73,6 +80,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     # Outermost last: the request context wraps everything, including the size check; the security
     # headers wrap the request context, so that its 500 answers carry them too.
     app.add_middleware(BodyLimitMiddleware)
+    app.add_middleware(NoticeResultMiddleware, metrics=app.state.metrics)  # sees the size check's 413 too
     app.add_middleware(RequestContextMiddleware, observe=app.state.metrics.observe_request)
     app.add_middleware(SecurityHeadersMiddleware, hsts=settings.env == "production")
     if settings.forwarded_allow_ips.strip():

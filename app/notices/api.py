@@ -41,8 +41,6 @@ def _context(request: Request, actor: Actor) -> service.IntakeContext:
 
 def _answer(notice, created: bool, request: Request) -> JSONResponse:
     headers = {"Location": f"/api/v1/notices/{notice.id}"}
-    if created:
-        request.app.state.metrics.notices.labels(notice.kind).inc()
     return JSONResponse(service.receipt(notice), status_code=201 if created else 200, headers=headers)
 
 
@@ -55,6 +53,7 @@ def _answer(notice, created: bool, request: Request) -> JSONResponse:
 )
 def post_notice(request: Request, body: NoticeIn, landlord: LandlordDep, session: SessionDep,
                 idempotency_key: IdempotencyKey = None) -> Response:
+    request.state.notice_kind = body.kind  # app/metrics.py counts the answer by kind and status
     notice, created = service.receive(session, _context(request, landlord), body, idempotency_key)
     return _answer(notice, created, request)
 
@@ -70,6 +69,8 @@ def post_batch(request: Request, body: BatchIn, landlord: LandlordDep, session: 
     results = []
     for index, item in enumerate(body.notices):
         results.append({"index": index, **_batch_item(request, session, context, item)})
+        request.app.state.metrics.count_notice(item.get("kind") if isinstance(item, dict) else None,
+                                               results[-1]["status"])
     return {"results": results}
 
 
@@ -85,8 +86,6 @@ def _batch_item(request: Request, session: Session, context: service.IntakeConte
         notice, created = service.receive(session, context, notice_in, None)
     except Problem as problem:
         return {"status": problem.status, "problem": problem.body()}
-    if created:
-        request.app.state.metrics.notices.labels(notice.kind).inc()
     return {"status": 201 if created else 200, "receipt": service.receipt(notice)}
 
 
