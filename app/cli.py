@@ -24,6 +24,7 @@ from app.routing.cli import districts_cli
 from app.routing.districts import load_municipality, seed_districts
 from app.security.audit_cli import audit_cli
 from app.security.cli import authorities_cli, landlords_cli, users_cli
+from app.security.keys_cli import keys_cli
 
 cli = typer.Typer(help="Varsel — eviction-prevention early warning.", no_args_is_help=True,
                   pretty_exceptions_enable=False)
@@ -38,6 +39,7 @@ cli.add_typer(districts_cli, name="districts")
 cli.add_typer(jobs_cli, name="jobs")
 cli.add_typer(reports_cli, name="reports")
 cli.add_typer(audit_cli, name="audit")
+cli.add_typer(keys_cli, name="keys")
 
 
 def package_version() -> str:
