@@ -29,7 +29,7 @@ from typing import Any
 import structlog
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily, Metric
 from prometheus_client.registry import Collector
-from sqlalchemy import Float, case, func, select
+from sqlalchemy import Float, case, func, select, text
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.sql.functions import FunctionElement
@@ -37,6 +37,7 @@ from sqlalchemy.sql.functions import FunctionElement
 from app.db import transaction, utcnow
 from app.deadlines.models import Deadline
 from app.jobs.base import JobRun
+from app.scheduler import LEADER_LOCK_KEY
 from app.vocabulary import DeadlineKind
 from notifications.models import CHANNELS, Delivery, OutboxMessage
 
@@ -206,6 +207,7 @@ class _Now:
     oldest_waiting_seconds: float = 0.0
     oldest_due_seconds: float = 0.0
     missed: dict[str, int] = field(default_factory=dict)
+    leaders: int | None = None  # PostgreSQL: processes holding the leader lock; None on SQLite
 
     @classmethod
     def read(cls, session: Session) -> _Now:
@@ -228,9 +230,15 @@ class _Now:
         for kind, count in session.execute(select(Deadline.kind, func.count()).where(Deadline.status == "missed")
                                            .group_by(Deadline.kind)):
             state.missed[kind] = int(count)
+        if session.get_bind().dialect.name == "postgresql":
+            state.leaders = _leader_locks(session)
         return state
 
     def families(self) -> Iterable[Metric]:
+        if self.leaders is not None:
+            yield GaugeMetricFamily("varsel_scheduler_leaders", "Processes that hold the scheduler's leader lock, "
+                                    "seen from the database (PostgreSQL): 1 is right, 0 means no jobs run",
+                                    value=self.leaders)
         waiting = GaugeMetricFamily("varsel_outbox_messages", "Outbox messages not (yet) sent, by status and "
                                     "channel; failed ones wait for an administrator's retry",
                                     labels=["status", "channel"])
@@ -241,16 +249,25 @@ class _Now:
                                      labels=["kind", "statutory"])
         for kind, count in sorted(self.missed.items()):
             missed.add_metric([kind, "true" if MISSABLE.get(kind) else "false"], count)
-        return (
-            waiting,
-            GaugeMetricFamily("varsel_outbox_oldest_pending_age_seconds",
-                              "Age of the oldest message pending or being sent (0: none)",
-                              value=self.oldest_waiting_seconds),
-            GaugeMetricFamily("varsel_outbox_oldest_due_age_seconds", "How long the message most overdue for "
-                              "sending has been due; the dispatcher runs every 5 s (0: none due)",
-                              value=self.oldest_due_seconds),
-            missed,
-        )
+        yield waiting
+        yield GaugeMetricFamily("varsel_outbox_oldest_pending_age_seconds",
+                                "Age of the oldest message pending or being sent (0: none)",
+                                value=self.oldest_waiting_seconds)
+        yield GaugeMetricFamily("varsel_outbox_oldest_due_age_seconds", "How long the message most overdue for "
+                                "sending has been due; the dispatcher runs every 5 s (0: none due)",
+                                value=self.oldest_due_seconds)
+        yield missed
+
+
+def _leader_locks(session: Session) -> int:
+    # Whichever process answers the scrape, the database knows whether any process leads: the leader holds
+    # an advisory lock (app/scheduler.py), which pg_locks shows to every role. A key below 2**32 is stored
+    # as classid 0 and objid the key, objsubid 1.
+    return int(session.scalar(text(
+        "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted AND classid = 0 "
+        "AND objid = :key AND objsubid = 1 "
+        "AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"),
+        {"key": LEADER_LOCK_KEY}) or 0)
 
 
 class DatabaseCollector(Collector):

@@ -9,6 +9,7 @@ import sys
 import time
 from datetime import timedelta
 
+import pytest
 from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import delete, select
@@ -51,10 +52,19 @@ def _record(settings, sessions, name: str = "test-job", run=lambda context: "don
         pass
 
 
+def _caught_up(db) -> None:
+    """Last month's reports and last night's purge done: a new leader has nothing to catch up (the reports
+    take a while to render, and are not what these tests are about)."""
+    with db() as session:
+        for job in ("monthly-reports", "purge-expired"):
+            session.add(JobRun(job=job, started_at=utcnow(), finished_at=utcnow(), outcome="ok"))
+
+
 # --------------------------------------------------------------------------- job runs
 
 
-def test_with_the_scheduler_running_the_jobs_that_ran_in_the_last_minute_are_counted(settings, engine):
+def test_with_the_scheduler_running_the_jobs_that_ran_in_the_last_minute_are_counted(settings, engine, db):
+    _caught_up(db)
     app = create_app(settings.model_copy(update={"scheduler_enabled": True}), engine=engine)
     _fresh(app)
     wanted = {"sweep-deadlines", "dispatch-outbox", "household-lookups", "geocode-unrouted"}
@@ -72,6 +82,23 @@ def test_with_the_scheduler_running_the_jobs_that_ran_in_the_last_minute_are_cou
         finished = value(samples, "varsel_job_last_run_timestamp_seconds", job=job, outcome="ok")
         assert time.time() - 60 < finished <= time.time()
         assert value(samples, "varsel_job_duration_seconds_count", job=job, outcome="ok") >= 1
+
+
+@pytest.mark.postgres_only
+def test_any_process_sees_from_the_database_whether_some_process_leads(settings, engine, db):
+    _caught_up(db)
+    leader = create_app(settings.model_copy(update={"scheduler_enabled": True}), engine=engine)
+    other = create_app(settings, engine=engine)
+    _fresh(other)
+    with TestClient(other) as client:
+        assert value(scrape(client), "varsel_scheduler_leaders") == 0
+        with TestClient(leader):
+            deadline = time.monotonic() + 30
+            while value(scrape(client), "varsel_scheduler_leaders") != 1:
+                assert time.monotonic() < deadline, "the leader's lock was not seen within 30 s"
+                time.sleep(0.2)
+            assert value(scrape(client), "varsel_scheduler_leader") == 0  # this process does not lead
+        assert value(scrape(client), "varsel_scheduler_leaders") == 0  # the leader stopped: its lock went
 
 
 def test_a_job_run_from_the_command_line_in_another_process_is_counted_by_the_server(app, client, settings):
