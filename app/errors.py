@@ -7,16 +7,21 @@ internals: the traceback goes to the log under the same request id.
 
 from __future__ import annotations
 
+import traceback
 from typing import Any
 
+import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.logging import current_request_id
 from app.problem_types import PROBLEM_BASE as PROBLEM_BASE
 from app.problem_types import PROBLEM_CONTENT_TYPE as PROBLEM_CONTENT_TYPE
+
+log = structlog.get_logger("varsel.errors")
 
 _STATUS_TYPES = {
     400: ("malformed-request", "The request could not be read"),
@@ -147,8 +152,62 @@ async def validation_problem_handler(_: Request, exc: RequestValidationError) ->
     return problem_response(ValidationProblem(errors_from_pydantic(list(raw))))
 
 
+# --------------------------------------------------------------------------- a busy database
+
+# SQLite answers SQLITE_BUSY / SQLITE_LOCKED when another connection holds the
+# write lock past the busy timeout; PostgreSQL gives up on a serialization
+# failure (40001), a deadlock (40P01) or a lock timeout (55P03). None of them is
+# the request's fault or a bug: the same request a moment later succeeds.
+_SQLITE_BUSY_CODES = (5, 6)
+_POSTGRES_BUSY_STATES = frozenset({"40001", "40P01", "55P03"})
+RETRY_AFTER_SECONDS = 2
+
+
+def is_contention(exc: BaseException) -> bool:
+    """True for a database error that means "busy, try again", on SQLite or PostgreSQL."""
+    if not isinstance(exc, DBAPIError):
+        return False
+    original = exc.orig
+    if getattr(original, "sqlstate", None) in _POSTGRES_BUSY_STATES:
+        return True
+    code = getattr(original, "sqlite_errorcode", None)
+    if code is not None:
+        return code & 0xFF in _SQLITE_BUSY_CODES  # extended codes keep the primary code in the low byte
+    text = str(original).lower()
+    return "database is locked" in text or "database table is locked" in text
+
+
+def busy_problem() -> Problem:
+    return Problem(
+        503,
+        "The database is busy with other work. Send the same request again after Retry-After seconds; "
+        "notices already stored are answered as retries (200), never stored twice.",
+        headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+    )
+
+
+async def database_error_handler(request: Request, exc: DBAPIError) -> Response:
+    if not is_contention(exc):
+        raise exc  # a real failure: the request-context middleware logs it and answers 500
+    log.warning("database_busy", database=type(exc.orig).__module__.split(".")[0], error=type(exc.orig).__name__)
+    # Through the app's Problem handler, so a browser gets the Swedish page and an API client problem+json.
+    handler = request.app.exception_handlers.get(Problem, _problem_handler)
+    return await handler(request, busy_problem())
+
+
+def safe_stack(exc: BaseException) -> list[str]:
+    """Where an exception came from, as "file:line in function", without its message.
+
+    Messages of database and validation errors quote the values involved, and those
+    may be personal data; the frames and the exception's class are enough to find it.
+    """
+    frames = traceback.extract_tb(exc.__traceback__)
+    return [f"{frame.filename.rsplit('/', 2)[-1]}:{frame.lineno} in {frame.name}" for frame in frames[-12:]]
+
+
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(Problem, _problem_handler)  # type: ignore[arg-type]
     app.add_exception_handler(StarletteHTTPException, http_problem_handler)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, validation_problem_handler)  # type: ignore[arg-type]
+    app.add_exception_handler(DBAPIError, database_error_handler)  # type: ignore[arg-type]
     # Unhandled exceptions become a 500 problem in RequestContextMiddleware (app/logging.py).

@@ -38,8 +38,9 @@ _MSG_FORMAT = (
     "must be 10 or 12 digits: YYMMDD-NNNC, YYMMDD+NNNC, YYMMDDNNNC, "
     "YYYYMMDD-NNNC or YYYYMMDDNNNC"
 )
-_MSG_PLUS_IN_LONG_FORM = "the + separator is only used in the 10-digit form"
+_MSG_PLUS_UNDER_100 = "the + separator is only used for a person aged a hundred or more"
 _MSG_CHECKSUM = "checksum does not match"
+_MSG_SERIAL_ZERO = "a serial number of all zeros is never issued"
 _MSG_NOT_A_DATE = "not a real calendar date"
 _MSG_FUTURE = "birth date is in the future"
 _MSG_ORG_FORMAT = "organisationsnummer must be NNNNNN-NNNN"
@@ -142,10 +143,14 @@ def parse_identity_number(text: str, *, today: datetime.date) -> IdentityNumber:
         raise IdentityNumberError(_MSG_FORMAT)
     century, yymmdd = match["century"], match["date"]
     separator, tail = match["separator"], match["tail"]
-    if century is not None and separator == "+":
-        raise IdentityNumberError(_MSG_PLUS_IN_LONG_FORM)
+    if century is not None and separator == "+" and not _centenarian(century + yymmdd, today):
+        # The 12-digit form needs no separator; the open personnummer libraries' reference
+        # vectors (and the landlord contract) accept '+' in it where it is true.
+        raise IdentityNumberError(_MSG_PLUS_UNDER_100)
     if not luhn_valid(yymmdd + tail):
         raise IdentityNumberError(_MSG_CHECKSUM)
+    if tail[:3] == "000":
+        raise IdentityNumberError(_MSG_SERIAL_ZERO)
 
     month = int(yymmdd[2:4])
     day, coordination = _real_day(int(yymmdd[4:6]))
@@ -226,6 +231,19 @@ def _birthday_in(born: datetime.date, year: int) -> datetime.date:
         # av lagstadgad tid, 1 §: when the end month lacks the corresponding day, its
         # last day is the end day. So the year is completed on 28 February, not 1 March.
         return datetime.date(year, 2, 28)
+
+
+def _centenarian(yyyymmdd: str, today: datetime.date) -> bool:
+    """True unless the digits are a real birth date of someone under 100 on `today` (or not yet born).
+
+    Not a real date: left to the checksum and date checks, which say what is wrong.
+    """
+    day, _ = _real_day(int(yyyymmdd[6:8]))
+    try:
+        born = datetime.date(int(yyyymmdd[:4]), int(yyyymmdd[4:6]), day)
+    except ValueError:
+        return True
+    return born <= today and _full_years(born, today) >= _CENTENARIAN_AGE
 
 
 def _resolve_century(

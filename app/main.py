@@ -16,6 +16,7 @@ from app.errors import install_error_handlers
 from app.health import router as health_router
 from app.http_limits import BodyLimitMiddleware
 from app.http_security import SecurityHeadersMiddleware
+from app.input_guard import InputGuardMiddleware
 from app.logging import RequestContextMiddleware, configure_logging
 from app.metrics import Metrics, NoticeResultMiddleware
 from app.security.api import router as auth_router
@@ -79,6 +80,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     install_error_handlers(app)
     # Outermost last: the request context wraps everything, including the size check; the security
     # headers wrap the request context, so that its 500 answers carry them too.
+    app.add_middleware(InputGuardMiddleware)
     app.add_middleware(BodyLimitMiddleware)
     app.add_middleware(NoticeResultMiddleware, metrics=app.state.metrics)  # sees the size check's 413 too
     app.add_middleware(RequestContextMiddleware, observe=app.state.metrics.observe_request)

@@ -27,7 +27,8 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from app.routing.boundaries import read_boundaries
-from app.routing.engine import AddressEntry, Router, RoutingData, RoutingInput
+from app.routing.addresses import AddressEntry
+from app.routing.engine import Router, RoutingData, RoutingInput
 from app.routing.postal import PostalTable
 
 DEFAULT_BOUNDARIES = REPO / "app" / "routing" / "data" / "stockholm" / "stockholm-districts-2023.geojson"

@@ -34,7 +34,10 @@ MSG_FORMAT = (
     "must be 10 or 12 digits: YYMMDD-NNNC, YYMMDD+NNNC, YYMMDDNNNC, "
     "YYYYMMDD-NNNC or YYYYMMDDNNNC"
 )
-MSG_PLUS = "the + separator is only used in the 10-digit form"
+# '+' in the 12-digit form is accepted for a person aged 100 or more (the open personnummer
+# libraries' reference vectors do); for anyone younger it is refused with this message.
+MSG_PLUS = "the + separator is only used for a person aged a hundred or more"
+MSG_SERIAL = "a serial number of all zeros is never issued"
 MSG_CHECKSUM = "checksum does not match"
 MSG_DATE = "not a real calendar date"
 MSG_FUTURE = "birth date is in the future"
@@ -43,7 +46,7 @@ MSG_ORG_LEGAL = (
     "organisationsnummer must have 2 or higher as its third digit, "
     "unless it is a sole trader's personnummer"
 )
-PERSONAL_MESSAGES = {MSG_FORMAT, MSG_PLUS, MSG_CHECKSUM, MSG_DATE, MSG_FUTURE}
+PERSONAL_MESSAGES = {MSG_FORMAT, MSG_PLUS, MSG_CHECKSUM, MSG_SERIAL, MSG_DATE, MSG_FUTURE}
 ORG_MESSAGES = {MSG_ORG_FORMAT, MSG_CHECKSUM, MSG_ORG_LEGAL}
 
 
@@ -281,6 +284,105 @@ def test_century_rule_failures(today: datetime.date, text: str, message: str) ->
 def test_parse_refuses_non_text(value: object) -> None:
     with pytest.raises(TypeError):
         parse_identity_number(value, today=TODAY)  # type: ignore[arg-type]
+
+
+# --- the reference vectors of the open personnummer libraries ------------------------
+#
+# personnummer/meta, testdata/list.json: the vectors every personnummer library (js,
+# python, go, php, …) is tested against. Each person is written four ways; `valid` holds
+# for all of them. Two rules there are followed here: the serial 000 is never issued
+# (20150916-0006), and '+' is accepted in the 12-digit form of someone aged 100 or more
+# (19090527+1474, 18791221+9990). Judged on TODAY (2026-05-15).
+
+REFERENCE_VECTORS = [
+    # long, short, separated, separated long, valid
+    ("201509160006", "1509160006", "150916-0006", "20150916-0006", False),
+    ("190905271474", "0905271474", "090527+1474", "19090527+1474", True),
+    ("198707049996", "8707049996", "870704-9996", "19870704-9996", False),
+    ("198211059954", "8211059954", "821105-9954", "19821105-9954", True),
+    ("193901829913", "3901829913", "390182-9913", "19390182-9913", False),
+    ("195705749959", "5705749959", "570574-9959", "19570574-9959", True),
+    ("201211209941", "1211209941", "121120-9941", "20121120-9941", False),
+    ("199012119948", "9012119948", "901211-9948", "19901211-9948", True),
+    ("201210759984", "1210759984", "121075-9984", "20121075-9984", False),
+    ("197306749982", "7306749982", "730674-9982", "19730674-9982", True),
+    ("187912219990", "7912219990", "791221+9990", "18791221+9990", True),
+    ("200012099891", "0012099891", "001209-9891", "20001209-9891", True),
+    ("19090527 1474", "090527 1474", "090527 1474", "19090527 1474", False),
+]
+
+
+@pytest.mark.parametrize("vector", REFERENCE_VECTORS, ids=[v[3] for v in REFERENCE_VECTORS])
+def test_the_reference_vectors(vector: tuple[str, str, str, str, bool]) -> None:
+    *forms, valid = vector
+    for text in forms:
+        assert is_valid_identity_number(text, today=TODAY) is valid, text
+
+
+def test_the_reference_vectors_agree_on_the_person() -> None:
+    for long, _short, separated, separated_long, valid in REFERENCE_VECTORS:
+        if valid:
+            number = parse_identity_number(separated_long, today=TODAY)
+            assert number.canonical == long
+            assert parse_identity_number(separated, today=TODAY) == number
+
+
+def _with_check(nine: str) -> str:
+    return nine + reference_check_digit(nine)
+
+
+SERIAL_ZERO = [
+    # id, text — each has a correct check digit, so only the serial is wrong
+    ("10-dash", f"{_with_check('850412000')[:6]}-{_with_check('850412000')[6:]}"),
+    ("10-plus", f"{_with_check('850412000')[:6]}+{_with_check('850412000')[6:]}"),
+    ("10-none", _with_check("850412000")),
+    ("12-dash", f"19{_with_check('850412000')[:6]}-{_with_check('850412000')[6:]}"),
+    ("12-none", f"19{_with_check('850412000')}"),
+    ("coordination", f"19{_with_check('850472000')[:6]}-{_with_check('850472000')[6:]}"),
+    ("reference", "20150916-0006"),
+]
+
+
+@pytest.mark.parametrize("text", [row[1] for row in SERIAL_ZERO], ids=[row[0] for row in SERIAL_ZERO])
+def test_serial_000_is_never_issued(text: str) -> None:
+    with pytest.raises(IdentityNumberError) as caught:
+        parse_identity_number(text, today=TODAY)
+    assert str(caught.value) == MSG_SERIAL
+    assert_message_is_safe(str(caught.value), text)
+
+
+@pytest.mark.parametrize("serial", ["001", "010", "100", "999"])
+def test_other_serials_with_zeros_are_fine(serial: str) -> None:
+    nine = "850412" + serial
+    text = f"19{_with_check(nine)[:6]}-{_with_check(nine)[6:]}"
+    assert parse_identity_number(text, today=TODAY).canonical == f"19{_with_check(nine)}"
+
+
+PLUS_IN_LONG_FORM = [
+    # id, text, canonical or None (refused with MSG_PLUS); TODAY = 2026-05-15
+    ("141-years", "18850412+1230", "188504121230"),
+    ("exactly-100-today", "19260515+1238", "192605151238"),
+    ("100-since-yesterday", "19260514+1239", "192605141239"),
+    ("coordination-141", "18850472+1237", "188504721237"),
+    ("leap-born-1904", "19040229+1231", "190402291231"),
+    ("99-turns-100-tomorrow", "19260516+1237", None),
+    ("41-years", "19850412+1230", None),
+    ("born-today", "20260515+4562", None),
+]
+
+
+@pytest.mark.parametrize(("text", "canonical"), [row[1:] for row in PLUS_IN_LONG_FORM],
+                         ids=[row[0] for row in PLUS_IN_LONG_FORM])
+def test_plus_in_the_12_digit_form_when_true(text: str, canonical: str | None) -> None:
+    if canonical is None:
+        with pytest.raises(IdentityNumberError) as caught:
+            parse_identity_number(text, today=TODAY)
+        assert str(caught.value) == MSG_PLUS
+        return
+    number = parse_identity_number(text, today=TODAY)
+    assert number.canonical == canonical
+    assert number == parse_identity_number(f"{text[:8]}-{text[9:]}", today=TODAY)
+    assert number.age_on(TODAY) >= 100
 
 
 # --- IdentityNumber ------------------------------------------------------------------
@@ -528,7 +630,7 @@ def people(draw: st.DrawFn, *, coordination: bool = False) -> Person:
     today = draw(st.dates(D(1900, 1, 1), D(2199, 12, 31)))
     # At most 199 years old: the 10-digit form cannot tell 200-year-olds apart.
     born = draw(st.dates(D(today.year - 199, 1, 1), today))
-    serial = draw(st.integers(0, 999))
+    serial = draw(st.integers(1, 999))  # 000 is never issued (see SERIAL_ZERO below)
     day = born.day + (60 if coordination else 0)
     nine = f"{born.year % 100:02d}{born.month:02d}{day:02d}{serial:03d}"
     ten = nine + reference_check_digit(nine)
@@ -639,3 +741,14 @@ def test_property_digit_soup_never_crashes(text: str) -> None:
         assert len(number.canonical) == 12
         assert number.birth_date <= TODAY
         assert luhn_valid(number.canonical[2:])
+
+
+@given(people())
+def test_property_plus_in_the_long_form_exactly_when_100(person: Person) -> None:
+    plus_long = f"{person.long[:8]}+{person.tail}"
+    if reference_age(person.born, person.today) >= 100:
+        assert parse_identity_number(plus_long, today=person.today).canonical == person.long
+    else:
+        with pytest.raises(IdentityNumberError) as caught:
+            parse_identity_number(plus_long, today=person.today)
+        assert str(caught.value) == MSG_PLUS

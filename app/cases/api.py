@@ -6,24 +6,25 @@ Each endpoint translates: JSON in, one call to the case service
 
 from __future__ import annotations
 
-from datetime import date
-from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from app.calendar import STOCKHOLM, local_today
 from app.cases import queue, views
 from app.cases import service as cases
+from app.dates import IsoDate
 from app.deps import CaseInScope, NowDep, OpenCaseForWork, SessionDep, SettingsDep, StaffDep, require_roles
+from app.money import MoneyOrText
 from app.notices.models import Notice
 from app.routing.districts import current_districts
 from app.security import audit
 from app.security.actors import Actor
 from app.security.scope import notices_readable_by
+from app.text import MULTI_LINE, SINGLE_LINE
 from app.vocabulary import ContactChannel, Outcome, literal_of
 
 router = APIRouter(prefix="/api/v1", tags=["staff"])
@@ -39,29 +40,29 @@ class _Body(BaseModel):
 
 
 class AssignIn(_Body):
-    username: str = Field(min_length=1, max_length=100)
+    username: Annotated[str, StringConstraints(min_length=1, max_length=100), SINGLE_LINE]
 
 
 class ContactIn(_Body):
     channel: ChannelCode
     reached: bool
-    note: str | None = Field(default=None, max_length=2000)
+    note: Annotated[str, StringConstraints(max_length=2000), MULTI_LINE] | None = None
 
 
 class PaymentCommitmentIn(_Body):
-    amount_sek: Decimal = Field(gt=0, max_digits=12, decimal_places=2)
-    covers_until: date
-    decided_on: date
-    note: str | None = Field(default=None, max_length=2000)
+    amount_sek: MoneyOrText
+    covers_until: IsoDate
+    decided_on: IsoDate
+    note: Annotated[str, StringConstraints(max_length=2000), MULTI_LINE] | None = None
 
 
 class CloseIn(_Body):
     outcome: OutcomeCode
-    note: str | None = Field(default=None, max_length=2000)
+    note: Annotated[str, StringConstraints(max_length=2000), MULTI_LINE] | None = None
 
 
 class ReopenIn(_Body):
-    reason: str = Field(min_length=1, max_length=2000)
+    reason: Annotated[str, StringConstraints(min_length=1, max_length=2000), MULTI_LINE]
 
 
 class HouseholdIn(_Body):
@@ -70,7 +71,7 @@ class HouseholdIn(_Body):
 
 
 class RouteIn(_Body):
-    district: str = Field(min_length=1, max_length=60)
+    district: Annotated[str, StringConstraints(min_length=1, max_length=60), SINGLE_LINE]
 
 
 @router.get("/queue", summary="The district's cases, most urgent first")

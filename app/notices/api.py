@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
+import time
 from typing import Annotated, Any
 
+import structlog
 from fastapi import APIRouter, Header, Query, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from app.deps import LandlordDep, SessionDep
-from app.errors import Problem, errors_from_pydantic
+from app.errors import Problem, errors_from_pydantic, is_contention, safe_stack
 from app.notices import service
 from app.notices.schemas import BatchIn, BatchResult, EventIn, NoticeIn, Receipt, ReceiptPage
 from app.security.actors import Actor
 
 router = APIRouter(prefix="/api/v1/notices", tags=["notices (landlords)"])
+log = structlog.get_logger("varsel.notices")
 
 IdempotencyKey = Annotated[
     str | None,
@@ -29,7 +32,8 @@ _PROBLEMS: dict[int | str, dict[str, Any]] = {
     409: {"description": "Same external_id or Idempotency-Key with a different body"},
     413: {"description": "Body over 256 KiB (2 MiB for /batch)"},
     415: {"description": "Body is not JSON"},
-    422: {"description": "Invalid content, or an address outside the municipality (type …/outside-municipality)"},
+    422: {"description": "Invalid content, an address outside the municipality (type …/outside-municipality), "
+                          "or a postal code outside it with coordinates inside (type …/address-conflict)"},
     429: {"description": "Rate limited; see Retry-After"},
 }
 
@@ -58,6 +62,17 @@ def post_notice(request: Request, body: NoticeIn, landlord: LandlordDep, session
     return _answer(notice, created, request)
 
 
+# SQLite has one writer at a time: a batch that kept its transaction open for all of
+# its items (25–57 s for 500) made every other request wait out its busy timeout.
+# There a batch commits every SQLITE_CHUNK items and then pauses a little longer than
+# SQLite's busy handler sleeps between tries (100 ms), so a waiting request gets the
+# lock before the next chunk takes it. PostgreSQL keeps one transaction per batch:
+# readers never wait for it and other writers only for the same rows, the items are
+# independent anyway (each in its own savepoint), and one commit is the cheapest.
+SQLITE_CHUNK = 25
+SQLITE_PAUSE_SECONDS = 0.12
+
+
 @router.post(
     "/batch",
     response_model=BatchResult,
@@ -66,17 +81,26 @@ def post_notice(request: Request, body: NoticeIn, landlord: LandlordDep, session
 )
 def post_batch(request: Request, body: BatchIn, landlord: LandlordDep, session: SessionDep) -> dict[str, Any]:
     context = _context(request, landlord)
+    chunked = session.get_bind().dialect.name == "sqlite"
     results = []
     for index, item in enumerate(body.notices):
-        results.append({"index": index, **_batch_item(request, session, context, item)})
+        if chunked and index and index % SQLITE_CHUNK == 0:
+            session.commit()  # the request owns its transaction; the items so far are stored
+            time.sleep(SQLITE_PAUSE_SECONDS)
+        results.append({"index": index, **_batch_item(request, session, context, index, item)})
         request.app.state.metrics.count_notice(item.get("kind") if isinstance(item, dict) else None,
                                                results[-1]["status"])
     return {"results": results}
 
 
-def _batch_item(request: Request, session: Session, context: service.IntakeContext, item: Any) -> dict[str, Any]:
+def _parse_item(item: Any) -> NoticeIn:
+    return NoticeIn.model_validate(item)
+
+
+def _batch_item(request: Request, session: Session, context: service.IntakeContext, index: int,
+                item: Any) -> dict[str, Any]:
     try:
-        notice_in = NoticeIn.model_validate(item)
+        notice_in = _parse_item(item)
     except ValidationError as exc:
         problem = Problem(422, title="The notice is not valid", type_="validation",
                           errors=errors_from_pydantic(exc.errors()))
@@ -86,6 +110,14 @@ def _batch_item(request: Request, session: Session, context: service.IntakeConte
         notice, created = service.receive(session, context, notice_in, None)
     except Problem as problem:
         return {"status": problem.status, "problem": problem.body()}
+    except Exception as exc:  # noqa: BLE001 - the published contract: the item's own 500, the others stored
+        if is_contention(exc):
+            raise  # the database is busy for every item alike: the whole request answers 503
+        # receive() has rolled back its savepoint: nothing of this item is stored.
+        log.error("batch_item_failed", index=index, error=type(exc).__name__, stack=safe_stack(exc))
+        return {"status": 500, "problem": Problem(
+            500, "This notice could not be stored because of an error on our side; the other notices of "
+                 "the batch were handled. Send it again later, or quote the request_id to support.").body()}
     return {"status": 201 if created else 200, "receipt": service.receipt(notice)}
 
 

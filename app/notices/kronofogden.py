@@ -23,17 +23,19 @@ from sqlalchemy.orm import Session
 from app.calendar import STOCKHOLM, local_today
 from app.cases import service as cases
 from app.cases.models import Case, EvictionNotice
+from app.dates import Timestamp
 from app.deps import AuthorityDep, SessionDep
 from app.errors import Problem, ValidationProblem
 from app.identity import IdentityNumberError, parse_identity_number, parse_org_number
-from app.notices.schemas import PropertyIn, Timestamp
+from app.notices.schemas import PropertyIn
 from app.notices.service import body_hash, same_body, tenancy_key
+from app.notices.validation import require_own_municipality
 from app.routing.districts import district_by_code
-from app.routing.engine import OutsideMunicipality
 from app.routing.service import RouterProvider, route
 from app.security import audit
 from app.security.actors import Actor
 from app.security.crypto import encrypt, matching_hash
+from app.text import SINGLE_LINE
 from app.vocabulary import DeadlineKind
 
 
@@ -42,13 +44,13 @@ class _Strict(BaseModel):
 
 
 class KfTenant(_Strict):
-    name: Annotated[str, StringConstraints(min_length=1, max_length=200)]
-    personal_identity_number: Annotated[str, StringConstraints(max_length=20)]
+    name: Annotated[str, StringConstraints(min_length=1, max_length=200), SINGLE_LINE]
+    personal_identity_number: Annotated[str, StringConstraints(max_length=20), SINGLE_LINE]
 
 
 class KfLandlord(_Strict):
-    name: Annotated[str, StringConstraints(min_length=1, max_length=200)]
-    org_number: Annotated[str, StringConstraints(max_length=20)]
+    name: Annotated[str, StringConstraints(min_length=1, max_length=200), SINGLE_LINE]
+    org_number: Annotated[str, StringConstraints(max_length=20), SINGLE_LINE]
 
 
 class EvictionNoticeIn(_Strict):
@@ -61,7 +63,7 @@ class EvictionNoticeIn(_Strict):
         "landlord": {"name": "HSB Stockholm", "org_number": "702001-7781"},
     }]})
 
-    reference: Annotated[str, StringConstraints(min_length=1, max_length=100)]
+    reference: Annotated[str, StringConstraints(min_length=1, max_length=100), SINGLE_LINE]
     eviction_at: Timestamp
     tenant: KfTenant
     property: PropertyIn
@@ -92,15 +94,12 @@ def receive(session: Session, routers: RouterProvider, actor: Actor, body: Evict
         raise ValidationProblem(errors, title="The eviction notice is not valid")
 
     prop = body.property
-    decision = route(routers.get(session), street_address=prop.street_address, postal_code=prop.postal_code,
+    router = routers.get(session)
+    decision = route(router, street_address=prop.street_address, postal_code=prop.postal_code,
                      city=prop.city, apartment_number=prop.apartment_number,
                      lat=prop.coordinates.lat if prop.coordinates else None,
                      lon=prop.coordinates.lon if prop.coordinates else None)
-    if isinstance(decision, OutsideMunicipality):
-        raise Problem(422, f"The address lies in {decision.municipality}; send it to that municipality's "
-                           "social welfare committee", type_="outside-municipality",
-                      title="The address is in another municipality",
-                      extra={"municipality": decision.municipality})
+    decision = require_own_municipality(decision, router, prop)
     district = district_by_code(session, decision.district_code) if decision.district_code else None
     postal = re.sub(r"\D", "", prop.postal_code)
     pin_hash = matching_hash(data_key, identity.canonical)

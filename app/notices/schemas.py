@@ -8,63 +8,22 @@ in `validation.py`, so that every failing field gets its own `{field, message}`.
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
-from decimal import Decimal
+from datetime import date
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
+from app.dates import IsoDate, Timestamp
+from app.money import Money
+from app.text import MULTI_LINE, SINGLE_LINE
 from app.vocabulary import LandlordEvent, NoticeKind, literal_of
 
 KindCode = literal_of(NoticeKind)
 EventCode = literal_of(LandlordEvent)
 
-_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[A-Za-z]{2,}$")
 _PHONE = re.compile(r"^\+?[0-9][0-9 ()-]{5,24}$")
 _POSTAL = re.compile(r"^\d{3} ?\d{2}$")
-
-
-def _iso_date(value: Any) -> Any:
-    # Dates are 'YYYY-MM-DD' strings in the contract; a number is not a date.
-    if isinstance(value, date) and not isinstance(value, datetime):
-        return value
-    if not (isinstance(value, str) and _ISO_DATE.match(value)):
-        raise ValueError("must be a date written YYYY-MM-DD")
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise ValueError("not a real calendar date") from None
-
-
-def _json_number(value: Any) -> Any:
-    if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)):
-        raise ValueError("must be a JSON number (SEK, at most two decimals)")
-    return Decimal(str(value))
-
-
-def _two_decimals(value: Decimal) -> Decimal:
-    if value.as_tuple().exponent < -2 and value != value.quantize(Decimal("0.01")):
-        raise ValueError("at most two decimals")
-    # 16900, 16900.0 and 16900.00 are the same amount: one form, so a retry is recognised as identical.
-    return value.quantize(Decimal("0.01"))
-
-
-def _rfc3339(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return value
-    if isinstance(value, str) and len(value) >= 19 and value[10] in "Tt ":
-        try:
-            return datetime.fromisoformat(value)
-        except ValueError:
-            pass
-    raise ValueError("must be an RFC 3339 timestamp with offset, e.g. 2027-01-14T09:00:00+01:00")
-
-
-def _aware(value: datetime) -> datetime:
-    if value.tzinfo is None or value.utcoffset() is None:
-        raise ValueError("must include a UTC offset, e.g. 2027-01-14T09:00:00+01:00")
-    return value
 
 
 def _email(value: str) -> str:
@@ -85,13 +44,9 @@ def _postal(value: str) -> str:
     return value.strip()
 
 
-IsoDate = Annotated[date, BeforeValidator(_iso_date)]
-Timestamp = Annotated[datetime, BeforeValidator(_rfc3339), AfterValidator(_aware)]
-Money = Annotated[Decimal, BeforeValidator(_json_number), AfterValidator(_two_decimals), Field(gt=0)]
-Email = Annotated[str, StringConstraints(max_length=254), AfterValidator(_email)]
-Phone = Annotated[str, StringConstraints(max_length=40), AfterValidator(_phone)]
-PostalCode = Annotated[str, AfterValidator(_postal)]
-Text = Annotated[str, StringConstraints(strip_whitespace=False)]
+Email = Annotated[str, StringConstraints(max_length=254), SINGLE_LINE, AfterValidator(_email)]
+Phone = Annotated[str, StringConstraints(max_length=40), SINGLE_LINE, AfterValidator(_phone)]
+PostalCode = Annotated[str, SINGLE_LINE, AfterValidator(_postal)]
 
 
 class Strict(BaseModel):
@@ -115,17 +70,17 @@ class Coordinates(Strict):
 
 
 class PropertyIn(Strict):
-    street_address: Annotated[str, StringConstraints(min_length=2, max_length=200)]
+    street_address: Annotated[str, StringConstraints(min_length=2, max_length=200), SINGLE_LINE]
     postal_code: PostalCode
-    city: Annotated[str, StringConstraints(min_length=1, max_length=100)]
-    apartment_number: Annotated[str, StringConstraints(pattern=r"^\d{4}$")] | None = None
+    city: Annotated[str, StringConstraints(min_length=1, max_length=100), SINGLE_LINE]
+    apartment_number: Annotated[str, StringConstraints(pattern=r"^\d{4}$"), SINGLE_LINE] | None = None
     rooms: Annotated[int, Field(ge=1, le=20)] | None = None
     coordinates: Coordinates | None = None
 
 
 class TenantIn(Strict):
-    name: Annotated[str, StringConstraints(min_length=1, max_length=200)]
-    personal_identity_number: Annotated[str, StringConstraints(max_length=20)] | None = None
+    name: Annotated[str, StringConstraints(min_length=1, max_length=200), SINGLE_LINE]
+    personal_identity_number: Annotated[str, StringConstraints(max_length=20), SINGLE_LINE] | None = None
     phone: Phone | None = None
     email: Email | None = None
 
@@ -139,18 +94,18 @@ class HouseholdIn(Strict):
 class ArrearsIn(Strict):
     amount_sek: Money
     due_date: IsoDate
-    interest: Annotated[str, StringConstraints(max_length=200)] | None = None
+    interest: Annotated[str, StringConstraints(max_length=200), SINGLE_LINE] | None = None
     monthly_rent_sek: Money | None = None
-    payment_instructions: Annotated[str, StringConstraints(min_length=1, max_length=500)]
+    payment_instructions: Annotated[str, StringConstraints(min_length=1, max_length=500), MULTI_LINE]
 
 
 class DisturbanceIn(Strict):
-    description: Annotated[str, StringConstraints(min_length=1, max_length=2000)]
+    description: Annotated[str, StringConstraints(min_length=1, max_length=2000), MULTI_LINE]
     requested_on: IsoDate
 
 
 class ContactIn(Strict):
-    name: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    name: Annotated[str, StringConstraints(min_length=1, max_length=200), SINGLE_LINE]
     phone: Phone | None = None
     email: Email | None = None
 
@@ -184,7 +139,7 @@ EXAMPLE_NOTICE: dict[str, Any] = {
 class NoticeIn(Strict):
     model_config = ConfigDict(extra="forbid", strict=True, json_schema_extra={"examples": [EXAMPLE_NOTICE]})
 
-    external_id: Annotated[str, StringConstraints(min_length=1, max_length=100)]
+    external_id: Annotated[str, StringConstraints(min_length=1, max_length=100), SINGLE_LINE]
     kind: KindCode
     sent_on: IsoDate
     tenant_served_on: IsoDate | None = None

@@ -20,7 +20,7 @@ from typing import Any
 from pydantic import BaseModel
 from sqlalchemy import and_, or_, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, SessionTransaction, selectinload
 
 from app.calendar import STOCKHOLM, local_today
 from app.cases import notify
@@ -32,9 +32,10 @@ from app.errors import Problem, ValidationProblem
 from app.identity import parse_identity_number
 from app.notices.models import Notice, NoticeEvent, Tenant
 from app.notices.schemas import EventIn, NoticeIn
-from app.notices.validation import check_event, check_notice
+from app.notices.validation import check_event, check_notice, require_own_municipality
 from app.routing.districts import district_by_code
-from app.routing.engine import OutsideMunicipality, RoutingDecision, normalise_street
+from app.routing.addresses import normalise_street
+from app.routing.engine import RoutingDecision
 from app.routing.models import District
 from app.routing.service import RouterProvider, route
 from app.security import audit
@@ -134,7 +135,29 @@ def _replay(notice: Notice, body: NoticeIn, data_key: str, via: str) -> Notice:
 
 
 def receive(session: Session, ctx: IntakeContext, body: NoticeIn, idempotency_key: str | None) -> tuple[Notice, bool]:
-    """Store one notice. Returns (notice, created); raises Problem for 409/422."""
+    """Store one notice. Returns (notice, created); raises Problem for 409/422.
+
+    All of it runs in one savepoint, begun before the first statement: a failure of any
+    kind leaves nothing of this notice in the session or the memo, and the transaction
+    usable for the next notice of a batch (on PostgreSQL a failed statement outside a
+    savepoint would end it).
+    """
+    enqueued = set(ctx.memo.digests)
+    savepoint = session.begin_nested()
+    try:
+        notice, created = _receive(session, ctx, body, idempotency_key, savepoint)
+    except BaseException:
+        if savepoint.is_active:
+            savepoint.rollback()
+        ctx.memo.digests.intersection_update(enqueued)
+        raise
+    if savepoint.is_active:
+        savepoint.commit()
+    return notice, created
+
+
+def _receive(session: Session, ctx: IntakeContext, body: NoticeIn, idempotency_key: str | None,
+             savepoint: SessionTransaction) -> tuple[Notice, bool]:
     landlord_id = ctx.actor.id
     assert landlord_id is not None
     digest = body_hash(body, ctx.settings.data_key)
@@ -148,8 +171,9 @@ def receive(session: Session, ctx: IntakeContext, body: NoticeIn, idempotency_ke
         raise ValidationProblem(errors, title="The notice is not valid")
 
     prop = body.property
+    router = ctx.routers.get(session)
     decision = route(
-        ctx.routers.get(session),
+        router,
         street_address=prop.street_address,
         postal_code=prop.postal_code,
         city=prop.city,
@@ -157,26 +181,15 @@ def receive(session: Session, ctx: IntakeContext, body: NoticeIn, idempotency_ke
         lat=prop.coordinates.lat if prop.coordinates else None,
         lon=prop.coordinates.lon if prop.coordinates else None,
     )
-    if isinstance(decision, OutsideMunicipality):
-        raise Problem(
-            422,
-            f"The postal code {prop.postal_code} lies in {decision.municipality}, not in this municipality. "
-            f"Send the notice to the social welfare committee of {decision.municipality} "
-            f"(socialnämnden i {decision.municipality} kommun).",
-            type_="outside-municipality",
-            title="The address is in another municipality",
-            errors=[{"field": "property.postal_code", "message": f"lies in {decision.municipality}"}],
-            extra={"municipality": decision.municipality},
-        )
+    decision = require_own_municipality(decision, router, prop)
 
     # The unit is built in memory and stored by as few flushes as the foreign keys allow
     # (no autoflush before each query or lazy load); the savepoint makes a concurrent
     # retry's unique violation on the notice a replay.
-    savepoint = session.begin_nested()
     try:
         with session.no_autoflush:
             notice = _store(session, ctx, body, decision, digest, idempotency_key)
-            case, opened = cases.receive_notice(session, notice, ctx.actor, ctx.now)
+            case, opened = _open_or_join_case(session, ctx, notice)
             audit.record(session, ctx.actor, "notice.create", object_type="notice", object_id=notice.id,
                          district_id=notice.district_id)
         session.flush()
@@ -186,7 +199,6 @@ def receive(session: Session, ctx: IntakeContext, body: NoticeIn, idempotency_ke
         if existing is None:  # pragma: no cover - a constraint we did not expect
             raise
         return _replay(existing, body, ctx.settings.data_key, via), False
-    savepoint.commit()
     _enqueue_messages(session, ctx, notice, case, opened)
     return notice, True
 
@@ -252,8 +264,13 @@ def _district(session: Session, memo: IntakeMemo, code: str | None) -> District 
     return memo.districts[code]
 
 
+def _open_or_join_case(session: Session, ctx: IntakeContext, notice: Notice) -> tuple[Any, bool]:
+    """The notice's case, opened or joined (the case service decides), and whether it was opened."""
+    return cases.receive_notice(session, notice, ctx.actor, ctx.now)
+
+
 def _enqueue_messages(session: Session, ctx: IntakeContext, notice: Notice, case: Case, opened: bool) -> None:
-    """After the notice is stored (outside its savepoint: nothing here is undone by a replay)."""
+    """After the notice is stored (a replay has returned before this, so nothing here is ever undone by one)."""
     if opened:
         notify.new_case(session, case, ctx.now, enqueued=ctx.memo.digests)
     if notice.kind == "rent_arrears" and notice.district_id is not None:

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from datetime import date
 
+from app.errors import Problem
 from app.identity import IdentityNumberError, parse_identity_number
-from app.notices.schemas import EventIn, NoticeIn
+from app.notices.schemas import EventIn, NoticeIn, PropertyIn
+from app.routing.engine import OutsideMunicipality, Router, RoutingDecision
 
 FieldError = dict[str, str]
 
@@ -88,3 +90,46 @@ def check_event(event: EventIn, today: date) -> list[FieldError]:
     if event.type != "eviction_scheduled" and event.eviction_at is not None:
         errors.append({"field": "eviction_at", "message": "only for eviction_scheduled"})
     return errors
+
+
+def require_own_municipality(decision: RoutingDecision | OutsideMunicipality, router: Router,
+                             prop: PropertyIn) -> RoutingDecision:
+    """The decision, for an address of this municipality; else the 422, for landlords and Kronofogden alike.
+
+    A postal code outside the municipality is `outside-municipality`, naming the other
+    municipality where the data pack knows it. When the notice's coordinates
+    nevertheless lie in one of our districts, one of the two is wrong, and guessing
+    which would route secret data to the wrong authority or turn a family away:
+    `address-conflict`, naming both fields.
+    """
+    if not isinstance(decision, OutsideMunicipality):
+        return decision
+    where = decision.municipality or "another municipality"
+    postal_error = {"field": "property.postal_code", "message": f"lies in {where}"}
+    inside = router.data.districts_at(prop.coordinates.lon, prop.coordinates.lat) if prop.coordinates else []
+    if inside:
+        district = router.data.names.get(inside[0], inside[0])
+        raise Problem(
+            422,
+            f"The postal code {prop.postal_code} lies in {where}, but the coordinates lie in this municipality "
+            f"(district {district}). Check the address, correct the postal code or the coordinates, and send "
+            "the notice again.",
+            type_="address-conflict",
+            title="The postal code and the coordinates disagree",
+            errors=[postal_error,
+                    {"field": "property.coordinates", "message": f"lie in this municipality (district {district})"}],
+            extra={"municipality": decision.municipality},
+        )
+    committee = (f"the social welfare committee of {where} (socialnämnden i {where} kommun)"
+                 if decision.municipality else
+                 "the social welfare committee of the municipality where the home is "
+                 "(socialnämnden i den kommun där bostaden ligger)")
+    raise Problem(
+        422,
+        f"The postal code {prop.postal_code} lies in {where}, not in this municipality. Send the notice to "
+        f"{committee}.",
+        type_="outside-municipality",
+        title="The address is in another municipality",
+        errors=[postal_error],
+        extra={"municipality": decision.municipality},
+    )

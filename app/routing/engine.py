@@ -27,304 +27,29 @@ shared by threads; routing one notice takes a few microseconds.
 
 from __future__ import annotations
 
-import csv
-import io
 import math
-import re
-import unicodedata
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 import shapely
 from shapely import STRtree
 from shapely.geometry.base import BaseGeometry
 
+from app.routing.addresses import AddressEntry, apartment_number_from, normalise_text, split_street_address
+from app.routing.decisions import (
+    OutsideMunicipality,
+    REASON_COORDINATES_CONFLICT,
+    REASON_POSTAL_AMBIGUOUS,
+    REASON_POSTAL_CONFLICT,
+    REASON_POSTAL_INVALID,
+    REASON_POSTAL_UNKNOWN,
+    REASON_REGISTER_CONFLICT,
+    RoutingDecision,
+    RoutingInput,
+)
+from app.routing.municipality import PostalAreas, outside_municipality
 from app.routing.postal import PostalTable, format_postal_code, normalise_postal_code
 
-METHODS = ("address_register", "boundaries", "geocoder", "postal_code", "manual")
-CONFIDENCES = ("certain", "high", "medium", "none")
-
-# Why a decision went to manual routing (used for the Swedish explanation).
-REASON_REGISTER_CONFLICT = "register_conflict"
-REASON_COORDINATES_CONFLICT = "coordinates_conflict"
-REASON_POSTAL_CONFLICT = "postal_conflict"
-REASON_POSTAL_AMBIGUOUS = "postal_ambiguous"
-REASON_POSTAL_UNKNOWN = "postal_unknown"
-REASON_POSTAL_INVALID = "postal_invalid"
-
-
-# ---------------------------------------------------------------------------------------------
-# Text normalisation and address splitting
-# ---------------------------------------------------------------------------------------------
-
-_DASHES = str.maketrans({"\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-"})
-_WS = re.compile(r"\s+")
-_NUMBER = re.compile(
-    r"(?P<num>\d+)(?:\s*(?P<letter>[a-zåäöéü])(?![a-zåäöéü0-9]))?"
-    r"(?:\s*-\s*(?P<num2>\d+)(?:\s*(?P<letter2>[a-zåäöéü])(?![a-zåäöéü0-9]))?)?"
-)
-_FIRST_NUMBER_TOKEN = re.compile(r"(?:^|(?<=\s))\d")
-_APARTMENT = re.compile(r"\b(?:lgh|lägenhet|lägenhetsnummer|lgh\.)\s*(?:nr\.?\s*)?(\d{4})\b")
-
-
-def normalise_text(value: str | None) -> str:
-    """NFC, casefold, one kind of dash, whitespace folded to single spaces."""
-    if not value:
-        return ""
-    text = unicodedata.normalize("NFC", str(value)).translate(_DASHES).casefold()
-    return _WS.sub(" ", text).strip()
-
-
-def normalise_street(value: str | None) -> str:
-    """A street name as the register key uses it: normalised text, no trailing punctuation.
-
-    No abbreviation is expanded or guessed ('S:t', 'g.', 'v.' stay as written):
-    a register match must be exact after this normalisation.
-    """
-    return normalise_text(value).strip(" .,;")
-
-
-def normalise_number(value: str | None) -> str | None:
-    """'30 A' → '30a', '5-7' → '5-7'; None when it is not a street number."""
-    text = normalise_text(value)
-    if not text:
-        return None
-    match = _NUMBER.fullmatch(text)
-    if match is None:
-        return None
-    return _number_from_match(match)
-
-
-def _number_from_match(match: re.Match[str]) -> str:
-    number = match["num"] + (match["letter"] or "")
-    if match["num2"]:
-        number += "-" + match["num2"] + (match["letter2"] or "")
-    return number
-
-
-def split_street_address(value: str | None) -> tuple[str, str | None]:
-    """Split a written street address into (street name, number with letter).
-
-    'Götgatan 30 A' → ('götgatan', '30a');
-    'Sankt Eriksgatan 117, lgh 1102' → ('sankt eriksgatan', '117');
-    'Hornsgatan 12B lgh 1001 2 tr' → ('hornsgatan', '12b');
-    'Drottninggatan 5-7' → ('drottninggatan', '5-7');
-    'Skeppsholmen' → ('skeppsholmen', None).
-
-    Pragmatic rules: the text is normalised (casefold, whitespace folded);
-    anything after the first comma is dropped (apartment, floor, c/o); the
-    street name is the text before the first word that starts with a digit;
-    the number is that word's digits, an optional single letter (written
-    together or apart) and an optional range ('5-7'). Whatever follows (lgh,
-    tr, entrance) is ignored. No abbreviation is expanded.
-    """
-    text = normalise_text(value)
-    head = text.split(",", 1)[0].strip()
-    first = _FIRST_NUMBER_TOKEN.search(head)
-    if first is None:
-        return normalise_street(head), None
-    street = normalise_street(head[: first.start()])
-    match = _NUMBER.match(head, first.start())
-    if match is None:  # cannot happen: a digit starts the token
-        return street, None
-    return street, _number_from_match(match)
-
-
-def _apartment(explicit: str | None, street_address: str) -> str | None:
-    if explicit is not None and str(explicit).strip():
-        text = normalise_text(explicit)
-        text = re.sub(r"^(?:lgh\.?|lägenhet(?:snummer)?)\s*(?:nr\.?)?\s*", "", text)
-        return text.replace(" ", "") or None
-    found = _APARTMENT.search(normalise_text(street_address))
-    return found.group(1) if found else None
-
-
-# ---------------------------------------------------------------------------------------------
-# The address register
-# ---------------------------------------------------------------------------------------------
-
-REGISTER_COLUMNS = ("street", "number", "postal_code", "district_code")
-
-
-@dataclass(frozen=True)
-class AddressEntry:
-    """One address of the city's register. `number` is normalised ('30a'), `postal_code` five digits."""
-
-    street: str
-    number: str
-    postal_code: str
-    district_code: str
-
-    @property
-    def key(self) -> tuple[str, str, str]:
-        return (normalise_street(self.street), self.number, self.postal_code)
-
-
-def parse_address_register_csv(text: str) -> list[AddressEntry]:
-    """Parse the register CSV (header ``street,number,postal_code,district_code``).
-
-    UTF-8 text, with or without BOM; ``,`` or ``;`` as delimiter (detected from
-    the header). Column order is free; names are case-insensitive. Raises
-    ValueError naming the line of every bad row (unknown or missing columns,
-    wrong field count, empty street, bad number, bad postal code, empty district).
-    """
-    text = text.removeprefix("\ufeff")
-    lines = text.splitlines()
-    header_line = next((line for line in lines if line.strip()), None)
-    if header_line is None:
-        raise ValueError("address register: the file is empty (expected a header line)")
-    delimiter = ";" if header_line.count(";") > header_line.count(",") else ","
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
-    header: list[str] | None = None
-    entries: list[AddressEntry] = []
-    errors: list[str] = []
-    for record in reader:
-        line_no = reader.line_num
-        if not record or all(not cell.strip() for cell in record):
-            continue
-        if header is None:
-            header = [cell.strip().casefold() for cell in record]
-            unknown = [c for c in header if c not in REGISTER_COLUMNS]
-            missing = [c for c in REGISTER_COLUMNS if c not in header]
-            duplicated = sorted({c for c in header if header.count(c) > 1})
-            problems = []
-            if unknown:
-                problems.append(f"unknown columns: {', '.join(unknown)}")
-            if missing:
-                problems.append(f"missing columns: {', '.join(missing)}")
-            if duplicated:
-                problems.append(f"repeated columns: {', '.join(duplicated)}")
-            if problems:
-                raise ValueError(
-                    f"address register: line {line_no}: {'; '.join(problems)} "
-                    f"(expected {','.join(REGISTER_COLUMNS)})"
-                )
-            continue
-        if len(record) != len(header):
-            errors.append(f"line {line_no}: {len(record)} fields, expected {len(header)}")
-            continue
-        row = {k: v.strip() for k, v in zip(header, record)}
-        row_errors = []
-        street = _WS.sub(" ", unicodedata.normalize("NFC", row["street"])).strip()
-        if not street:
-            row_errors.append("empty street")
-        number = normalise_number(row["number"])
-        if number is None:
-            row_errors.append(f"bad number {row['number']!r}")
-        postal = normalise_postal_code(row["postal_code"])
-        if postal is None:
-            row_errors.append(f"bad postal code {row['postal_code']!r}")
-        district = row["district_code"]
-        if not district:
-            row_errors.append("empty district_code")
-        if row_errors:
-            errors.append(f"line {line_no}: {', '.join(row_errors)}")
-            continue
-        entries.append(AddressEntry(street, number, postal, district))  # type: ignore[arg-type]
-    if header is None:
-        raise ValueError("address register: the file is empty (expected a header line)")
-    if errors:
-        shown = errors[:20]
-        more = f"; and {len(errors) - 20} more" if len(errors) > 20 else ""
-        raise ValueError("address register: " + "; ".join(shown) + more)
-    return entries
-
-
-# ---------------------------------------------------------------------------------------------
-# Decisions
-# ---------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class RoutingDecision:
-    district_code: str | None
-    method: str  # 'address_register' | 'boundaries' | 'geocoder' | 'postal_code' | 'manual'
-    confidence: str  # 'certain' | 'high' | 'medium' | 'none'
-    inputs: dict[str, Any]  # the normalised inputs used
-    data_version: str  # register, boundaries and postal-table versions combined
-    notes: list[str] = field(default_factory=list)  # English, short, explainable
-    district_name: str | None = None
-    reason: str | None = None  # why a decision is manual (REASON_*), else None
-
-    @property
-    def routed(self) -> bool:
-        return self.district_code is not None
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "district_code": self.district_code,
-            "district_name": self.district_name,
-            "method": self.method,
-            "confidence": self.confidence,
-            "inputs": dict(self.inputs),
-            "data_version": self.data_version,
-            "notes": list(self.notes),
-            "reason": self.reason,
-        }
-
-    def explain_sv(self) -> str:
-        """One line in Swedish for staff: how the notice was routed."""
-        name = self.district_name or self.district_code
-        postal = self.inputs.get("postal_code") or ""
-        shown_postal = format_postal_code(postal) if postal else ""
-        if self.method == "address_register":
-            return f"Adressen finns i stadens adressregister: {name}."
-        if self.method == "boundaries":
-            return f"Koordinaterna i underrättelsen ligger i stadsdelsområdet {name}."
-        if self.method == "geocoder":
-            return (
-                f"Adressen har slagits upp i en adresstjänst och ligger i stadsdelsområdet {name}."
-            )
-        if self.method == "postal_code":
-            return (
-                f"Postnumret {shown_postal} hör till stadsdelsområdet {name} "
-                "(fördelat efter postnummer, inte exakt adress)."
-            )
-        manual = "Underrättelsen fördelas manuellt."
-        if self.reason == REASON_REGISTER_CONFLICT:
-            return (
-                "Adressen finns i stadens adressregister, men koordinaterna ligger i ett annat "
-                f"stadsdelsområde. {manual}"
-            )
-        if self.reason == REASON_COORDINATES_CONFLICT:
-            return f"Koordinaterna i underrättelsen och adressuppslaget pekar på olika stadsdelsområden. {manual}"
-        if self.reason == REASON_POSTAL_CONFLICT:
-            return f"Koordinaterna och postnumret pekar på olika stadsdelsområden. {manual}"
-        if self.reason == REASON_POSTAL_AMBIGUOUS:
-            return (
-                f"Postnumret {shown_postal} räcker inte för att avgöra stadsdelsområdet. {manual}"
-            )
-        if self.reason == REASON_POSTAL_INVALID:
-            return f"Postnumret saknas eller är felaktigt. {manual}"
-        return f"Adressen kunde inte kopplas till något stadsdelsområde. {manual}"
-
-
-@dataclass(frozen=True)
-class OutsideMunicipality:
-    """The postal code lies wholly in another municipality: the notice is not ours."""
-
-    municipality: str  # e.g. 'Solna'
-    postal_code: str  # five digits
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"outside_municipality": self.municipality, "postal_code": self.postal_code}
-
-    def explain_sv(self) -> str:
-        return (
-            f"Postnumret {format_postal_code(self.postal_code)} ligger i en annan kommun: "
-            f"{self.municipality}. Underrättelsen ska skickas till den kommunen."
-        )
-
-
-@dataclass(frozen=True)
-class RoutingInput:
-    street_address: str
-    postal_code: str  # 'NNN NN' or 'NNNNN'
-    city: str  # postort
-    apartment_number: str | None = None
-    lat: float | None = None
-    lon: float | None = None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -345,6 +70,7 @@ class RoutingData:
         "_tree",
         "_register",
         "postal",
+        "areas",
         "names",
         "boundaries_version",
         "addresses_version",
@@ -358,6 +84,7 @@ class RoutingData:
         self._tree: STRtree | None = None
         self._register: dict[tuple[str, str, str], str] = {}
         self.postal: PostalTable = PostalTable.empty()
+        self.areas: PostalAreas | None = None
         self.names: dict[str, str] = {}
         self.boundaries_version = ""
         self.addresses_version = ""
@@ -374,6 +101,7 @@ class RoutingData:
         addresses_version: str,
         postal_codes: PostalTable,
         municipality: dict[str, Any] | None = None,
+        areas: PostalAreas | None = None,
     ) -> RoutingData:
         """Build the routing data.
 
@@ -442,11 +170,14 @@ class RoutingData:
             if stray:
                 raise ValueError(f"postal-code table: unknown district codes {', '.join(stray)}")
         data.postal = postal_codes
+        if areas is not None:
+            areas.check_against(postal_codes)
+        data.areas = areas
         data.boundaries_version = boundaries_version
         data.addresses_version = addresses_version
         data.version = (
             f"register:{addresses_version or '-'};boundaries:{boundaries_version or '-'};"
-            f"postal:{postal_codes.version}"
+            f"postal:{postal_codes.version}" + (f";areas:{areas.version}" if areas is not None else "")
         )
         return data
 
@@ -531,7 +262,7 @@ class Router:
             "number": number,
             "postal_code": postal if postal is not None else normalise_text(inp.postal_code),
             "city": normalise_text(inp.city),
-            "apartment_number": _apartment(inp.apartment_number, inp.street_address),
+            "apartment_number": apartment_number_from(inp.apartment_number, inp.street_address),
             "lat": notice_point[0] if notice_point else None,
             "lon": notice_point[1] if notice_point else None,
             "geocoded": [geo_point[0], geo_point[1]] if geo_point else None,
@@ -586,10 +317,10 @@ class Router:
             if data.register_size:
                 notes.append("address not in the address register")
 
-        # 2. A postal code of another municipality: not ours, never a guessed district.
+        # 2. A postal code outside the municipality: not ours, never a guessed district.
         if postal is not None:
-            elsewhere = data.postal.outside(postal)
-            if elsewhere is not None:
+            outside, elsewhere = outside_municipality(postal, data.postal, data.areas)
+            if outside:
                 return OutsideMunicipality(municipality=elsewhere, postal_code=postal)
 
         postal_match = data.postal.lookup(postal) if postal is not None else None

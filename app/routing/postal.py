@@ -75,7 +75,7 @@ class _Row:
     note: str
 
 
-def _read_csv(text: str, columns: tuple[str, ...], what: str) -> list[tuple[int, dict[str, str]]]:
+def read_pack_csv(text: str, columns: tuple[str, ...], what: str) -> list[tuple[int, dict[str, str]]]:
     """Rows as dicts with their line numbers; the header must name exactly `columns`."""
     text = text.removeprefix("\ufeff")
     lines = text.splitlines()
@@ -156,7 +156,7 @@ class PostalTable:
         five: dict[str, _Row] = {}
         prefix: dict[str, _Row] = {}
         errors: list[str] = []
-        for line_no, row in _read_csv(postal_text, POSTAL_COLUMNS, "postal codes"):
+        for line_no, row in read_pack_csv(postal_text, POSTAL_COLUMNS, "postal codes"):
             raw = row["postal_code"]
             compact = re.sub(r"\s+", "", raw)
             district = row["district_code"] or None
@@ -196,7 +196,7 @@ class PostalTable:
             target[compact] = _Row(district, confidence, note)
 
         ranges: list[tuple[str, str, str]] = []
-        for line_no, row in _read_csv(neighbours_text, NEIGHBOUR_COLUMNS, "neighbours"):
+        for line_no, row in read_pack_csv(neighbours_text, NEIGHBOUR_COLUMNS, "neighbours"):
             start = normalise_postal_code(row["from"])
             end = normalise_postal_code(row["to"])
             name = row["municipality"]
@@ -292,6 +292,15 @@ class PostalTable:
             if start <= normal <= end:
                 return name
         return None
+
+    def neighbour_ranges(self) -> tuple[tuple[str, str, str], ...]:
+        """(from, to, municipality) of every range lying wholly in another municipality."""
+        return self._ranges
+
+    def routed_codes(self) -> list[str]:
+        """The five-digit codes and three-digit prefixes that route to a district."""
+        rows = list(self._five.items()) + list(self._prefix.items())
+        return sorted(code for code, row in rows if row.district_code)
 
     def district_codes(self) -> set[str]:
         rows = list(self._five.values()) + list(self._prefix.values())

@@ -24,16 +24,10 @@ from sqlalchemy.orm import Session
 
 from app.routing.boundaries import BoundarySet, read_boundaries
 from app.routing.districts import DATA_DIR, load_municipality
-from app.routing.engine import (
-    AddressEntry,
-    OutsideMunicipality,
-    Router,
-    RoutingData,
-    RoutingDecision,
-    RoutingInput,
-    parse_address_register_csv,
-)
+from app.routing.addresses import AddressEntry, parse_address_register_csv
+from app.routing.engine import OutsideMunicipality, Router, RoutingData, RoutingDecision, RoutingInput
 from app.routing.models import AddressRegisterEntry, AddressRegisterVersion, BoundaryVersion
+from app.routing.municipality import PostalAreas
 from app.routing.postal import PostalTable
 
 log = structlog.get_logger("varsel.routing")
@@ -164,7 +158,8 @@ def _stored_versions(session: Session) -> tuple[str, str]:
     return boundaries, addresses
 
 
-def build_routing_data(session: Session, municipality_code: str, postal: PostalTable | None = None) -> RoutingData:
+def build_routing_data(session: Session, municipality_code: str, postal: PostalTable | None = None,
+                       areas: PostalAreas | None = None) -> RoutingData:
     municipality = load_municipality(municipality_code)
     boundary_row = session.scalar(select(BoundaryVersion).where(BoundaryVersion.active.is_(True)))
     boundaries = []
@@ -183,6 +178,7 @@ def build_routing_data(session: Session, municipality_code: str, postal: PostalT
         addresses_version=addresses_version,
         postal_codes=postal or PostalTable.shipped(municipality_code),
         municipality=municipality,
+        areas=areas if areas is not None else PostalAreas.shipped(municipality_code),
     )
 
 
@@ -197,6 +193,7 @@ class RouterProvider:
         self._checked_at = 0.0
         self._lock = threading.Lock()
         self._postal = PostalTable.shipped(municipality_code)
+        self._areas = PostalAreas.shipped(municipality_code)
 
     def get(self, session: Session) -> Router:
         now = time.monotonic()
@@ -205,7 +202,7 @@ class RouterProvider:
         with self._lock:
             versions = _stored_versions(session)
             if self._router is None or versions != self._versions:
-                data = build_routing_data(session, self.municipality_code, self._postal)
+                data = build_routing_data(session, self.municipality_code, self._postal, self._areas)
                 self._router = Router(data)
                 self._versions = versions
                 log.info("routing_data_loaded", version=data.version, register_entries=data.register_size,

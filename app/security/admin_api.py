@@ -20,6 +20,7 @@ from app.security import users
 from app.security.actors import Actor
 from app.security.models import User
 from app.security.passwords import WeakPassword
+from app.text import SINGLE_LINE
 
 router = APIRouter(prefix="/api/v1/admin/users", tags=["admin: staff users"])
 
@@ -44,22 +45,23 @@ class UserList(BaseModel):
 class UserIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    username: str = Field(min_length=1, max_length=100)
-    role: str
-    district: str | None = Field(default=None,
-                                 description="District code; required for handler, manager, joint_assessor")
-    unit: str | None = Field(default=None, description="Required for joint_assessor")
-    email: str | None = Field(default=None, max_length=254)
-    full_name: str | None = Field(default=None, max_length=200)
-    phone: str | None = Field(default=None, max_length=40)
-    password: str | None = Field(default=None, max_length=1000,
-                                 description="At least 12 characters; leave out for users who sign in through OIDC")
+    username: Annotated[str, SINGLE_LINE] = Field(min_length=1, max_length=100)
+    role: Annotated[str, SINGLE_LINE] = Field(max_length=20)
+    district: Annotated[str, SINGLE_LINE] | None = Field(
+        default=None, max_length=60, description="District code; required for handler, manager, joint_assessor")
+    unit: Annotated[str, SINGLE_LINE] | None = Field(default=None, max_length=30,
+                                                      description="Required for joint_assessor")
+    email: Annotated[str, SINGLE_LINE] | None = Field(default=None, max_length=254)
+    full_name: Annotated[str, SINGLE_LINE] | None = Field(default=None, max_length=200)
+    phone: Annotated[str, SINGLE_LINE] | None = Field(default=None, max_length=40)
+    password: Annotated[str, SINGLE_LINE] | None = Field(
+        default=None, max_length=1000, description="At least 12 characters; leave out for users who sign in through OIDC")
 
 
 class PasswordIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    password: str = Field(max_length=1000)
+    password: Annotated[str, SINGLE_LINE] = Field(max_length=1000)
 
 
 def _out(user: User) -> UserOut:

@@ -52,7 +52,7 @@ def admin_page(request: Request, web: WebUserDep, session: SessionDep) -> HTMLRe
 
 @router.post("/admin/hyresvardar")
 def admin_create_landlord(request: Request, web: WebUserDep, session: SessionDep, settings: SettingsDep,
-                          name: Annotated[str, Form()], org_number: Annotated[str, Form()],
+                          name: Annotated[str, Form(max_length=200)], org_number: Annotated[str, Form(max_length=20)],
                           csrf: CsrfField = None) -> Response:
     check_csrf(settings, web, csrf)
     require_role(web, "admin")
@@ -66,7 +66,7 @@ def admin_create_landlord(request: Request, web: WebUserDep, session: SessionDep
 
 @router.post("/admin/nycklar")
 def admin_create_key(request: Request, web: WebUserDep, session: SessionDep, settings: SettingsDep,
-                     org_number: Annotated[str, Form()], csrf: CsrfField = None) -> Response:
+                     org_number: Annotated[str, Form(max_length=20)], csrf: CsrfField = None) -> Response:
     check_csrf(settings, web, csrf)
     require_role(web, "admin")
     try:
@@ -164,9 +164,9 @@ def _done(action: str, username: str) -> RedirectResponse:
 
 @router.post("/admin/anvandare")
 def admin_create_user(request: Request, web: WebUserDep, session: SessionDep, settings: SettingsDep,
-                      username: Annotated[str, Form(max_length=100)], role: Annotated[str, Form()],
-                      password: Annotated[str, Form(max_length=1000)], district: Annotated[str, Form()] = "",
-                      unit: Annotated[str, Form()] = "", email: Annotated[str, Form(max_length=254)] = "",
+                      username: Annotated[str, Form(max_length=100)], role: Annotated[str, Form(max_length=20)],
+                      password: Annotated[str, Form(max_length=1000)], district: Annotated[str, Form(max_length=60)] = "",
+                      unit: Annotated[str, Form(max_length=30)] = "", email: Annotated[str, Form(max_length=254)] = "",
                       full_name: Annotated[str, Form(max_length=200)] = "", csrf: CsrfField = None) -> Response:
     check_csrf(settings, web, csrf)
     require_role(web, "admin")

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
-from decimal import Decimal, InvalidOperation
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -14,7 +12,9 @@ from app.calendar import local_today
 from app.cases import service as cases
 from app.cases import views
 from app.cases.errors import Refused
+from app.dates import IsoDate
 from app.deps import NowDep, SessionDep, SettingsDep
+from app.money import parse_amount
 from app.security.models import User
 from app.web.common import WebActionDep, WebCaseForWork, WebCaseInScope, page, see_other
 from app.web.session import WebUserDep
@@ -39,14 +39,14 @@ def _back(case_id: Any, message: str) -> RedirectResponse:
 
 @router.post("/arenden/{case_id}/tilldela")
 def assign(case: WebCaseForWork["assign"], web: WebActionDep, session: SessionDep,
-           username: Annotated[str, Form()]) -> RedirectResponse:
+           username: Annotated[str, Form(max_length=100)]) -> RedirectResponse:
     cases.assign(session, case, web.actor, username=username)
     return _back(case.id, "tilldelat")
 
 
 @router.post("/arenden/{case_id}/kontakt")
 def contact(case: WebCaseForWork["contact"], web: WebActionDep, session: SessionDep, now: NowDep,
-            channel: Annotated[str, Form()], reached: Annotated[str, Form()] = "no",
+            channel: Annotated[str, Form(max_length=20)], reached: Annotated[str, Form(max_length=5)] = "no",
             note: Annotated[str, Form(max_length=2000)] = "") -> RedirectResponse:
     cases.record_contact(session, case, web.actor, channel=channel, reached=reached == "yes", note=note, now=now)
     return _back(case.id, "kontakt")
@@ -54,23 +54,12 @@ def contact(case: WebCaseForWork["contact"], web: WebActionDep, session: Session
 
 @router.post("/arenden/{case_id}/betalningsatagande")
 def payment_commitment(case: WebCaseForWork["payment_commitment"], web: WebActionDep, session: SessionDep,
-                       now: NowDep, amount_sek: Annotated[str, Form()], covers_until: Annotated[date, Form()],
-                       decided_on: Annotated[date, Form()],
+                       now: NowDep, amount_sek: Annotated[str, Form(max_length=40)],
+                       covers_until: Annotated[IsoDate, Form()], decided_on: Annotated[IsoDate, Form()],
                        note: Annotated[str, Form(max_length=2000)] = "") -> RedirectResponse:
-    cases.register_payment_commitment(session, case, web.actor, amount_sek=_amount(amount_sek),
+    cases.register_payment_commitment(session, case, web.actor, amount_sek=parse_amount(amount_sek),
                                       covers_until=covers_until, decided_on=decided_on, note=note, now=now)
     return _back(case.id, "atagande")
-
-
-def _amount(text: str) -> Decimal:
-    """Swedish input: "16 900,50" or "16900"."""
-    try:
-        amount = Decimal(text.replace(" ", "").replace("\u00a0", "").replace(",", "."))
-    except InvalidOperation:
-        amount = None
-    if amount is None or not amount.is_finite():
-        raise Refused("amount_sek", "not a number", "Beloppet ska vara ett tal, till exempel 16900 eller 16 900,50.")
-    return amount
 
 
 @router.get("/arenden/{case_id}/atagande/{commitment_id}.pdf")
@@ -93,14 +82,14 @@ def _count(field: str, value: str) -> int | None:
     value = value.strip()
     if not value:
         return None
-    if not value.isdigit() or len(value) > 3:
+    if not (value.isascii() and value.isdigit()) or len(value) > 3:
         raise Refused(field, "not a count", "Ange ett antal mellan 0 och 30, eller lämna tomt om det är okänt.")
     return int(value)
 
 
 @router.post("/arenden/{case_id}/avsluta")
 def close(case: WebCaseForWork["close"], web: WebActionDep, session: SessionDep, now: NowDep,
-          outcome: Annotated[str, Form()], note: Annotated[str, Form(max_length=2000)] = "") -> RedirectResponse:
+          outcome: Annotated[str, Form(max_length=30)], note: Annotated[str, Form(max_length=2000)] = "") -> RedirectResponse:
     cases.close(session, case, web.actor, outcome=outcome, note=note, now=now)
     return _back(case.id, "avslutat")
 
@@ -114,7 +103,7 @@ def reveal(tenant_id: str, web: WebActionDep, case: WebCaseInScope, session: Ses
 
 @router.post("/arenden/{case_id}/gemensam-bedomning/{unit}")
 def joint_part(case_id: str, unit: str, web: WebActionDep, session: SessionDep, now: NowDep,
-               step: Annotated[str, Form()],
+               step: Annotated[Literal["accept", "complete"], Form()],
                conclusion: Annotated[str, Form(max_length=2000)] = "") -> RedirectResponse:
     command = "joint_assessment.accept" if step == "accept" else "joint_assessment.complete"
     case = cases.for_work(session, web.actor, case_id, command, via="web")

@@ -33,6 +33,6 @@ def intake_page(request: Request, web: WebUserDep, session: SessionDep) -> HTMLR
 
 @router.post("/manuell-fordelning/{notice_id}")
 def intake_route(notice_id: str, web: WebActionDep, session: SessionDep, now: NowDep,
-                 district: Annotated[str, Form()]) -> RedirectResponse:
+                 district: Annotated[str, Form(max_length=60)]) -> RedirectResponse:
     cases.route_manually(session, web.actor, notice_id, district, now, via="web")
     return see_other("/manuell-fordelning?ok=1")

@@ -182,8 +182,14 @@ CASES = [
     Case("personnummer 10 digits with -", rent({"tenants[0].personal_identity_number": "850412-1230"}), 201, None),
     Case("samordningsnummer (day + 60)", rent({"tenants[0].personal_identity_number": "19850472-1237"}), 201, None),
     Case("10 digits with + (100 or older)", rent({"tenants[0].personal_identity_number": "250301+4561"}), 201, None),
-    Case("+ in the 12-digit form", rent({"tenants[0].personal_identity_number": "19250301+4561"}), 422,
-         ("tenants[0].personal_identity_number", "the + separator is only used in the 10-digit form")),
+    # The contract now follows the open personnummer libraries: '+' in the 12-digit form is accepted
+    # when true (101 years old on 2026-11-20), refused for anyone younger, and serial 000 is never issued.
+    Case("+ in the 12-digit form, 100 or older", rent({"tenants[0].personal_identity_number": "19250301+4561"}),
+         201, None),
+    Case("+ in the 12-digit form, under 100", rent({"tenants[0].personal_identity_number": "19850412+1230"}), 422,
+         ("tenants[0].personal_identity_number", "the + separator is only used for a person aged a hundred or more")),
+    Case("personnummer with serial 000", rent({"tenants[0].personal_identity_number": "19850412-0000"}), 422,
+         ("tenants[0].personal_identity_number", "a serial number of all zeros is never issued")),
     Case("personnummer not a calendar date", rent({"tenants[0].personal_identity_number": "19850230-1230"}), 422,
          ("tenants[0].personal_identity_number", "not a real calendar date")),
     Case("personnummer born in the future", rent({"tenants[0].personal_identity_number": "20300101-1232"}), 422,

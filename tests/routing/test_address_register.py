@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from app.routing.engine import (
+from app.routing.addresses import (
     AddressEntry,
     normalise_number,
     normalise_street,

@@ -20,8 +20,8 @@ from app.routing.engine import (
     RoutingData,
     RoutingDecision,
     RoutingInput,
-    parse_address_register_csv,
 )
+from app.routing.addresses import parse_address_register_csv
 from app.routing.postal import PostalTable
 from tests.routing.geodata import boundaries_bytes, municipality
 

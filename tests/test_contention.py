@@ -1,0 +1,140 @@
+"""A busy database answers 503 with Retry-After, never 500 (issue #11, item 12).
+
+SQLite: another connection holds the write lock past the busy timeout.
+PostgreSQL: a lock held elsewhere past the lock timeout (55P03); serialization
+failures and deadlocks are classified the same way.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import psycopg.errors
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, event, text
+from sqlalchemy.exc import IntegrityError, OperationalError
+
+from app.db import make_engine
+from app.errors import is_contention
+from app.main import create_app
+from app.notices.schemas import EXAMPLE_NOTICE
+from tests.conftest import IS_POSTGRES, TEST_DATABASE_URL, TEST_PASSWORD
+from tests.notices.conftest import count_rows
+
+PROBLEM = "application/problem+json"
+
+
+def _assert_busy(answer) -> None:
+    assert answer.status_code == 503, answer.text
+    assert answer.headers["retry-after"] == "2"
+    assert answer.headers["content-type"].startswith(PROBLEM)
+    body = answer.json()
+    assert body["type"] == "https://varsel.example/problems/unavailable"
+    assert body["request_id"] == answer.headers["x-request-id"]
+
+
+@pytest.fixture
+def busy_client(settings, engine) -> Iterator[TestClient]:
+    """The app on its own engine, whose connections give up on a lock after 50 ms instead of 5 s."""
+    own = make_engine(TEST_DATABASE_URL)
+
+    def short_waits(dbapi_connection, _record) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA busy_timeout=50" if not IS_POSTGRES else "SET lock_timeout = '50ms'")
+        cursor.close()
+        if IS_POSTGRES:
+            dbapi_connection.commit()
+
+    event.listen(own, "connect", short_waits)
+    with TestClient(create_app(settings, engine=own)) as client:
+        yield client
+    own.dispose()
+
+
+@contextmanager
+def lock_held(*tables: str) -> Iterator[None]:
+    """Another connection holds what the request needs: SQLite's write lock, or PostgreSQL table locks."""
+    if IS_POSTGRES:
+        holder = create_engine(TEST_DATABASE_URL)
+        with holder.connect() as other:
+            other.execute(text(f"LOCK TABLE {', '.join(tables)} IN ACCESS EXCLUSIVE MODE"))
+            yield
+            other.rollback()
+        holder.dispose()
+    else:
+        other = sqlite3.connect(TEST_DATABASE_URL.removeprefix("sqlite:///"), isolation_level=None)
+        other.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        finally:
+            other.execute("ROLLBACK")
+            other.close()
+
+
+def test_a_landlord_request_waiting_for_the_lock_gets_503(busy_client, landlord):
+    with lock_held("api_keys"):
+        answer = busy_client.get("/api/v1/notices", headers=landlord.headers)
+    _assert_busy(answer)
+
+
+def test_a_notice_refused_for_contention_is_not_stored_and_goes_through_a_moment_later(busy_client, landlord, db):
+    with lock_held("api_keys", "notices"):
+        answer = busy_client.post("/api/v1/notices", json=EXAMPLE_NOTICE, headers=landlord.headers)
+    _assert_busy(answer)
+    assert count_rows(db, "notices")["notices"] == 0
+    again = busy_client.post("/api/v1/notices", json=EXAMPLE_NOTICE, headers=landlord.headers)
+    assert again.status_code == 201, again.text
+
+
+def test_a_staff_api_request_gets_503(busy_client, make_user):
+    make_user("sara", "handler", "sodermalm")
+    token = busy_client.post("/api/v1/auth/token", data={"username": "sara", "password": TEST_PASSWORD})
+    assert token.status_code == 200, token.text
+    with lock_held("users"):
+        answer = busy_client.get("/api/v1/queue", headers={"Authorization": f"Bearer {token.json()['access_token']}"})
+    _assert_busy(answer)
+
+
+def test_a_page_request_gets_the_swedish_503_page(busy_client, make_user):
+    make_user("sara", "handler", "sodermalm")
+    form = busy_client.get("/logga-in", headers={"Accept": "text/html"})
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', form.text).group(1)
+    signed_in = busy_client.post("/logga-in", headers={"Accept": "text/html"}, follow_redirects=False,
+                                 data={"username": "sara", "password": TEST_PASSWORD, "csrf_token": csrf})
+    assert signed_in.status_code == 303
+    with lock_held("users"):
+        answer = busy_client.get("/ko", headers={"Accept": "text/html"})
+    assert answer.status_code == 503, answer.text
+    assert answer.headers["content-type"].startswith("text/html")
+    assert "Tjänsten svarar inte" in answer.text
+
+
+# --------------------------------------------------------------------------- the classification
+
+def _wrapped(original: BaseException, kind=OperationalError):
+    return kind("SELECT 1", {}, original)
+
+
+@pytest.mark.parametrize("original", [
+    sqlite3.OperationalError("database is locked"),
+    sqlite3.OperationalError("database table is locked"),
+    psycopg.errors.SerializationFailure("could not serialize access"),
+    psycopg.errors.DeadlockDetected("deadlock detected"),
+    psycopg.errors.LockNotAvailable("canceling statement due to lock timeout"),
+], ids=lambda e: type(e).__name__ + ":" + str(e)[:20])
+def test_busy_errors_are_contention(original):
+    assert is_contention(_wrapped(original))
+
+
+@pytest.mark.parametrize("error", [
+    _wrapped(sqlite3.OperationalError("no such table: x")),
+    _wrapped(psycopg.errors.UndefinedTable("relation does not exist")),
+    _wrapped(sqlite3.IntegrityError("UNIQUE constraint failed"), IntegrityError),
+    RuntimeError("database is locked"),
+], ids=["sqlite-no-table", "pg-no-table", "integrity", "not-a-db-error"])
+def test_other_errors_are_not(error):
+    assert not is_contention(error)
