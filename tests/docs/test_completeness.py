@@ -64,3 +64,15 @@ def test_every_endpoint_is_documented_for_its_readers():
     assert landlords and landlords <= _documented(INTEGRATORS), landlords - _documented(INTEGRATORS)
     staff = set(endpoints) - landlords
     assert staff <= _documented(STAFF), staff - _documented(STAFF)
+
+
+def test_the_test_keys_section_says_whether_this_version_has_test_keys():
+    """A placeholder until test keys exist: the day `--test` arrives, this fails until the section is written."""
+    from typer.main import get_command
+
+    from app.cli import cli
+
+    create = get_command(cli).commands["landlords"].commands["keys"].commands["create"]
+    has_test_keys = any("--test" in getattr(param, "opts", []) for param in create.params)
+    section = INTEGRATORS.split("## Test keys", 1)[1].split("\n## ", 1)[0]
+    assert ("Not in this version yet" in section) != has_test_keys
