@@ -24,6 +24,7 @@ from app.routing.cli import districts_cli
 from app.routing.districts import load_municipality, seed_districts
 from app.security.audit_cli import audit_cli
 from app.security.cli import authorities_cli, landlords_cli, users_cli
+from app.security.keys_cli import keys_cli
 
 cli = typer.Typer(help="Varsel — eviction-prevention early warning.", no_args_is_help=True,
                   pretty_exceptions_enable=False)
@@ -38,6 +39,7 @@ cli.add_typer(districts_cli, name="districts")
 cli.add_typer(jobs_cli, name="jobs")
 cli.add_typer(reports_cli, name="reports")
 cli.add_typer(audit_cli, name="audit")
+cli.add_typer(keys_cli, name="keys")
 
 
 def package_version() -> str:
@@ -128,8 +130,10 @@ def serve(
     settings = ready()
     if workers > 1 and settings.is_sqlite:
         fail("several workers need PostgreSQL; SQLite runs as a single process")
+    # proxy_headers=False: the app applies X-Forwarded-* itself, from VARSEL_FORWARDED_ALLOW_IPS
+    # (app/main.py); uvicorn's copy would trust only 127.0.0.1, whatever the setting says.
     uvicorn.run("app.asgi:app", host=host, port=port, workers=workers, log_config=None,
-                access_log=False, proxy_headers=True)
+                access_log=False, proxy_headers=False)
 
 
 @cli.command()
@@ -168,8 +172,9 @@ def demo(
 
     from app.main import create_app
 
+    # proxy_headers=False: the app applies X-Forwarded-* itself (app/main.py), as under `serve`.
     server = uvicorn.Server(uvicorn.Config(create_app(settings), host=host, port=port, log_config=None,
-                                           access_log=False))
+                                           access_log=False, proxy_headers=False))
     threading.Thread(target=_announce_when_quiet, args=(server, text + closing), daemon=True,
                      name="demo-announce").start()
     server.run()

@@ -17,6 +17,7 @@ EXAMPLES: dict[str, list[str]] = {
     "demo": ["varsel demo", "varsel demo --seed-only"],
     "db upgrade": ["varsel db upgrade"],
     "audit verify": ["varsel audit verify", "varsel audit verify --from-id 120000"],
+    "keys rotate-data-key": ["varsel keys rotate-data-key", "varsel keys rotate-data-key --batch-size 2000"],
     "landlords create": ['varsel landlords create --name "Stockholmshem AB" --org-number 556035-9555'],
     "landlords list": ["varsel landlords list"],
     "landlords keys create": ["varsel landlords keys create --org-number 556035-9555"],

@@ -14,6 +14,8 @@ from typing import Literal
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from app.security.crypto import DataKey
+
 # Demo defaults make `varsel demo` work from a clean clone. Production refuses
 # them (see `check_production`), so they can never protect real data.
 DEMO_SECRET_KEY = "demo-secret-key-not-for-production-use-000000000"
@@ -30,6 +32,10 @@ class Settings(BaseSettings):
 
     secret_key: str = DEMO_SECRET_KEY
     data_key: str = DEMO_DATA_KEY
+    # The earlier data keys, newest first, comma-separated: read alongside VARSEL_DATA_KEY while
+    # `varsel keys rotate-data-key` moves the stored data to it, and afterwards for the retry
+    # fingerprints that cannot be recomputed (app/security/crypto.py).
+    data_key_previous: str | None = None
 
     scheduler_enabled: bool = True
     district_boundaries: Path | None = None
@@ -102,6 +108,12 @@ class Settings(BaseSettings):
     # When set, GET /metrics asks for `Authorization: Bearer <token>` (the scraper's secret)
     metrics_token: str | None = None
 
+    # The reverse proxies whose X-Forwarded-For / X-Forwarded-Proto are believed: comma-separated
+    # addresses or networks ("10.0.0.0/8"), "*" for any, empty for none. The audit log and the sign-in
+    # throttle record the client's address; behind a proxy that is not trusted here, they would record
+    # the proxy's, and every user would share one throttle. The default is uvicorn's own.
+    forwarded_allow_ips: str = "127.0.0.1"
+
     # Retention (gallring), see domain/law-and-deadlines.md
     retention_no_measure_days: int = Field(default=365, ge=1)
     retention_closed_days: int = Field(default=5 * 365, ge=1)
@@ -121,6 +133,13 @@ class Settings(BaseSettings):
     def _old_login_setting(self) -> Settings:
         if self.login_lockout_seconds is not None and "login_window_seconds" not in self.model_fields_set:
             self.login_window_seconds = self.login_lockout_seconds
+        return self
+
+    @model_validator(mode="after")
+    def _data_key_ring(self) -> Settings:
+        # Every reader of the data key (decrypting, comparing fingerprints) then tries the earlier keys too.
+        previous = [key.strip() for key in (self.data_key_previous or "").split(",") if key.strip()]
+        self.data_key = DataKey(self.data_key, previous)
         return self
 
     @property

@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 import structlog
 from fastapi import FastAPI
 from sqlalchemy.engine import Engine
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from app.config import Settings, check_production, get_settings
 from app.db import make_engine, make_sessionmaker, utcnow
@@ -17,7 +18,7 @@ from app.http_limits import BodyLimitMiddleware
 from app.http_security import SecurityHeadersMiddleware
 from app.input_guard import InputGuardMiddleware
 from app.logging import RequestContextMiddleware, configure_logging
-from app.metrics import Metrics
+from app.metrics import Metrics, NoticeResultMiddleware
 from app.security.api import router as auth_router
 from app.routers import include_domain_routers
 from app.routing.service import RouterProvider
@@ -35,6 +36,12 @@ keeps the district staff's queues.
 Landlords authenticate with `Authorization: Bearer <api key>`. Every error is
 `application/problem+json` (RFC 9457) with a `request_id`.
 """
+
+
+def _leads_scheduler(app: FastAPI) -> bool:
+    # The scheduler is made at start-up (app/startup.py); before that, and when disabled, there is none.
+    scheduler = getattr(app.state, "scheduler", None)
+    return bool(scheduler is not None and scheduler.is_leader)
 
 
 def create_app(settings: Settings | None = None, *, engine: Engine | None = None) -> FastAPI:
@@ -65,6 +72,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.state.engine = engine or make_engine(settings.database_url)
     app.state.sessionmaker = make_sessionmaker(app.state.engine)
     app.state.metrics = Metrics()
+    app.state.metrics.watch_database(app.state.sessionmaker, leader=lambda: _leads_scheduler(app))
     app.state.rate_limiter = RateLimiter(settings.rate_limit_per_second, settings.rate_limit_burst)
     app.state.routers = RouterProvider(settings.municipality)
     app.state.clock = utcnow  # tests replace it to pin "today"
@@ -74,8 +82,14 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     # headers wrap the request context, so that its 500 answers carry them too.
     app.add_middleware(InputGuardMiddleware)
     app.add_middleware(BodyLimitMiddleware)
+    app.add_middleware(NoticeResultMiddleware, metrics=app.state.metrics)  # sees the size check's 413 too
     app.add_middleware(RequestContextMiddleware, observe=app.state.metrics.observe_request)
     app.add_middleware(SecurityHeadersMiddleware, hsts=settings.env == "production")
+    if settings.forwarded_allow_ips.strip():
+        # Outermost: everything inside — the access line, the audit log, the sign-in throttle — sees the
+        # client behind a trusted proxy. Here rather than in uvicorn, so `serve`, `demo` and the tests
+        # take the same path (`varsel serve` turns uvicorn's own copy off).
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.forwarded_allow_ips)
 
     app.include_router(health_router)
     app.include_router(auth_router)

@@ -1,15 +1,42 @@
-"""Prometheus metrics: request counts and latencies by route template, plus job runs."""
+"""Prometheus metrics: this process's requests and notices, its runtime, and what the database records.
+
+One registry per app, so tests (and several apps in one process) do not collide. What the
+database records — job runs, send attempts, the outbox, missed deadlines — is read by
+`app/metrics_db.py`, so that it counts every process's work, `varsel jobs run` included.
+The list of every metric is in `docs/operations.md` ("Monitoring").
+"""
 
 from __future__ import annotations
 
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
+from collections.abc import Callable
+
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    GCCollector,
+    Histogram,
+    PlatformCollector,
+    ProcessCollector,
+    generate_latest,
+)
+from sqlalchemy.orm import Session, sessionmaker
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app.metrics_db import DatabaseCollector
+from app.vocabulary import NoticeKind, codes
+
+NOTICE_PATH = "/api/v1/notices"
+NOTICE_KINDS = frozenset(codes(NoticeKind))
 
 
 class Metrics:
-    """One registry per app, so tests (and several apps in one process) do not collide."""
-
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
+        # Memory, CPU, open files (Linux), the interpreter's version and its garbage collector.
+        ProcessCollector(registry=self.registry)
+        PlatformCollector(registry=self.registry)
+        GCCollector(registry=self.registry)
         self.requests = Counter(
             "varsel_http_requests_total",
             "HTTP requests by method, route template and status",
@@ -23,20 +50,56 @@ class Metrics:
             buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
             registry=self.registry,
         )
-        self.job_runs = Counter(
-            "varsel_job_runs_total", "Scheduled job runs by job and outcome", ["job", "outcome"],
+        self.notices = Counter(
+            "varsel_notices_received_total",
+            "Notices offered by landlords (single and batch items), by kind and the HTTP status each got: "
+            "201 stored, 200 a replay, 409 a conflicting retry, 422 invalid …; kind 'unknown' when the "
+            "body did not say one",
+            ["kind", "result"],
             registry=self.registry,
         )
-        self.job_duration = Histogram(
-            "varsel_job_duration_seconds", "Scheduled job duration", ["job"], registry=self.registry
-        )
-        self.notices = Counter(
-            "varsel_notices_received_total", "Notices stored, by kind", ["kind"], registry=self.registry
-        )
+        self.database: DatabaseCollector | None = None
+
+    def watch_database(self, sessions: sessionmaker[Session], leader: Callable[[], bool]) -> None:
+        """Export what the database records, and whether this process leads the scheduler."""
+        self.database = DatabaseCollector(sessions, leader=leader)
+        self.registry.register(self.database)
 
     def observe_request(self, method: str, route: str, status: int, seconds: float) -> None:
         self.requests.labels(method, route, str(status)).inc()
         self.latency.labels(method, route).observe(seconds)
 
+    def count_notice(self, kind: object, status: int) -> None:
+        """One notice's answer. `kind` as the landlord sent it: only the contract's kinds become labels."""
+        self.notices.labels(kind if kind in NOTICE_KINDS else "unknown", str(status)).inc()
+
     def render(self) -> tuple[bytes, str]:
         return generate_latest(self.registry), CONTENT_TYPE_LATEST
+
+
+class NoticeResultMiddleware:
+    """Counts every answer to `POST /api/v1/notices`, refusals before the endpoint (401, 413, 415, 422,
+    429) included: only out here is every status seen. The endpoint leaves the notice's kind in
+    `request.state.notice_kind` once the body has one (the batch endpoint counts its items itself)."""
+
+    def __init__(self, app: ASGIApp, *, metrics: Metrics) -> None:
+        self.app = app
+        self.metrics = metrics
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "POST" or scope["path"].rstrip("/") != NOTICE_PATH:
+            await self.app(scope, receive, send)
+            return
+        state = scope.setdefault("state", {})  # the dict behind request.state, shared with the endpoint
+        status = 500
+
+        async def remember_status(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, remember_status)
+        finally:
+            self.metrics.count_notice(state.get("notice_kind"), status)

@@ -45,8 +45,6 @@ def _context(request: Request, actor: Actor) -> service.IntakeContext:
 
 def _answer(notice, created: bool, request: Request) -> JSONResponse:
     headers = {"Location": f"/api/v1/notices/{notice.id}"}
-    if created:
-        request.app.state.metrics.notices.labels(notice.kind).inc()
     return JSONResponse(service.receipt(notice), status_code=201 if created else 200, headers=headers)
 
 
@@ -59,6 +57,7 @@ def _answer(notice, created: bool, request: Request) -> JSONResponse:
 )
 def post_notice(request: Request, body: NoticeIn, landlord: LandlordDep, session: SessionDep,
                 idempotency_key: IdempotencyKey = None) -> Response:
+    request.state.notice_kind = body.kind  # app/metrics.py counts the answer by kind and status
     notice, created = service.receive(session, _context(request, landlord), body, idempotency_key)
     return _answer(notice, created, request)
 
@@ -89,6 +88,8 @@ def post_batch(request: Request, body: BatchIn, landlord: LandlordDep, session: 
             session.commit()  # the request owns its transaction; the items so far are stored
             time.sleep(SQLITE_PAUSE_SECONDS)
         results.append({"index": index, **_batch_item(request, session, context, index, item)})
+        request.app.state.metrics.count_notice(item.get("kind") if isinstance(item, dict) else None,
+                                               results[-1]["status"])
     return {"results": results}
 
 
@@ -117,8 +118,6 @@ def _batch_item(request: Request, session: Session, context: service.IntakeConte
         return {"status": 500, "problem": Problem(
             500, "This notice could not be stored because of an error on our side; the other notices of "
                  "the batch were handled. Send it again later, or quote the request_id to support.").body()}
-    if created:
-        request.app.state.metrics.notices.labels(notice.kind).inc()
     return {"status": 201 if created else 200, "receipt": service.receipt(notice)}
 
 

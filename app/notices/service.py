@@ -40,7 +40,7 @@ from app.routing.models import District
 from app.routing.service import RouterProvider, route
 from app.security import audit
 from app.security.actors import Actor
-from app.security.crypto import encrypt, matching_hash
+from app.security.crypto import encrypt, fingerprint_matches, matching_hash
 from app.vocabulary import TERMINAL_EVENTS, LandlordEvent, NoticeStatus
 from notifications import outbox
 
@@ -73,7 +73,7 @@ def body_hash(model: BaseModel, data_key: str) -> str:
 
 def same_body(stored: str, model: BaseModel, data_key: str) -> bool:
     """Rows stored before the digest was keyed hold a plain SHA-256: a retry of those is still a replay."""
-    if hmac.compare_digest(stored, body_hash(model, data_key)):
+    if fingerprint_matches(data_key, "body:" + model.model_dump_json(), stored):  # earlier data keys too
         return True
     return hmac.compare_digest(stored, hashlib.sha256(model.model_dump_json().encode()).hexdigest())
 

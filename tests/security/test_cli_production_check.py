@@ -45,6 +45,7 @@ COMMANDS: dict[str, list[str]] = {
     "districts import-addresses": ["ADDRESSES"],
     "reports monthly": ["--month", "2026-10", "--format", "csv", "--output", "OUTPUT"],
     "audit verify": [],
+    "keys rotate-data-key": [],
     "serve": [],
     **{f"jobs run {name}": [] for name in JOBS},
 }
