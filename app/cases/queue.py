@@ -33,10 +33,10 @@ from app.notices.models import Notice
 from app.security.actors import Actor
 from app.security.scope import cases_readable_by
 from app.sql import json_contains
-from app.vocabulary import DeadlineKind, DeadlineStatus
+from app.vocabulary import DeadlineKind, DeadlineStatus, QueueView, codes
 
 ORDER = (Case.priority_rank, Case.next_firm_due_at, Case.next_due_at, Case.opened_at, Case.id)
-VIEWS = ("mina", "ej-tilldelade", "i-dag", "forsenade", "gemensam")
+VIEWS = codes(QueueView)
 COUNT_CAP = 999  # a view's count stops here ("999+"): counting costs what a page costs
 
 
