@@ -5,6 +5,7 @@ The clock is Friday 2026-11-20 09:14 in Stockholm (tests/cases/conftest.py).
 
 from __future__ import annotations
 
+import uuid
 from datetime import date, datetime, timedelta, timezone
 
 from sqlalchemy import select
@@ -77,7 +78,7 @@ def test_a_case_with_only_an_estimate_left_comes_after_firm_dates(client, staff_
     assert items[1]["next_deadline"]["estimated"] is True
     assert items[1]["next_deadline"]["date"] == "2026-11-13"
     with db() as session:
-        case = session.get(Case, __import__("uuid").UUID(case_id))
+        case = session.get(Case, uuid.UUID(case_id))
         assert case.next_firm_due_at == NO_DEADLINE
         assert case.next_due_at < datetime(2026, 11, 14, tzinfo=timezone.utc)
 
