@@ -8,6 +8,7 @@ once for a manager — both through the case service.
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any
 from urllib.parse import parse_qsl, urlencode
 
@@ -30,6 +31,7 @@ from app.web.session import WebUserDep
 router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 50
 FILTERS = ("status", "assigned", "flag", "kind", "vy", "q")
+CASE_NUMBER = re.compile(r"^\d{4}-\d{6}$")
 
 
 def _filters(status: str, assigned: str, flag: str, kind: str, vy: str, q: str) -> dict[str, str]:
@@ -76,7 +78,7 @@ def queue_page(request: Request, web: WebUserDep, session: SessionDep, settings:
                 filters=filters, district=web.user.district, counts=case_queue.counts(session, web.actor, now),
                 today=local_today(now), team=team, can_take=web.user.role in cases.WORKERS,
                 here=_query(filters), next_query=_query(filters, cursor=next_cursor or ""),
-                message=_message(request, session), more_open=_more_open(filters))
+                message=_message(request, session, web.user.district_id), more_open=_more_open(filters))
 
 
 def _more_open(filters: dict[str, str]) -> bool:
@@ -85,12 +87,14 @@ def _more_open(filters: dict[str, str]) -> bool:
                 or (filters["status"] != "open" and not filters["q"]))
 
 
-def _message(request: Request, session: Any) -> str | None:
+def _message(request: Request, session: Any, district_id: Any) -> str | None:
+    """The banner after "Ta ärendet" or a bulk assignment: what was done, said from the redirect's parameters."""
     params = request.query_params
-    if params.get("ok") == "tagit" and params.get("arende"):
-        return f"Du har tagit ärende {params['arende'][:20]}. Det finns nu under Mina."
+    if params.get("ok") == "tagit" and CASE_NUMBER.match(params.get("arende", "")):
+        return f"Du har tagit ärende {params['arende']}. Det finns nu under Mina."
     if params.get("ok") == "tilldelade":
-        user = session.scalar(select(User).where(User.username == params.get("till", "")))
+        user = session.scalar(select(User).where(User.username == params.get("till", ""),
+                                                 User.district_id == district_id))
         count = params.get("antal", "")
         if user is not None and count.isdigit():
             return f"{count} {'ärende' if count == '1' else 'ärenden'} tilldelade {user.display_name}."
