@@ -197,7 +197,7 @@ def reveal(tenant_id: str, web: WebActionDep, case: WebCaseInScope, session: Ses
 
 @router.post("/arenden/{case_id}/gemensam-bedomning/{unit}")
 def joint_part(case_id: str, unit: str, web: WebActionDep, session: SessionDep, now: NowDep,
-               step: Annotated[str, Form()],
+               step: Annotated[str, Form(max_length=10)] = "",
                conclusion: Annotated[str, Form(max_length=2000)] = "") -> RedirectResponse:
     command = "joint_assessment.accept" if step == "accept" else "joint_assessment.complete"
     case = cases.for_work(session, web.actor, case_id, command, via="web")

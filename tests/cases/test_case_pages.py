@@ -159,6 +159,19 @@ def test_closing_needs_a_chosen_outcome_and_a_confirmation(signed_in, client, no
     with db() as session:
         assert session.get(Case, uuid.UUID(case_id)).status == "closed"
     assert client.get(f"/api/v1/notices/{receipt['id']}", headers=landlord.headers).json() == before
+    # A closed case cannot be closed again, whichever step one starts from.
+    for answer in (signed_in.get(f"{at}/avsluta", headers=HTML),
+                   _post(signed_in, f"{at}/avsluta", {"outcome": "rent_paid"}, at)):
+        assert answer.status_code == 409 and "Åtgärden går inte att göra i ärendets nuvarande läge." in answer.text
+
+
+def test_the_closing_step_can_be_opened_on_its_own(signed_in, notice_body, send, db):
+    send(notice_body(tenants=[{"name": "Åsa Öberg"}]))
+    at = f"/arenden/{_case_id(db)}"
+    page = signed_in.get(f"{at}/avsluta", headers=HTML)
+    assert page.status_code == 200
+    assert '<option value="">Välj utfall</option>' in page.text and "selected" not in page.text.split("<main", 1)[1]
+    assert "Åsa Öberg · Götgatan 30, 118 46 Stockholm" in _text(page.text)
 
 
 def test_a_closed_case_is_reopened_with_a_reason(signed_in, notice_body, send, db):
