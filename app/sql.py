@@ -4,13 +4,17 @@
 PostgreSQL the JSONB containment operator (`@>`, which a GIN index can serve);
 on SQLite a `json_each` scan of the row's list. Queries stay portable and the
 filter runs in the database, not in Python after reading the rows.
+
+`casefold(column)`: the text in lower case for case-insensitive search, with
+Swedish letters too (PostgreSQL's `lower` under a UTF-8 locale; on SQLite, whose
+`lower` folds ASCII only, Python's `str.lower` registered by `app/db.py`).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Boolean, String, bindparam
+from sqlalchemy import Boolean, String, Text, bindparam
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.functions import FunctionElement
@@ -37,3 +41,22 @@ def _sqlite(element: json_contains, compiler: Any, **kw: Any) -> str:
     column, value = list(element.clauses)
     return (f"EXISTS (SELECT 1 FROM json_each({compiler.process(column, **kw)}) "
             f"WHERE json_each.value = {compiler.process(value, **kw)})")
+
+
+class casefold(FunctionElement[str]):  # noqa: N801
+    type = Text()
+    inherit_cache = True
+    name = "casefold"
+
+    def __init__(self, column: ColumnElement[Any]) -> None:
+        super().__init__(column)
+
+
+@compiles(casefold)
+def _casefold_default(element: casefold, compiler: Any, **kw: Any) -> str:
+    return f"lower({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(casefold, "sqlite")
+def _casefold_sqlite(element: casefold, compiler: Any, **kw: Any) -> str:
+    return f"varsel_casefold({compiler.process(element.clauses, **kw)})"

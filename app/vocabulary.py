@@ -189,6 +189,14 @@ class TimelineType(Word):
     HOUSEHOLD_SET = "household_set"
 
 
+class QueueView(Word):  # the queue's saved views (app/cases/queue.py: view_clause)
+    MINE = "mina"
+    UNASSIGNED = "ej-tilldelade"
+    DUE_TODAY = "i-dag"
+    OVERDUE = "forsenade"
+    JOINT = "gemensam"
+
+
 LABELS: dict[type[Word], dict[Any, str]] = {
     NoticeKind: {
         NoticeKind.RENT_ARREARS: "Obetald hyra",
@@ -302,6 +310,8 @@ LABELS: dict[type[Word], dict[Any, str]] = {
         TimelineType.HOUSEHOLD_LOOKUP: "Uppslag i folkbokföringen",
         TimelineType.HOUSEHOLD_SET: "Hushållet registrerat av handläggare",
     },
+    QueueView: {QueueView.MINE: "Mina", QueueView.UNASSIGNED: "Ej tilldelade", QueueView.DUE_TODAY: "Förfaller i dag",
+                QueueView.OVERDUE: "Försenade", QueueView.JOINT: "Gemensam bedömning"},
 }
 
 _KIND_STATUTE = {
@@ -318,6 +328,10 @@ _DEADLINE_PHRASE = {
     DeadlineKind.EVICTION: "avhysningen",
 }
 _PRIORITY_RANK = {Priority.CRITICAL: 0, Priority.HIGH: 1, Priority.NORMAL: 2}
+# How a deadline was resolved (`Deadline.resolution`), besides the landlord's events (LandlordEvent).
+RESOLUTIONS = {"reached": "hushållet nåddes", "two_attempts": "två kontaktförsök registrerade",
+               "payment_commitment": "nämndens betalningsåtagande", "case_closed": "ärendet avslutades",
+               "acknowledgement_sent": "bekräftelsen skickades", "not met by the due time": "inte uppfylld i tid"}
 
 
 def codes(word: type[Word]) -> tuple[str, ...]:
@@ -342,6 +356,10 @@ def labels(word: type[Word]) -> dict[str, str]:
     return {member.value: LABELS[word][member] for member in word}
 
 
+def resolution_label(code: str | None) -> str:
+    return RESOLUTIONS.get(code or "") or (label(LandlordEvent, code, "–").lower() if code else "–")
+
+
 def kind_with_statute(kind: NoticeKind) -> str:
     return f"{kind.label} ({kind.statute})"
 
@@ -364,4 +382,6 @@ def template_labels() -> dict[str, dict[str, str]]:
         "landlord_event_sv": labels(LandlordEvent),
         "routing_method_sv": labels(RoutingMethod),
         "case_status_sv": labels(CaseStatus),
+        "kind_short_sv": labels(NoticeKind),
+        "view_sv": labels(QueueView),
     }

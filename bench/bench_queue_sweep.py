@@ -104,11 +104,11 @@ def seed(engine: Engine, n: int, district_code: str, t0: datetime) -> None:
         FROM unnest(ARRAY['handler', 'manager']) r""", code=district_code, t0=t0)
     timed("cases", engine, f"""
         INSERT INTO cases (id, number, district_id, status, opened_at, priority, priority_rank, explanation, flags,
-                           household, joint_assessment_units, next_due_at, last_activity_at)
+                           household, joint_assessment_units, next_due_at, next_firm_due_at, last_activity_at)
         SELECT md5('case' || i)::uuid, 'B-' || i, {DISTRICT}, 'open', opened,
                (ARRAY['critical', 'high', 'normal'])[rank + 1], rank, '{{}}'::jsonb,
                (CASE WHEN i % 7 = 0 THEN '["children"]' WHEN i % 11 = 0 THEN '["age_65_plus"]' ELSE '[]' END)::jsonb,
-               '{{}}'::jsonb, '[]'::jsonb, due1, opened
+               '{{}}'::jsonb, '[]'::jsonb, due1, due1, opened
         FROM (SELECT i,
                      CASE WHEN (i * 37) % 20 = 0 THEN 0 WHEN (i * 37) % 20 <= 3 THEN 1 ELSE 2 END AS rank,
                      CAST(:t0 AS timestamptz) - ((i::bigint * 104729) % (90 * 86400)) * interval '1 second'
@@ -191,7 +191,10 @@ def make_due(engine: Engine, chosen: list[tuple[int, str]]) -> int:
             WHERE a.deadline_id = x.deadline_id AND a.kind = o.kind"""), params)
         connection.execute(text(f"""
             UPDATE cases c SET last_activity_at = c.opened_at,
-                   next_due_at = (SELECT min(d.due_at) FROM deadlines d WHERE d.case_id = c.id AND d.status = 'pending')
+                   next_due_at = (SELECT min(d.due_at) FROM deadlines d WHERE d.case_id = c.id AND d.status = 'pending'),
+                   next_firm_due_at = coalesce((SELECT min(d.due_at) FROM deadlines d
+                                                WHERE d.case_id = c.id AND d.status = 'pending' AND NOT d.estimated),
+                                               '9999-12-31T00:00:00Z')
             FROM {chosen_sql} x WHERE c.id = x.case_id"""), params)
         connection.execute(text(f"DELETE FROM timeline_events WHERE case_id IN (SELECT case_id FROM {chosen_sql} x)"),
                            params)
@@ -412,7 +415,7 @@ def print_plans(engine: Engine, actor: Actor, size: int) -> None:
 
     def claim_only() -> None:
         # The sweep's claim, without processing: rolled back, so the timers stay due.
-        from app.deadlines import sweep as sweep_module
+        from app.jobs import sweep as sweep_module
         session = sessions()
         try:
             sweep_module._claim(session, utcnow(), 200)

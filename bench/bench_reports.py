@@ -72,8 +72,8 @@ def seed(engine: Engine, notices: int, years: int) -> None:
         FROM generate_series(1, {LANDLORDS}) j""")
     timed("cases", engine, f"""
         INSERT INTO cases (id, number, district_id, status, opened_at, closed_at, outcome, priority, priority_rank,
-                           explanation, flags, household, joint_assessment_units, next_due_at, last_activity_at,
-                           first_contact_at)
+                           explanation, flags, household, joint_assessment_units, next_due_at, next_firm_due_at,
+                           last_activity_at, first_contact_at)
         SELECT md5('case' || i)::uuid, 'B-' || i, {district},
                CASE WHEN closes < now() THEN 'closed' ELSE 'open' END,
                o, CASE WHEN closes < now() THEN closes END,
@@ -83,7 +83,7 @@ def seed(engine: Engine, notices: int, years: int) -> None:
                'normal', 2, '{{}}'::jsonb,
                (CASE WHEN i % 7 = 0 THEN '["children"]' WHEN i % 11 = 0 THEN '["age_65_plus", "household_unknown"]'
                      WHEN i % 13 = 0 THEN '["repeat", "household_unknown"]' ELSE '[]' END)::jsonb,
-               '{{}}'::jsonb, '[]'::jsonb, '9999-12-31T00:00:00Z', o,
+               '{{}}'::jsonb, '[]'::jsonb, '9999-12-31T00:00:00Z', '9999-12-31T00:00:00Z', o,
                CASE WHEN i % 6 <> 0 THEN o + ((i % 5) * interval '1 day') + interval '3 hours' END
         FROM (SELECT i, {opened} AS o, {opened} + ((5 + (i * 13) % 120) * interval '1 day') AS closes
               FROM generate_series(1, :n) i) s""", **params)

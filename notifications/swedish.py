@@ -77,3 +77,9 @@ def format_sek(amount: Decimal | int) -> str:
         kronor = kronor[:-3]
     groups.insert(0, kronor)
     return f"{sign}{' '.join(groups)},{ore} kr"
+
+
+def format_sek_short(amount: Decimal | int) -> str:
+    """'4 200 kr' for whole kronor, '4 200,50 kr' with öre: `format_sek` without a trailing ',00' (lists, pages)."""
+    full = format_sek(amount)
+    return full[: -len(",00 kr")] + " kr" if full.endswith(",00 kr") else full

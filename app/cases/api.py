@@ -84,9 +84,14 @@ def get_queue(
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
     flag: Annotated[str | None, Query(max_length=40)] = None,
     kind: Annotated[str | None, Query(max_length=40)] = None,
+    q: Annotated[str | None, Query(max_length=100, description="case number, tenant name, address or identity "
+                                                              "number (an identity-number search is audited)")] = None,
+    view: Literal[queue.VIEWS] | None = None,  # type: ignore[valid-type]
+    *, settings: SettingsDep, now: NowDep,
 ) -> dict[str, Any]:
     found, next_cursor = queue.page(session, actor, status=status, assigned=assigned, cursor=cursor,
-                                    limit=limit, flag=flag, kind=kind)
+                                    limit=limit, flag=flag, kind=kind, q=q, view=view, now=now,
+                                    data_key=settings.data_key)
     return {"items": [queue.queue_item(c) for c in found], "next_cursor": next_cursor}
 
 

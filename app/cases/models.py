@@ -35,8 +35,13 @@ class CaseNumber(Base):
 class Case(IdMixin, Base):
     __tablename__ = "cases"
     __table_args__ = (
-        # The queue: urgency order within a district, keyset paged.
-        Index("ix_cases_queue", "district_id", "status", "priority_rank", "next_due_at", "opened_at", "id"),
+        # The queue: urgency order within a district, keyset paged (`app/cases/queue.py`): a firm date
+        # before any estimate, so an estimated date never outranks a deadline that can still be met.
+        Index("ix_cases_queue", "district_id", "status", "priority_rank", "next_firm_due_at", "next_due_at",
+              "opened_at", "id"),
+        # The queue's views "Förfaller i dag" and "Försenade", and their counts.
+        Index("ix_cases_firm_due", "district_id", "status", "next_firm_due_at"),
+        Index("ix_cases_overdue", "district_id", "status", "overdue_since"),
         # Monthly reports: cases opened and closed in a district-month.
         Index("ix_cases_district_opened", "district_id", "opened_at"),
         Index("ix_cases_district_closed", "district_id", "closed_at"),
@@ -58,7 +63,11 @@ class Case(IdMixin, Base):
     flags: Mapped[list[str]] = mapped_column(default=list)
     household: Mapped[dict[str, Any]] = mapped_column(default=dict)
     joint_assessment_units: Mapped[list[str]] = mapped_column(default=list)
+    # Kept by `transitions.refresh` from the deadlines (`queue.sort_keys`): the nearest pending deadline,
+    # the nearest pending firm (not estimated) one, and since when a missed deadline is still outstanding.
     next_due_at: Mapped[datetime] = mapped_column(default=lambda: NO_DEADLINE)
+    next_firm_due_at: Mapped[datetime] = mapped_column(default=lambda: NO_DEADLINE)
+    overdue_since: Mapped[datetime | None]
     last_activity_at: Mapped[datetime] = mapped_column(default=utcnow)
     first_contact_at: Mapped[datetime | None]
     # Population-register look-up of who lives there: pending | done | not_found | failed | None (not needed)
@@ -72,6 +81,13 @@ class Case(IdMixin, Base):
     deadlines: Mapped[list[Deadline]] = relationship(backref=backref("case"), order_by=Deadline.due_at)
     district: Mapped["District | None"] = relationship(lazy="joined")
     assigned_to: Mapped["User | None"] = relationship(lazy="joined")
+    # Kronofogden's notices name the tenant and the address of a case that may have no landlord notice.
+    eviction_notices: Mapped[list["EvictionNotice"]] = relationship(viewonly=True,
+                                                                    order_by="EvictionNotice.received_at")
+
+    @property
+    def pending_deadlines(self) -> list[Deadline]:
+        return [d for d in self.deadlines if d.status == "pending"]
 
 
 class TimelineEvent(Base):

@@ -46,6 +46,7 @@ COMMAND_ROLES: dict[str, tuple[Role, ...]] = {
     "joint_assessment.accept": READERS, "joint_assessment.complete": READERS,
 }
 HOUSEHOLD_MAX = 30
+BULK_MAX = 100
 
 
 # --------------------------------------------------------------------------- loading a case
@@ -111,6 +112,26 @@ def assign(session: Session, case: Case, actor: Actor, *, username: str) -> User
     return user
 
 
+def assign_many(session: Session, actor: Actor, case_ids: list[str], *, username: str,
+                via: str | None = None) -> tuple[User, list[Case]]:
+    """A manager hands several cases to one handler at once; each case is loaded, checked and audited alone.
+
+    All or nothing: one case that may not be assigned (closed, outside the scope) refuses the whole request.
+    """
+    if not actor.has_role(Role.MANAGER):
+        raise NotInScope()
+    chosen = list(dict.fromkeys(case_ids))
+    if not chosen or len(chosen) > BULK_MAX:
+        raise Refused("case_ids", f"choose between 1 and {BULK_MAX} cases",
+                      f"Välj mellan 1 och {BULK_MAX} ärenden att tilldela.")
+    done = [for_work(session, actor, case_id, "assign", via=via) for case_id in chosen]
+    user = None
+    for case in done:
+        user = assign(session, case, actor, username=username)
+    assert user is not None
+    return user, done
+
+
 def record_contact(session: Session, case: Case, actor: Actor, *, channel: str, reached: bool, note: str | None,
                    now: datetime) -> None:
     if channel not in codes(ContactChannel):
@@ -144,6 +165,17 @@ def set_household(session: Session, case: Case, actor: Actor, *, children: int |
     transitions.set_household(session, case, "staff",
                               {"children": children, "seniors": seniors, "by": actor.name, "at": now.isoformat()},
                               actor, now, timeline={"children": children, "seniors": seniors})
+
+
+def closing(session: Session, actor: Actor, case_id: str | uuid.UUID) -> tuple[Case, list[Deadline]]:
+    """What closing would do, shown before it is done: the case, if this actor may close it now, and the
+    pending deadlines that closing cancels (`transitions.close`). Nothing changes, nothing is audited."""
+    case = readable(session, actor, case_id, COMMAND_ROLES["close"])
+    try:
+        transitions.ensure_allowed(case, "close")
+    except transitions.NotAllowed as exc:
+        raise NotNow(exc.status) from None
+    return case, sorted(case.pending_deadlines, key=lambda d: d.due_at)
 
 
 def close(session: Session, case: Case, actor: Actor, *, outcome: str, note: str | None, now: datetime) -> None:

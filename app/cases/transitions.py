@@ -18,7 +18,7 @@ from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from app.calendar import STOCKHOLM
-from app.cases import notify
+from app.cases import notify, queue
 from app.cases.facts import household_facts, received_at
 from app.cases.models import PRIORITY_RANK, Case, CaseNumber, ContactAttempt, PaymentCommitment, TimelineEvent
 from app.db import utcnow
@@ -155,7 +155,7 @@ def resolve_deadline(
 
 
 def refresh(case: Case) -> None:
-    case.next_due_at = deadlines.next_due_at(case)
+    case.next_due_at, case.next_firm_due_at, case.overdue_since = queue.sort_keys(case)
 
 
 def reassess(session: Session, case: Case, actor: Actor) -> bool:
@@ -289,10 +289,9 @@ def close(session: Session, case: Case, *, outcome: str, note: str | None, actor
     case.closed_at = now
     case.outcome = outcome
     case.outcome_note = note
-    for deadline in case.deadlines:
-        if deadline.status == DeadlineStatus.PENDING:
-            resolve_deadline(session, case, deadline, "cancelled", "case_closed", actor, at=now)
-    record(session, case, TimelineType.CASE_CLOSED, actor, {"outcome": outcome}, at=now)
+    for deadline in case.pending_deadlines:
+        resolve_deadline(session, case, deadline, "cancelled", "case_closed", actor, at=now)
+    record(session, case, TimelineType.CASE_CLOSED, actor, {"outcome": outcome, "note": note}, at=now)
     refresh(case)
 
 

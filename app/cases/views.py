@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.calendar import STOCKHOLM, local_today, vardagar_until
+from app.cases import people, queue
 from app.cases.models import Case, TimelineEvent
 from app.errors import Problem
 from app.households.models import JointAssessmentPart
@@ -78,8 +79,18 @@ def case_detail(session: Session, case: Case, actor: Actor, *, now: Any) -> dict
         "flags": list(case.flags),
         "explanation": case.explanation,
         "assigned_to": case.assigned_to.username if case.assigned_to else None,
+        "assigned_to_name": case.assigned_to.display_name if case.assigned_to else None,
         "property": _property(latest) if latest else None,
+        "address": people.address_line(case),
         "tenants": tenants,
+        # Each person once (the same tenant on several notices), for reading; `tenants` has every row.
+        "people": [_person(p, tenants) for p in people.people(case)],
+        "next_deadline": queue.next_deadline(case),
+        "kronofogden": [
+            {"reference": k.reference, "received_at": k.received_at.astimezone(STOCKHOLM).isoformat(timespec="minutes"),
+             "eviction_at": k.eviction_at.astimezone(STOCKHOLM).isoformat(timespec="minutes")}
+            for k in case.eviction_notices
+        ],
         "household": _household(case, notices),
         "notices": [_notice(n) for n in notices],
         "deadlines": [_deadline(d, today) for d in sorted(case.deadlines, key=lambda d: d.due_at)],
@@ -112,6 +123,23 @@ def case_detail(session: Session, case: Case, actor: Actor, *, now: Any) -> dict
             for e in timeline
         ],
         "outcome": {"outcome": case.outcome, "note": case.outcome_note} if case.outcome else None,
+    }
+
+
+def _person(person: people.Person, rows: list[dict[str, Any]]) -> dict[str, Any]:
+    own = [r for t in person.tenants for r in rows if r["id"] == str(t.id)]
+    first = own[0] if own else {}
+    latest = own[::-1]
+    return {
+        "id": first.get("id"),
+        "name": person.name,
+        "personal_identity_number": first.get("personal_identity_number"),
+        "has_identity_number": bool(first.get("has_identity_number")),
+        "age": next((r["age"] for r in latest if r["age"] is not None), None),
+        "phone": next((r["phone"] for r in latest if r["phone"]), None),
+        "email": next((r["email"] for r in latest if r["email"]), None),
+        "notice_ids": list(dict.fromkeys(person.notice_ids)),
+        "from_kronofogden": person.from_kronofogden,
     }
 
 

@@ -12,7 +12,7 @@ from datetime import datetime
 from sqlalchemy import delete, inspect
 from sqlalchemy.orm import Session
 
-from app.cases.models import NO_DEADLINE, Case
+from app.cases.models import Case
 from app.db import utcnow
 from app.deadlines import alerts, rules
 from app.deadlines.models import Deadline, DeadlineAlert
@@ -107,8 +107,3 @@ def statutory_for_notice(notice: Notice, deadlines: list[Deadline]) -> list[Dead
         d for d in deadlines
         if d.notice_id == notice.id and d.kind in (DeadlineKind.REDEMPTION_PERIOD_END, DeadlineKind.EVICTION_DECISION_EARLIEST)
     ]
-
-
-def next_due_at(case: Case) -> datetime:
-    pending = [d.due_at for d in case.deadlines if d.status == "pending"]
-    return min(pending, default=NO_DEADLINE)

@@ -20,7 +20,7 @@ import structlog
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
-from app.cases.models import Case, EvictionNotice
+from app.cases.models import Case, EvictionNotice, TimelineEvent
 from app.config import Settings
 from app.db import transaction
 from app.jobs.base import JobContext, JobRun
@@ -78,6 +78,10 @@ def _scrub_case(session: Session, case: Case, now: datetime) -> None:
     for commitment in case.commitments:
         commitment.note = None
     case.outcome_note = None
+    # Free text on the timeline: the closing note and the reason for reopening.
+    for event in session.scalars(select(TimelineEvent).where(
+            TimelineEvent.case_id == case.id, TimelineEvent.type.in_(("case_closed", "case_reopened")))):
+        event.data = {k: v for k, v in event.data.items() if k not in ("note", "reason")}
     case.household = {k: v for k, v in case.household.items() if k in ("repeat",)}
     for part in session.scalars(select(JointAssessmentPart).where(JointAssessmentPart.case_id == case.id)):
         part.conclusion = None

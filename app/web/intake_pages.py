@@ -22,17 +22,20 @@ router = APIRouter(include_in_schema=False)
 
 
 @router.get("/manuell-fordelning", response_class=HTMLResponse)
-def intake_page(request: Request, web: WebUserDep, session: SessionDep) -> HTMLResponse:
+def intake_page(request: Request, web: WebUserDep, session: SessionDep, ok: str = "") -> HTMLResponse:
     require_role(web, "intake")
     notices = list(session.scalars(select(Notice).where(notices_readable_by(web.actor), Notice.purged_at.is_(None))
                                    .order_by(Notice.received_at).limit(100)))
     audit.record(session, web.actor, "intake.list", details={"count": len(notices), "via": "web"})
     today = local_today(request_now(request))
-    return page(request, "intake.html", web, notices=notices, districts=current_districts(session, today))
+    districts = current_districts(session, today)
+    routed_to = next((d.name for d in districts if d.code == ok), None)
+    message = f"Underrättelsen är fördelad till {routed_to}. Stadsdelens handläggare ser ärendet nu." if routed_to else None
+    return page(request, "intake.html", web, notices=notices, districts=districts, message=message)
 
 
 @router.post("/manuell-fordelning/{notice_id}")
 def intake_route(notice_id: str, web: WebActionDep, session: SessionDep, now: NowDep,
-                 district: Annotated[str, Form(max_length=60)]) -> RedirectResponse:
-    cases.route_manually(session, web.actor, notice_id, district, now, via="web")
-    return see_other("/manuell-fordelning?ok=1")
+                 district: Annotated[str, Form(max_length=60)] = "") -> RedirectResponse:
+    notice = cases.route_manually(session, web.actor, notice_id, district, now, via="web")
+    return see_other(f"/manuell-fordelning?ok={notice.district.code}")

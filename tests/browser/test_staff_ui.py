@@ -62,6 +62,7 @@ def test_a_handler_works_the_most_urgent_case_to_a_closed_outcome(district_with_
     case_url = page.url
     screenshot(page, "case")
 
+    page.locator("summary", has_text="Registrera kontaktförsök").click()  # the forms start closed
     page.get_by_label("Kontaktsätt").select_option("phone")
     page.get_by_label("Ja").check()
     page.get_by_label("Anteckning", exact=True).first.fill("Pratade med hyresgästen.")
@@ -69,6 +70,7 @@ def test_a_handler_works_the_most_urgent_case_to_a_closed_outcome(district_with_
     page.wait_for_url(f"{case_url}?ok=kontakt")
     assert "Telefon – nådde hushållet" in page.content()
 
+    page.locator("summary", has_text="Nämndens betalningsåtagande").click()
     page.get_by_label("Belopp (kr)").fill("16 900,00")
     page.get_by_label("Täcker hyran till och med").fill((local_today() + timedelta(days=30)).isoformat())
     page.get_by_role("button", name="Registrera åtagande").click()
@@ -78,8 +80,10 @@ def test_a_handler_works_the_most_urgent_case_to_a_closed_outcome(district_with_
     pdf = page.request.get(f"{live_server}{letter}")
     assert pdf.status == 200 and pdf.body().startswith(b"%PDF-")
 
+    page.locator("summary", has_text="Avsluta ärendet").click()
     page.get_by_label("Utfall").select_option("payment_commitment")
     page.get_by_role("button", name="Avsluta ärendet").click()
+    page.get_by_role("button", name="Bekräfta: avsluta ärendet").click()  # closing asks for a confirmation
     page.wait_for_url(f"{case_url}?ok=avslutat")
     assert "Nämndens betalningsåtagande" in page.content()
 
@@ -116,14 +120,20 @@ def test_the_same_work_by_keyboard_only(district_with_cases, live_server, page, 
     page.keyboard.press("Enter")
     page.wait_for_url(f"{live_server}/arenden/*")
     case_url = page.url
+    _tab_to(page, "#kontakt-form > summary")
+    page.keyboard.press("Enter")  # the form starts closed
     _tab_to(page, "#channel")
-    page.keyboard.press("Tab")  # the radio group "Nådde ni hushållet?"
-    page.keyboard.press("ArrowLeft")  # Nej → Ja
+    page.keyboard.press("ArrowDown")  # no channel is chosen beforehand: Brev,
+    page.keyboard.press("ArrowDown")  # Telefon
+    page.keyboard.press("Tab")  # the radio group "Nådde ni hushållet?", nothing chosen beforehand
+    page.keyboard.press("Space")  # Ja
     _tab_to(page, "#contact-note")
     page.keyboard.type("Hembesök bokat.")
     page.keyboard.press("Tab")
     page.keyboard.press("Enter")
     page.wait_for_url(f"{case_url}?ok=kontakt")
+    _tab_to(page, "#atagande-form > summary")
+    page.keyboard.press("Enter")
     _tab_to(page, "#amount")
     page.keyboard.type("8450")
     page.keyboard.press("Tab")
@@ -133,7 +143,13 @@ def test_the_same_work_by_keyboard_only(district_with_cases, live_server, page, 
     _tab_to(page, "form[action$='betalningsatagande'] button")
     page.keyboard.press("Enter")
     page.wait_for_url(f"{case_url}?ok=atagande")
+    _tab_to(page, "#avsluta-form > summary")
+    page.keyboard.press("Enter")
     _tab_to(page, "#outcome")
+    page.keyboard.press("ArrowDown")  # no outcome is chosen beforehand: the first one
+    _tab_to(page, "form[action$='avsluta'] button")
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"{case_url}/avsluta")  # what closing does, to confirm
     _tab_to(page, "form[action$='avsluta'] button")
     page.keyboard.press("Enter")
     page.wait_for_url(f"{case_url}?ok=avslutat")

@@ -23,7 +23,8 @@ def _case(world):
 
 
 def _new_case(world):
-    return {"case_id": world.new_case().id}
+    case = world.new_case()
+    return {"case_id": case.id, "number": case.number}
 
 
 def _back(message: str):
@@ -50,8 +51,16 @@ CASE_PAGES = (
           media_type="application/pdf"),
     Entry("POST", "/arenden/{case_id}/hushall", WORKERS, 303, _case, body=lambda c: {"children": "2", "seniors": "0"},
           location=_back("hushall")),
+    # Closing is two steps: the form shows what closing does; only the confirmed post closes.
+    Entry("GET", "/arenden/{case_id}/avsluta", WORKERS, 200, _case, shows=lambda c: c.world.case.number),
     Entry("POST", "/arenden/{case_id}/avsluta", WORKERS, 303, _new_case, fresh=True,
-          body=lambda c: {"outcome": "rent_paid", "note": "Betalt"}, location=_back("avslutat")),
+          body=lambda c: {"outcome": "rent_paid", "note": "Betalt", "confirm": "ja"}, location=_back("avslutat")),
+    Entry("POST", "/arenden/{case_id}/oppna-igen", WORKERS, 303, lambda w: {"case_id": w.closed_case().id},
+          fresh=True, body=lambda c: {"reason": "Hyresvärden har skickat en ny underrättelse"},
+          location=_back("oppnat")),
+    # "Ta ärendet" from the queue row: the worker assigns the case to themself.
+    Entry("POST", "/ko/ta/{case_id}", WORKERS, 303, _new_case, fresh=True,
+          location=lambda c: f"/ko?ok=tagit&arende={c.params['number']}"),
     Entry("POST", "/arenden/{case_id}/personnummer/{tenant_id}", HOME_READERS, 200,
           lambda w: {"case_id": w.case.id, "tenant_id": w.case.tenant_id}, shows=lambda c: c.world.case.pin),
     # The case's workers may take on a part for the unit as well as the unit's own assessor (the case page
@@ -67,10 +76,14 @@ INTAKE_PAGES = (
           shows=lambda c: c.params["notice_id"]),
     Entry("POST", "/manuell-fordelning/{notice_id}", frozenset({"intake"}), 303,
           lambda w: {"notice_id": w.unrouted_notice()}, fresh=True, body=lambda c: {"district": HOME_DISTRICT},
-          location=lambda c: "/manuell-fordelning?ok=1"),
+          location=lambda c: f"/manuell-fordelning?ok={HOME_DISTRICT}"),
 )
 
 MANAGER_PAGES = (
+    # Bulk assignment from the queue: managers only; another district's manager finds no such case (404).
+    Entry("POST", "/ko/tilldela", frozenset({"manager"}), 303, _new_case, fresh=True,
+          body=lambda c: {"arenden": [c.params["case_id"]], "username": "handler"},
+          location=lambda c: "/ko?ok=tilldelade&antal=1&till=handler"),
     # The overview lists the district's critical cases: another district's manager sees theirs, not this one.
     Entry("GET", "/oversikt", frozenset({"manager"}), 200, lambda w: {"case_id": w.critical_case().id},
           hidden=frozenset({"manager-farsta"}), shows=lambda c: c.params["case_id"]),
