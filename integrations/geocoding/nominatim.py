@@ -55,7 +55,7 @@ from typing import Any
 import httpx
 import structlog
 
-from app.routing.engine import normalise_number, split_street_address
+from app.routing.addresses import normalise_number, split_street_address
 from integrations.geocoding.cache import MISSING, TTLCache, cache_key
 from integrations.geocoding.protocol import GeocodeResult, GeocoderUnavailable
 from integrations.retrying import Retrying, json_client
