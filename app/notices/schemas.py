@@ -11,7 +11,8 @@ import re
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
+from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, SerializerFunctionWrapHandler,
+                      StringConstraints, model_serializer)
 
 from app.dates import IsoDate, Timestamp
 from app.money import Money
@@ -199,6 +200,15 @@ class Receipt(BaseModel):
     status: Literal["received", "routed", "closed"]
     district: DistrictOut | None
     deadlines: list[DeadlineOut]
+    test: bool = False  # present (true) only for a test key's notice
+
+    @model_serializer(mode="wrap")
+    def _test_only_when_true(self, handler: SerializerFunctionWrapHandler):  # no return type: the schema stays the fields
+        # A real notice's receipt is exactly the published one; only a test key's says `"test": true`.
+        data = handler(self)
+        if not data.get("test"):
+            data.pop("test", None)
+        return data
 
 
 class ReceiptPage(BaseModel):
