@@ -9,6 +9,7 @@ import structlog
 from fastapi import FastAPI
 from sqlalchemy.engine import Engine
 
+from app.api_docs import install_docs
 from app.config import Settings, check_production, get_settings
 from app.db import make_engine, make_sessionmaker, utcnow
 from app.errors import install_error_handlers
@@ -57,7 +58,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         version="1.0",
         description=DESCRIPTION,
         openapi_url="/api/v1/openapi.json",
-        docs_url="/docs",
+        docs_url=None,  # served from vendored files by app/api_docs.py
         redoc_url=None,
         lifespan=lifespan,
     )
@@ -80,4 +81,5 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.include_router(health_router)
     app.include_router(auth_router)
     include_domain_routers(app)
+    install_docs(app)
     return app
