@@ -19,6 +19,7 @@ from app.http_security import SecurityHeadersMiddleware
 from app.input_guard import InputGuardMiddleware
 from app.logging import RequestContextMiddleware, configure_logging
 from app.metrics import Metrics
+from app.openapi import install_openapi, operation_id
 from app.security.api import router as auth_router
 from app.routers import include_domain_routers
 from app.routing.service import RouterProvider
@@ -60,6 +61,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         openapi_url="/api/v1/openapi.json",
         docs_url=None,  # served from vendored files by app/api_docs.py
         redoc_url=None,
+        generate_unique_id_function=operation_id,
         lifespan=lifespan,
     )
     app.state.settings = settings
@@ -82,4 +84,5 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.include_router(auth_router)
     include_domain_routers(app)
     install_docs(app)
+    install_openapi(app)
     return app
