@@ -15,6 +15,7 @@ from app.db import make_engine, make_sessionmaker, utcnow
 from app.errors import install_error_handlers
 from app.health import router as health_router
 from app.http_limits import BodyLimitMiddleware
+from app.http_methods import MethodsMiddleware
 from app.http_security import SecurityHeadersMiddleware
 from app.input_guard import InputGuardMiddleware
 from app.logging import RequestContextMiddleware, configure_logging
@@ -75,6 +76,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     install_error_handlers(app)
     # Outermost last: the request context wraps everything, including the size check; the security
     # headers wrap the request context, so that its 500 answers carry them too.
+    app.add_middleware(MethodsMiddleware)  # innermost: sees the routes' own answers (405) first
     app.add_middleware(InputGuardMiddleware)
     app.add_middleware(BodyLimitMiddleware)
     app.add_middleware(RequestContextMiddleware, observe=app.state.metrics.observe_request)
