@@ -20,7 +20,8 @@ EXAMPLES: dict[str, list[str]] = {
     "keys rotate-data-key": ["varsel keys rotate-data-key", "varsel keys rotate-data-key --batch-size 2000"],
     "landlords create": ['varsel landlords create --name "Stockholmshem AB" --org-number 556035-9555'],
     "landlords list": ["varsel landlords list"],
-    "landlords keys create": ["varsel landlords keys create --org-number 556035-9555"],
+    "landlords keys create": ["varsel landlords keys create --org-number 556035-9555",
+                              "varsel landlords keys create --org-number 556035-9555 --test"],
     "landlords keys list": ["varsel landlords keys list --org-number 556035-9555"],
     "landlords keys revoke": ["varsel landlords keys revoke --prefix 3f9c1a7e"],
     "landlords users create": [

@@ -91,7 +91,7 @@ def current_landlord(request: Request, session: SessionDep, settings: SettingsDe
     key = _api_key(request, session, settings)
     if key.landlord is None:
         raise Problem(401, "This key does not belong to a landlord", headers=_UNAUTHORIZED_HEADERS)
-    return Actor(kind="landlord", id=key.landlord.id, name=key.landlord.name, ip=client_ip(request))
+    return Actor(kind="landlord", id=key.landlord.id, name=key.landlord.name, ip=client_ip(request), test=key.test)
 
 
 def current_authority(request: Request, session: SessionDep, settings: SettingsDep) -> Actor:

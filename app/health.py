@@ -14,12 +14,15 @@ from app.errors import Problem
 router = APIRouter(tags=["operations"])
 
 
-@router.get("/healthz", summary="The process is running")
+@router.get("/healthz", operation_id="checkLiveness", summary="The process is running",
+            description="200 while the process runs (the platform's liveness probe); it asks nothing else.")
 def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@router.get("/readyz", summary="The database answers and its migrations are current")
+@router.get("/readyz", operation_id="checkReadiness", summary="The database answers and its migrations are current",
+            description="200 when the database answers and its migrations are current, 503 (with the failing "
+                        "check) otherwise: the platform's readiness probe.")
 def readyz(request: Request) -> JSONResponse:
     state = request.app.state
     checks: dict[str, str] = {}

@@ -10,15 +10,18 @@ from fastapi import FastAPI
 from sqlalchemy.engine import Engine
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
+from app.api_docs import install_docs
 from app.config import Settings, check_production, get_settings
 from app.db import make_engine, make_sessionmaker, utcnow
 from app.errors import install_error_handlers
 from app.health import router as health_router
 from app.http_limits import BodyLimitMiddleware
+from app.http_methods import MethodsMiddleware
 from app.http_security import SecurityHeadersMiddleware
 from app.input_guard import InputGuardMiddleware
 from app.logging import RequestContextMiddleware, configure_logging
 from app.metrics import Metrics, NoticeResultMiddleware
+from app.openapi import install_openapi, operation_id
 from app.security.api import router as auth_router
 from app.routers import include_domain_routers
 from app.routing.service import RouterProvider
@@ -64,8 +67,9 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         version="1.0",
         description=DESCRIPTION,
         openapi_url="/api/v1/openapi.json",
-        docs_url="/docs",
+        docs_url=None,  # served from vendored files by app/api_docs.py
         redoc_url=None,
+        generate_unique_id_function=operation_id,
         lifespan=lifespan,
     )
     app.state.settings = settings
@@ -80,6 +84,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     install_error_handlers(app)
     # Outermost last: the request context wraps everything, including the size check; the security
     # headers wrap the request context, so that its 500 answers carry them too.
+    app.add_middleware(MethodsMiddleware)  # innermost: sees the routes' own answers (405) first
     app.add_middleware(InputGuardMiddleware)
     app.add_middleware(BodyLimitMiddleware)
     app.add_middleware(NoticeResultMiddleware, metrics=app.state.metrics)  # sees the size check's 413 too
@@ -94,4 +99,6 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.include_router(health_router)
     app.include_router(auth_router)
     include_domain_routers(app)
+    install_docs(app)
+    install_openapi(app)
     return app

@@ -3,6 +3,9 @@
 Förordning (2001:637) 15 §: a person is matched by the keyed hash of the
 identity number, never by name. A match on the tenancy alone (same address and
 apartment) is only a *possible* repeat, for the handler to confirm.
+
+Test data (a landlord's test key) never meets real data: a test notice opens its
+own case, no notice joins a test case, and test notices make no repeat.
 """
 
 from __future__ import annotations
@@ -27,7 +30,8 @@ def open_case_of_person(session: Session, pin_hashes: list[str], district_id: uu
         select(Case)
         .join(Notice, Notice.case_id == Case.id)
         .join(Tenant, Tenant.notice_id == Notice.id)
-        .where(Tenant.pin_hash.in_(pin_hashes), Case.status == CaseStatus.OPEN, Case.district_id == district_id)
+        .where(Tenant.pin_hash.in_(pin_hashes), Case.status == CaseStatus.OPEN, Case.district_id == district_id,
+               Case.test.is_(False))
         .order_by(Case.opened_at)
         .limit(1)
         # The caller attaches a notice and reassesses: that reads every notice, tenant and deadline.
@@ -38,13 +42,16 @@ def open_case_of_person(session: Session, pin_hashes: list[str], district_id: uu
 def open_case_of_tenancy(session: Session, tenancy_key: str, district_id: uuid.UUID) -> Case | None:
     return session.scalar(
         select(Case).join(Notice, Notice.case_id == Case.id)
-        .where(Notice.tenancy_key == tenancy_key, Case.status == CaseStatus.OPEN, Case.district_id == district_id)
+        .where(Notice.tenancy_key == tenancy_key, Case.status == CaseStatus.OPEN, Case.district_id == district_id,
+               Case.test.is_(False))
         .order_by(Case.opened_at).limit(1)
     )
 
 
 def case_for_notice(session: Session, notice: Notice) -> tuple[Case | None, str | None]:
     """The open case this notice joins (same person, same district), and whether it is a repeat."""
+    if notice.test:
+        return None, None
     pin_hashes = [t.pin_hash for t in notice.tenants if t.pin_hash]
     since = notice.received_at - REPEAT_WINDOW
     joined = open_case_of_person(session, pin_hashes, notice.district_id)
@@ -52,13 +59,14 @@ def case_for_notice(session: Session, notice: Notice) -> tuple[Case | None, str 
         return joined, "person"
     earlier_person = pin_hashes and session.scalar(
         select(Notice.id).join(Tenant, Tenant.notice_id == Notice.id)
-        .where(Tenant.pin_hash.in_(pin_hashes), Notice.id != notice.id, Notice.received_at >= since).limit(1)
+        .where(Tenant.pin_hash.in_(pin_hashes), Notice.id != notice.id, Notice.received_at >= since,
+               Notice.test.is_(False)).limit(1)
     )
     if earlier_person:
         return None, "person"
     earlier_tenancy = notice.apartment_number and session.scalar(
         select(Notice.id).where(Notice.tenancy_key == notice.tenancy_key, Notice.id != notice.id,
-                                Notice.received_at >= since).limit(1)
+                                Notice.received_at >= since, Notice.test.is_(False)).limit(1)
     )
     return None, ("tenancy" if earlier_tenancy else None)
 

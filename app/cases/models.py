@@ -7,7 +7,7 @@ from datetime import date, datetime, timezone
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ForeignKey, Index, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, Numeric, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
 
 from app.db import Base, IdMixin, utcnow
@@ -72,6 +72,8 @@ class Case(IdMixin, Base):
     first_contact_at: Mapped[datetime | None]
     # Population-register look-up of who lives there: pending | done | not_found | failed | None (not needed)
     household_lookup: Mapped[str | None] = mapped_column(String(12), index=True)
+    # Opened by a test key's notice (`Notice.test`); such a case holds that notice alone (app/cases/matching.py).
+    test: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     # A case gathers its notices and deadlines; they name their case through the backref (`notice.case`,
     # `deadline.case`), so their modules need not import this one (no cycle among the models).

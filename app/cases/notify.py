@@ -5,6 +5,12 @@ reminders → the assigned handler (or the district's handlers when nobody is);
 escalations and missed deadlines → the district's managers; joint-assessment
 requests → the unit's assessors. Messages carry a case number and a link, never
 personal data.
+
+A test case (opened by a landlord's test key, `Case.test`) causes no message at
+all: every message made here passes `_enqueue`, the one place that rule lives.
+(The one message made elsewhere, the payment-commitment letter in
+`transitions.py`, follows a staff command, and no staff member ever sees a test
+case: `app/security/scope.py`.)
 """
 
 from __future__ import annotations
@@ -43,8 +49,16 @@ def _base(case: Case | None) -> dict[str, Any]:
             "path": f"/arenden/{case.id}"}
 
 
+def _enqueue(session: Session, about: Case, messages: list[dict[str, Any]]) -> list[uuid.UUID]:
+    """Every message about a case goes into the outbox here — unless the case is test data."""
+    if about.test:
+        return []
+    return outbox.enqueue_many(session, messages)
+
+
 def _mail(session: Session, users: list[User], *, template: str, key: str, payload: dict[str, Any],
-          case: Case | None = None, district_id: uuid.UUID | None = None) -> int:
+          about: Case, case: Case | None = None, district_id: uuid.UUID | None = None) -> int:
+    """`about`: the case that causes the mail; `case`: the case the mail names (a digest names none)."""
     messages = []
     for user in users:
         if not user.email:
@@ -55,7 +69,7 @@ def _mail(session: Session, users: list[User], *, template: str, key: str, paylo
                          "case_id": case.id if case else None,
                          "district_id": district_id or (case.district_id if case else None), "payload": payload})
     # One INSERT for all recipients; each one's dedup key still decides for that one.
-    return len(outbox.enqueue_many(session, messages))
+    return len(_enqueue(session, about, messages))
 
 
 def new_case(session: Session, case: Case, now: datetime, *, enqueued: set[str] | None = None) -> None:
@@ -74,7 +88,7 @@ def new_case(session: Session, case: Case, now: datetime, *, enqueued: set[str] 
         enqueued.add(key)
     payload = {"district_name": case.district.name if case.district else "", "path": "/ko"}
     _mail(session, staff_of(session, case.district_id, "handler"), template="new_cases_digest",
-          key=key, payload=payload, district_id=case.district_id)
+          key=key, payload=payload, about=case, district_id=case.district_id)
 
 
 def deadline_alert(session: Session, case: Case, *, alert_id: uuid.UUID, alert_kind: str,
@@ -95,26 +109,26 @@ def deadline_alert(session: Session, case: Case, *, alert_id: uuid.UUID, alert_k
             users = staff_of(session, case.district_id, "manager")
             template = "kronofogden_unassigned" if case.assigned_to is None else "deadline_missed" \
                 if alert_kind == "missed" else "kronofogden_reminder"
-        return _mail(session, users, template=template, key=key, payload=payload, case=case)
+        return _mail(session, users, template=template, key=key, payload=payload, about=case, case=case)
     if alert_kind == "reminder":
         users = [case.assigned_to] if case.assigned_to else staff_of(session, case.district_id, "handler")
-        return _mail(session, users, template="deadline_reminder", key=key, payload=payload, case=case)
+        return _mail(session, users, template="deadline_reminder", key=key, payload=payload, about=case, case=case)
     template = "deadline_escalation" if alert_kind == "escalation" else "deadline_missed"
     return _mail(session, staff_of(session, case.district_id, "manager"), template=template, key=key,
-                 payload=payload, case=case)
+                 payload=payload, about=case, case=case)
 
 
 def joint_assessment_requested(session: Session, case: Case, unit: str) -> None:
     payload = _base(case) | {"unit_sv": Unit(unit).label}
     _mail(session, staff_of(session, case.district_id, "joint_assessor", unit=unit),
-          template="joint_assessment_request", key=f"joint:{case.id}:{unit}", payload=payload, case=case)
+          template="joint_assessment_request", key=f"joint:{case.id}:{unit}", payload=payload, about=case, case=case)
 
 
 def kronofogden_without_handler(session: Session, case: Case, eviction_notice_id: uuid.UUID,
                                 due_text: str) -> None:
     payload = _base(case) | {"due_text": due_text}
     _mail(session, staff_of(session, case.district_id, "manager"), template="kronofogden_unassigned",
-          key=f"kf-unassigned:{eviction_notice_id}", payload=payload, case=case)
+          key=f"kf-unassigned:{eviction_notice_id}", payload=payload, about=case, case=case)
 
 
 def request_acknowledgements(session: Session, case: Case) -> int:
@@ -126,15 +140,24 @@ def request_acknowledgements(session: Session, case: Case) -> int:
         if deadline.kind != "kronofogden_acknowledgement" or deadline.status != "pending":
             continue
         notice_id = deadline.computed_from.get("eviction_notice_id")
-        if outbox.enqueue(session, channel="kronofogden", template="kronofogden_acknowledgement",
-                          dedup_key=f"kfack:{notice_id}", case_id=case.id, district_id=case.district_id,
-                          payload={"eviction_notice_id": notice_id, "deadline_id": str(deadline.id)}):
-            count += 1
+        count += len(_enqueue(session, case, [_letter(case, "kronofogden_acknowledgement", f"kfack:{notice_id}", {
+            "eviction_notice_id": notice_id, "deadline_id": str(deadline.id)}, channel="kronofogden")]))
     return count
 
 
 def kronofogden_copy_to_tenant(session: Session, case: Case, eviction_notice_id: uuid.UUID) -> None:
     """The copy of the acknowledgement to the person the eviction concerns (same paragraph of the förordning)."""
-    outbox.enqueue(session, channel="letter", template="kronofogden_copy", dedup_key=f"kfcopy:{eviction_notice_id}",
-                   case_id=case.id, district_id=case.district_id,
-                   payload={"eviction_notice_id": str(eviction_notice_id)})
+    _enqueue(session, case, [_letter(case, "kronofogden_copy", f"kfcopy:{eviction_notice_id}",
+                                     {"eviction_notice_id": str(eviction_notice_id)})])
+
+
+def tenant_redemption_letter(session: Session, case: Case, notice_id: uuid.UUID) -> None:
+    """The letter to the tenant of a rent-arrears notice: the date that matters, in plain Swedish
+    (printed and posted by the district)."""
+    _enqueue(session, case, [_letter(case, "tenant_redemption_letter", f"tenant-letter:{notice_id}",
+                                     {"notice_id": str(notice_id)})])
+
+
+def _letter(case: Case, template: str, key: str, payload: dict[str, Any], *, channel: str = "letter") -> dict[str, Any]:
+    return {"channel": channel, "template": template, "dedup_key": key, "case_id": case.id,
+            "district_id": case.district_id, "payload": payload}

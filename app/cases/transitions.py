@@ -107,6 +107,7 @@ def open_case(session: Session, *, district_id: uuid.UUID | None, actor: Actor, 
         explanation={},
         household={},
         joint_assessment_units=[],
+        test=first_notice.test if first_notice is not None else False,  # a test key's notice: a test case
         # A new case has nothing stored yet: empty collections spare a SELECT each on first use.
         notices=[first_notice] if first_notice is not None else [],
         deadlines=[],

@@ -52,7 +52,9 @@ def geocode_unrouted(sessions: sessionmaker[Session], geocoder: Geocoder | None,
     with transaction(sessions) as session:
         pending = [
             (n.id, n.street_address, n.postal_code, n.city)
-            for n in session.scalars(select(Notice).where(Notice.district_id.is_(None), Notice.purged_at.is_(None))
+            # Test notices (a landlord's test key) are not sent to the outside geocoder.
+            for n in session.scalars(select(Notice).where(Notice.district_id.is_(None), Notice.purged_at.is_(None),
+                                                          Notice.test.is_(False))
                                      .order_by(Notice.received_at).limit(batch * 4))
             if "geocoded" not in (n.routing or {}) and n.street_address
         ][:batch]

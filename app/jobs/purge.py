@@ -5,8 +5,10 @@ Rules (`domain/law-and-deadlines.md`, configurable by settings):
 - other closed cases: 5 years after the last entry, except when a person in it
   was born on the 5th, 15th or 25th of a month (kept for research, SoF 2025:468
   13 kap. 1 §);
-- notices that never reached a district: 12 months after receipt.
-What stays: the rows themselves with kinds, dates, district, flags, outcome
+- notices that never reached a district: 12 months after receipt;
+- test notices (sent with a landlord's test key) and their cases: 30 days after
+  receipt. They are deleted, not scrubbed: they were never work nor statistics.
+What stays of real data: the rows themselves with kinds, dates, district, flags, outcome
 and deadlines — the aggregate statistics. Each purge is written to the audit
 log with the rule that applied, never with the purged content.
 """
@@ -36,15 +38,20 @@ log = structlog.get_logger("varsel.retention")
 RESEARCH_DAYS = frozenset({5, 15, 25})
 
 
+TEST_DATA_DAYS = 30  # the published contract ("Test keys"): not a setting
+
+
 @dataclass
 class PurgeResult:
     cases: int = 0
     notices: int = 0
     kept_for_research: int = 0
+    test_notices: int = 0
 
     def __str__(self) -> str:
         return (f"purged {self.cases} cases and {self.notices} unrouted notices; "
-                f"{self.kept_for_research} kept for research (born on the 5th, 15th or 25th)")
+                f"{self.kept_for_research} kept for research (born on the 5th, 15th or 25th); "
+                f"{self.test_notices} test notices deleted")
 
 
 def _scrub_notice(notice: Notice, now: datetime) -> None:
@@ -109,6 +116,8 @@ def _research_person(case: Case) -> bool:
 def purge_expired(sessions: sessionmaker[Session], settings: Settings, *, now: datetime,
                   batch: int = 200) -> PurgeResult:
     result = PurgeResult()
+    with transaction(sessions) as session:
+        result.test_notices = _delete_test_data(session, now)
     no_measure_before = now - timedelta(days=settings.retention_no_measure_days)
     closed_before = now - timedelta(days=settings.retention_closed_days)
     with transaction(sessions) as session:
@@ -143,8 +152,35 @@ def purge_expired(sessions: sessionmaker[Session], settings: Settings, *, now: d
             audit.record(session, SYSTEM, "purge.notice", object_type="notice", object_id=notice.id,
                          details={"rule": f"never routed to a district, {settings.retention_unrouted_days} days"})
             result.notices += 1
-    log.info("purge_done", cases=result.cases, notices=result.notices, kept=result.kept_for_research)
+    log.info("purge_done", cases=result.cases, notices=result.notices, kept=result.kept_for_research,
+             test_notices=result.test_notices)
     return result
+
+
+def _delete_test_data(session: Session, now: datetime, chunk: int = 500) -> int:
+    """Test notices received more than TEST_DATA_DAYS ago, and their cases, with everything that hangs on them.
+
+    The database's cascades take the rest (tenants, events, deadlines and their timers, the timeline,
+    joint-assessment parts). A test case holds its one test notice only (`app/cases/matching.py`).
+    """
+    before = now - timedelta(days=TEST_DATA_DAYS)
+    deleted = 0
+    while True:
+        rows = session.execute(select(Notice.id, Notice.case_id).where(Notice.test.is_(True),
+                                                                       Notice.received_at <= before).limit(chunk)).all()
+        if not rows:
+            break
+        session.execute(delete(Notice).where(Notice.id.in_([r.id for r in rows]))
+                        .execution_options(synchronize_session=False))
+        cases = [r.case_id for r in rows if r.case_id is not None]
+        session.execute(delete(Case).where(Case.id.in_(cases), Case.test.is_(True),
+                                           ~select(Notice.id).where(Notice.case_id == Case.id).exists())
+                        .execution_options(synchronize_session=False))
+        deleted += len(rows)
+    if deleted:
+        audit.record(session, SYSTEM, "purge.test_data", object_type="notice",
+                     details={"notices": deleted, "rule": f"test key, {TEST_DATA_DAYS} days after receipt"})
+    return deleted
 
 
 JOB_RUN_HISTORY = timedelta(days=30)

@@ -26,16 +26,17 @@ IdempotencyKey = Annotated[
            description="Optional. A retry with the same key and body replays the original answer."),
 ]
 
-_PROBLEMS: dict[int | str, dict[str, Any]] = {
-    400: {"description": "Malformed JSON"},
-    401: {"description": "Missing, invalid or revoked API key"},
-    409: {"description": "Same external_id or Idempotency-Key with a different body"},
-    413: {"description": "Body over 256 KiB (2 MiB for /batch)"},
-    415: {"description": "Body is not JSON"},
-    422: {"description": "Invalid content, an address outside the municipality (type …/outside-municipality), "
-                          "or a postal code outside it with coordinates inside (type …/address-conflict)"},
-    429: {"description": "Rate limited; see Retry-After"},
-}
+# What only these routes answer; the statuses every route of its kind answers (401, 413, 415, 422,
+# 429, 503 …) and the problem+json bodies are added from the route itself by app/openapi.py.
+_CONFLICT = {409: {"description": "The same `external_id` (or `Idempotency-Key`) was sent before with a different "
+                                  "body; the problem's `notice_id` names the stored notice."}}
+_NOT_YOURS = {404: {"description": "No notice with this id, or not your organisation's."}}
+_INVALID_NOTICE = {422: {"description": "Invalid content (`errors` names each field); an address outside the "
+                                        "municipality (`type` …/outside-municipality); or a postal code outside it "
+                                        "with coordinates inside (`type` …/address-conflict)."}}
+_TEST_KEYS = (" Sent with a test key, the notice is validated and answered exactly the same way, with `\"test\": "
+              "true` in the receipt, but kept apart: never routed to a district's queue, never counted in a "
+              "report, never causing a message, and deleted after 30 days.")
 
 
 def _context(request: Request, actor: Actor) -> service.IntakeContext:
@@ -52,8 +53,16 @@ def _answer(notice, created: bool, request: Request) -> JSONResponse:
     "",
     status_code=201,
     response_model=Receipt,
+    operation_id="sendNotice",
     summary="Send an underrättelse",
-    responses={200: {"description": "A retry: the original receipt", "model": Receipt}, **_PROBLEMS},
+    description="The landlord's notice to the social welfare committee (underrättelse, JB 12 kap. 25 a, 42 or "
+                "44 §). Varsel stores it, routes it to the district of the address and answers with the receipt: "
+                "the district and the statutory deadlines it computed. `Location` names the notice. The same "
+                "`external_id` (or `Idempotency-Key`) with the same body is a safe retry: 200 with the original "
+                "receipt." + _TEST_KEYS,
+    response_description="Stored: the receipt.",
+    responses={200: {"description": "A retry: the original receipt.", "model": Receipt}, **_CONFLICT,
+               **_INVALID_NOTICE},
 )
 def post_notice(request: Request, body: NoticeIn, landlord: LandlordDep, session: SessionDep,
                 idempotency_key: IdempotencyKey = None) -> Response:
@@ -76,8 +85,13 @@ SQLITE_PAUSE_SECONDS = 0.12
 @router.post(
     "/batch",
     response_model=BatchResult,
+    operation_id="sendNoticeBatch",
     summary="Send up to 500 notices; each item stands on its own",
-    responses=_PROBLEMS,
+    description="Up to 500 notices (body up to 2 MiB) in one request. Each item is answered on its own, in "
+                "order: `status` 201 with its receipt, 200 for a retry of a stored notice, or its own problem "
+                "(422, 409, or 500 for an unexpected failure of that item alone); one item's failure never "
+                "rejects the others. The answer is 200 whenever the batch itself could be read." + _TEST_KEYS,
+    response_description="One result per item, in the order sent.",
 )
 def post_batch(request: Request, body: BatchIn, landlord: LandlordDep, session: SessionDep) -> dict[str, Any]:
     context = _context(request, landlord)
@@ -121,21 +135,30 @@ def _batch_item(request: Request, session: Session, context: service.IntakeConte
     return {"status": 201 if created else 200, "receipt": service.receipt(notice)}
 
 
-@router.get("", response_model=ReceiptPage, summary="Your notices, newest first", responses=_PROBLEMS)
+@router.get("", response_model=ReceiptPage, operation_id="listNotices", summary="Your notices, newest first",
+            description="The receipts of your organisation's notices, newest first, a page at a time: pass "
+                        "`next_cursor` as `cursor` for the next page. Test notices are listed too, with "
+                        "`\"test\": true`.",
+            response_description="A page of receipts.")
 def list_notices(
     landlord: LandlordDep,
     session: SessionDep,
-    external_id: Annotated[str | None, Query(max_length=100)] = None,
-    cursor: Annotated[str | None, Query(max_length=200)] = None,
-    limit: Annotated[int, Query(ge=1, le=100)] = 50,
+    external_id: Annotated[str | None, Query(max_length=100,
+                                             description="Only the notice with this `external_id`.")] = None,
+    cursor: Annotated[str | None, Query(max_length=200,
+                                        description="`next_cursor` of the page before.")] = None,
+    limit: Annotated[int, Query(ge=1, le=100, description="Receipts per page.")] = 50,
 ) -> dict[str, Any]:
     assert landlord.id is not None
     notices, next_cursor = service.list_own(session, landlord.id, external_id=external_id, cursor=cursor, limit=limit)
     return {"items": [service.receipt(n) for n in notices], "next_cursor": next_cursor}
 
 
-@router.get("/{notice_id}", response_model=Receipt, summary="The receipt of one of your notices",
-            responses=_PROBLEMS)
+@router.get("/{notice_id}", response_model=Receipt, operation_id="getNotice",
+            summary="The receipt of one of your notices",
+            description="The notice's receipt as it stands now: its status (`closed` after a terminal event you "
+                        "reported), its district and its deadlines. Someone else's notice answers 404.",
+            response_description="The receipt.", responses=_NOT_YOURS)
 def get_notice(notice_id: str, landlord: LandlordDep, session: SessionDep) -> dict[str, Any]:
     assert landlord.id is not None
     return service.receipt(service.get_own(session, landlord.id, notice_id))
@@ -145,8 +168,19 @@ def get_notice(notice_id: str, landlord: LandlordDep, session: SessionDep) -> di
     "/{notice_id}/events",
     status_code=201,
     response_model=Receipt,
+    operation_id="reportNoticeEvent",
     summary="Report what happened next",
-    responses={200: {"description": "The same event again: nothing added", "model": Receipt}, **_PROBLEMS},
+    description="What the landlord knows happened after the notice: the tenant was served, the rent was paid "
+                "(hyresrätten återvunnen), a payment plan, the termination withdrawn, an eviction applied for, "
+                "scheduled or carried out, the tenant moved out. It goes on the case's timeline and may change "
+                "the deadlines; the answer is the updated receipt. The same event again, or a retry with the same "
+                "`Idempotency-Key`, answers 200 and adds nothing.",
+    response_description="Recorded: the updated receipt.",
+    responses={200: {"description": "The same event again: nothing added.", "model": Receipt},
+               409: {"description": "`tenant_served` on a notice that already has a service date; the "
+                                    "`Idempotency-Key` used before for another event; or the notice's personal "
+                                    "data has been purged."},
+               **_NOT_YOURS},
 )
 def post_event(request: Request, notice_id: str, body: EventIn, landlord: LandlordDep, session: SessionDep,
                idempotency_key: IdempotencyKey = None) -> Response:

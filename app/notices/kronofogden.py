@@ -15,7 +15,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -27,7 +27,7 @@ from app.dates import Timestamp
 from app.deps import AuthorityDep, SessionDep
 from app.errors import Problem, ValidationProblem
 from app.identity import IdentityNumberError, parse_identity_number, parse_org_number
-from app.notices.schemas import PropertyIn
+from app.notices.schemas import IDENTITY_NUMBER_PATTERN, ORG_NUMBER_PATTERN, PropertyIn
 from app.notices.service import body_hash, same_body, tenancy_key
 from app.notices.validation import require_own_municipality
 from app.routing.districts import district_by_code
@@ -44,13 +44,20 @@ class _Strict(BaseModel):
 
 
 class KfTenant(_Strict):
-    name: Annotated[str, StringConstraints(min_length=1, max_length=200), SINGLE_LINE]
-    personal_identity_number: Annotated[str, StringConstraints(max_length=20), SINGLE_LINE]
+    name: Annotated[str, StringConstraints(min_length=1, max_length=200), SINGLE_LINE] = Field(
+        description="The person the eviction concerns (svaranden).")
+    personal_identity_number: Annotated[str, StringConstraints(max_length=20), SINGLE_LINE] = Field(
+        description="Personnummer or samordningsnummer, 10 or 12 digits with an optional `-` or `+`; checksum and "
+                    "date must be valid. Matches the person's open case.",
+        json_schema_extra={"pattern": IDENTITY_NUMBER_PATTERN})
 
 
 class KfLandlord(_Strict):
-    name: Annotated[str, StringConstraints(min_length=1, max_length=200), SINGLE_LINE]
-    org_number: Annotated[str, StringConstraints(max_length=20), SINGLE_LINE]
+    name: Annotated[str, StringConstraints(min_length=1, max_length=200), SINGLE_LINE] = Field(
+        description="The landlord who applied for the eviction (sökanden).")
+    org_number: Annotated[str, StringConstraints(max_length=20), SINGLE_LINE] = Field(
+        description="The landlord's organisationsnummer, `NNNNNN-NNNN` (checksum validated).",
+        json_schema_extra={"pattern": ORG_NUMBER_PATTERN})
 
 
 class EvictionNoticeIn(_Strict):
@@ -63,11 +70,23 @@ class EvictionNoticeIn(_Strict):
         "landlord": {"name": "HSB Stockholm", "org_number": "702001-7781"},
     }]})
 
-    reference: Annotated[str, StringConstraints(min_length=1, max_length=100), SINGLE_LINE]
-    eviction_at: Timestamp
-    tenant: KfTenant
-    property: PropertyIn
-    landlord: KfLandlord
+    reference: Annotated[str, StringConstraints(min_length=1, max_length=100), SINGLE_LINE] = Field(
+        description="Kronofogden's reference (målnummer); a retry with the same reference is answered as such.")
+    eviction_at: Timestamp = Field(description="When the eviction is to be carried out, RFC 3339 with offset; not "
+                                               "in the past.")
+    tenant: KfTenant = Field(description="The person the eviction concerns.")
+    property: PropertyIn = Field(description="The dwelling, as in the landlord API.")
+    landlord: KfLandlord = Field(description="The landlord.")
+
+
+class EvictionNoticeOut(BaseModel):
+    """The answer to Kronofogden (documentation: `answer()` builds it)."""
+
+    id: str = Field(description="The notice's id in Varsel.")
+    reference: str = Field(description="Kronofogden's reference, as sent.")
+    received_at: str = Field(description="When Varsel received it, RFC 3339.")
+    acknowledgement_due_at: str | None = Field(description="When the committee's acknowledgement is due, RFC 3339.")
+    acknowledged_at: str | None = Field(description="When it was sent; `null` until then.")
 
 
 def receive(session: Session, routers: RouterProvider, actor: Actor, body: EvictionNoticeIn, now: datetime,
@@ -154,8 +173,16 @@ def answer(record: EvictionNotice, session: Session) -> dict[str, Any]:
 router = APIRouter(prefix="/api/v1/kronofogden", tags=["Kronofogden"])
 
 
-@router.post("/eviction-notices", status_code=201, summary="Kronofogden's underrättelse om avhysning",
-             responses={200: {"description": "A retry: the stored notice"}})
+@router.post("/eviction-notices", status_code=201, operation_id="receiveEvictionNotice",
+             summary="Kronofogden's underrättelse om avhysning",
+             description="Kronofogden tells the committee of an eviction (SoF 2025:468 11 kap. 3 §). The notice "
+                         "joins the person's open case (or the tenancy's, or opens one) and creates the "
+                         "`kronofogden_acknowledgement` deadline: 23:59 Europe/Stockholm the day it is received, "
+                         "or the next vardag (lag 1930:173 2 §). The answer says when the acknowledgement is due.",
+             response_description="Received.",
+             responses={201: {"model": EvictionNoticeOut, "description": "Received."},
+                        200: {"model": EvictionNoticeOut, "description": "A retry: the stored notice."},
+                        409: {"description": "The same `reference` was received before with different content."}})
 def post_eviction_notice(request: Request, body: EvictionNoticeIn, authority: AuthorityDep,
                          session: SessionDep) -> JSONResponse:
     state = request.app.state

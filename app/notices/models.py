@@ -6,7 +6,7 @@ import uuid
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db import Base, CreatedAtMixin, IdMixin, utcnow
@@ -19,8 +19,10 @@ if TYPE_CHECKING:
 class Notice(IdMixin, Base):
     __tablename__ = "notices"
     __table_args__ = (
-        UniqueConstraint("landlord_id", "external_id"),
-        UniqueConstraint("landlord_id", "idempotency_key"),
+        # A test key's notices have their own namespace: a real notice later sent under the same
+        # external_id (or Idempotency-Key) is a new notice, never a replay of the test one.
+        UniqueConstraint("landlord_id", "test", "external_id"),
+        UniqueConstraint("landlord_id", "test", "idempotency_key"),
         # The landlord's own list, newest first, by keyset.
         Index("ix_notices_landlord_received", "landlord_id", "received_at", "id"),
         # Manual routing: unrouted notices, oldest first.
@@ -66,6 +68,9 @@ class Notice(IdMixin, Base):
     case_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("cases.id"), index=True)
     eviction_at: Mapped[datetime | None]
     purged_at: Mapped[datetime | None]
+    # Sent with a test key: seen by its landlord only, never by staff, reports or messages (app/security/scope.py,
+    # app/reports/summary.py, app/cases/notify.py), deleted after 30 days (app/jobs/purge.py).
+    test: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     tenants: Mapped[list["Tenant"]] = relationship(
         back_populates="notice", order_by="Tenant.position", cascade="all, delete-orphan"

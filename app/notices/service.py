@@ -42,7 +42,6 @@ from app.security import audit
 from app.security.actors import Actor
 from app.security.crypto import encrypt, fingerprint_matches, matching_hash
 from app.vocabulary import TERMINAL_EVENTS, LandlordEvent, NoticeStatus
-from notifications import outbox
 
 @dataclass
 class IntakeMemo:
@@ -96,6 +95,8 @@ def receipt(notice: Notice, deadlines: list[Any] | None = None) -> dict[str, Any
         "received_at": notice.received_at.astimezone(STOCKHOLM).isoformat(timespec="seconds"),
         "status": notice.status,
         "district": {"code": district.code, "name": district.name} if district else None,
+        # Only a test key's notice says so; a real receipt stays exactly the published one.
+        **({"test": True} if notice.test else {}),
         "deadlines": [
             {"kind": d.kind, "date": d.due_on.isoformat(), "legal_basis": d.legal_basis, "estimated": d.estimated}
             for d in statutory
@@ -105,15 +106,19 @@ def receipt(notice: Notice, deadlines: list[Any] | None = None) -> dict[str, Any
 
 # --------------------------------------------------------------------------- intake
 
-def _existing(session: Session, landlord_id: uuid.UUID, external_id: str, key: str | None) -> tuple[Notice | None, str]:
-    """The stored notice this one repeats, and by which: the Idempotency-Key wins over the external_id."""
+def _existing(session: Session, landlord_id: uuid.UUID, external_id: str, key: str | None,
+              test: bool = False) -> tuple[Notice | None, str]:
+    """The stored notice this one repeats, and by which: the Idempotency-Key wins over the external_id.
+
+    A test key's notices and real ones are apart (`test`): neither is ever a replay of the other."""
     if key is None:
-        found = session.scalar(select(Notice).where(Notice.landlord_id == landlord_id,
+        found = session.scalar(select(Notice).where(Notice.landlord_id == landlord_id, Notice.test == test,
                                                     Notice.external_id == external_id))
         return found, "external_id"
     # One look-up for both unique keys (at most two rows).
     rows = session.scalars(select(Notice).where(
-        Notice.landlord_id == landlord_id, or_(Notice.idempotency_key == key, Notice.external_id == external_id)
+        Notice.landlord_id == landlord_id, Notice.test == test,
+        or_(Notice.idempotency_key == key, Notice.external_id == external_id)
     )).all()
     by_key = next((n for n in rows if n.idempotency_key == key), None)
     if by_key is not None:
@@ -161,7 +166,7 @@ def _receive(session: Session, ctx: IntakeContext, body: NoticeIn, idempotency_k
     landlord_id = ctx.actor.id
     assert landlord_id is not None
     digest = body_hash(body, ctx.settings.data_key)
-    existing, via = _existing(session, landlord_id, body.external_id, idempotency_key)
+    existing, via = _existing(session, landlord_id, body.external_id, idempotency_key, ctx.actor.test)
     if existing is not None:
         return _replay(existing, body, ctx.settings.data_key, via), False
 
@@ -195,7 +200,7 @@ def _receive(session: Session, ctx: IntakeContext, body: NoticeIn, idempotency_k
         session.flush()
     except IntegrityError:
         savepoint.rollback()
-        existing, via = _existing(session, landlord_id, body.external_id, idempotency_key)
+        existing, via = _existing(session, landlord_id, body.external_id, idempotency_key, ctx.actor.test)
         if existing is None:  # pragma: no cover - a constraint we did not expect
             raise
         return _replay(existing, body, ctx.settings.data_key, via), False
@@ -240,6 +245,7 @@ def _store(session: Session, ctx: IntakeContext, body: NoticeIn, decision: Routi
         district_id=district.id if district else None,
         district=district,  # set, not lazy-loaded: the receipt names it
         routing=decision.as_dict(),
+        test=ctx.actor.test,  # a test key's notice: kept apart from here on (Notice.test)
     )
     today = local_today(ctx.now)
     for position, tenant in enumerate(body.tenants):
@@ -275,9 +281,7 @@ def _enqueue_messages(session: Session, ctx: IntakeContext, notice: Notice, case
         notify.new_case(session, case, ctx.now, enqueued=ctx.memo.digests)
     if notice.kind == "rent_arrears" and notice.district_id is not None:
         # The tenant is told, in plain Swedish, the date that matters (printed and posted by the district).
-        outbox.enqueue(session, channel="letter", template="tenant_redemption_letter",
-                       dedup_key=f"tenant-letter:{notice.id}", case_id=case.id, district_id=case.district_id,
-                       payload={"notice_id": str(notice.id)})
+        notify.tenant_redemption_letter(session, case, notice.id)
 
 
 # --------------------------------------------------------------------------- reading

@@ -59,7 +59,13 @@ def _district(session: SessionDep, actor: Actor, code: str | None) -> District |
 
 @router.get(
     "/monthly",
+    operation_id="getMonthlyReport",
     summary="The monthly summary (JSON, CSV, HTML or PDF)",
+    description="The month at a glance: notices received, households, cases opened and closed, evictions, "
+                "timeliness, joint assessments, the backlog and a 12-month trend — counts only, no personal data. "
+                "A manager sees their own district; an admin any district, or the whole city without `district`. "
+                "Test notices (sent with a landlord's test key) are never counted. Asking is written to the audit "
+                "log.",
     responses={
         200: {"content": {"application/pdf": {}, "text/csv": {}, "text/html": {}},
               "description": "The summary in the asked format"},
@@ -73,7 +79,7 @@ def monthly(
     session: SessionDep,
     month: Annotated[str | None, Query(max_length=20, description="YYYY-MM; default the last complete month")] = None,
     district: Annotated[str | None, Query(max_length=60, description="District code; admins may omit it")] = None,
-    format: Annotated[Literal["json", "csv", "pdf", "html"], Query()] = "json",  # noqa: A002 - the spec's name
+    format: Annotated[Literal["json", "csv", "pdf", "html"], Query(description="The answer's format.")] = "json",  # noqa: A002 - the spec's name
 ) -> Response:
     now = request.app.state.clock()
     wanted = parse_month(month, Month.of(now))

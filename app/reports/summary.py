@@ -156,13 +156,14 @@ class _Scope:
             return true()
         return or_(column.in_(self.all_districts), column.is_(None))
 
+    # Test data (a landlord's test key) is never counted: these two filters are what every figure starts from.
     @property
     def notices(self) -> ColumnElement[bool]:
-        return self._filter(Notice.district_id)
+        return and_(self._filter(Notice.district_id), Notice.test.is_(False))
 
     @property
     def cases(self) -> ColumnElement[bool]:
-        return self._filter(Case.district_id)
+        return and_(self._filter(Case.district_id), Case.test.is_(False))
 
 
 # --------------------------------------------------------------------------- computing
@@ -294,10 +295,9 @@ def _timeliness(session: Session, scope: _Scope, start: datetime, end: datetime)
 
 
 def _missed_query(scope: _Scope, start: datetime, end: datetime, *columns: Any) -> Any:
-    query = select(*columns).where(Deadline.status == "missed", _between(Deadline.due_at, start, end))
-    if scope.district_id is not None:
-        query = query.join(Case, Case.id == Deadline.case_id).where(scope.cases)
-    return query
+    # Joined to its case always: the case's scope also leaves test cases out, city-wide too.
+    return (select(*columns).where(Deadline.status == "missed", _between(Deadline.due_at, start, end))
+            .join(Case, Case.id == Deadline.case_id).where(scope.cases))
 
 
 def _missed(session: Session, scope: _Scope, start: datetime, end: datetime) -> MissedDeadlines:
@@ -309,9 +309,8 @@ def _missed(session: Session, scope: _Scope, start: datetime, end: datetime) -> 
 def _joint_assessments(session: Session, scope: _Scope, start: datetime, end: datetime) -> JointAssessments:
     def by_unit(column: Any) -> UnitCounts:
         query = (select(JointAssessmentPart.unit, func.count())
-                 .where(_between(column, start, end)).group_by(JointAssessmentPart.unit))
-        if scope.district_id is not None:
-            query = query.join(Case, Case.id == JointAssessmentPart.case_id).where(scope.cases)
+                 .where(_between(column, start, end)).group_by(JointAssessmentPart.unit)
+                 .join(Case, Case.id == JointAssessmentPart.case_id).where(scope.cases))
         found = dict(session.execute(query).all())
         return UnitCounts(total=sum(found.values()), by_unit=_filled(UNITS, found))
 

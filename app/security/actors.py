@@ -19,6 +19,8 @@ class Actor:
     district_id: uuid.UUID | None = None
     unit: str | None = None
     ip: str | None = None
+    # A landlord calling with a test key (`ApiKey.test`): what it sends is stored as test data.
+    test: bool = False
 
     @property
     def is_staff(self) -> bool:

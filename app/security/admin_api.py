@@ -28,32 +28,37 @@ AdminDep = Annotated[Actor, Depends(require_roles("admin"))]
 
 
 class UserOut(BaseModel):
-    username: str
-    role: str
+    username: str = Field(description="The username the user signs in with.")
+    role: str = Field(description="`handler`, `manager`, `joint_assessor`, `intake` or `admin`.")
     district: str | None = Field(description="District code")
-    unit: str | None
-    full_name: str | None
-    email: str | None
-    active: bool
-    last_sign_in_at: datetime | None
+    unit: str | None = Field(description="A joint assessor's unit: `elderly_care`, `disability`, `children_families`.")
+    full_name: str | None = Field(description="Shown to colleagues and in acknowledgements to Kronofogden.")
+    email: str | None = Field(description="Where the user's reminders and digests go.")
+    active: bool = Field(description="`false`: deactivated, signing in is refused.")
+    last_sign_in_at: datetime | None = Field(description="The last sign-in, RFC 3339; `null`: never.")
 
 
 class UserList(BaseModel):
-    items: list[UserOut]
+    items: list[UserOut] = Field(description="Every staff user.")
 
 
 class UserIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    username: Annotated[str, SINGLE_LINE] = Field(min_length=1, max_length=100)
-    role: Annotated[str, SINGLE_LINE] = Field(max_length=20)
+    username: Annotated[str, SINGLE_LINE] = Field(min_length=1, max_length=100,
+                                                   description="1–100 characters without spaces.")
+    role: Annotated[str, SINGLE_LINE] = Field(max_length=20, description="`handler`, `manager`, `joint_assessor`, "
+                                                                         "`intake` or `admin`.")
     district: Annotated[str, SINGLE_LINE] | None = Field(
         default=None, max_length=60, description="District code; required for handler, manager, joint_assessor")
     unit: Annotated[str, SINGLE_LINE] | None = Field(default=None, max_length=30,
                                                       description="Required for joint_assessor")
-    email: Annotated[str, SINGLE_LINE] | None = Field(default=None, max_length=254)
-    full_name: Annotated[str, SINGLE_LINE] | None = Field(default=None, max_length=200)
-    phone: Annotated[str, SINGLE_LINE] | None = Field(default=None, max_length=40)
+    email: Annotated[str, SINGLE_LINE] | None = Field(default=None, max_length=254,
+                                                      description="Where reminders and digests go.")
+    full_name: Annotated[str, SINGLE_LINE] | None = Field(default=None, max_length=200,
+                                                          description="Shown to colleagues and to Kronofogden.")
+    phone: Annotated[str, SINGLE_LINE] | None = Field(default=None, max_length=40,
+                                                      description="A work phone number.")
     password: Annotated[str, SINGLE_LINE] | None = Field(
         default=None, max_length=1000, description="At least 12 characters; leave out for users who sign in through OIDC")
 
@@ -61,7 +66,7 @@ class UserIn(BaseModel):
 class PasswordIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    password: Annotated[str, SINGLE_LINE] = Field(max_length=1000)
+    password: Annotated[str, SINGLE_LINE] = Field(max_length=1000, description="At least 12 characters.")
 
 
 def _out(user: User) -> UserOut:
@@ -76,12 +81,21 @@ def _refused(exc: accounts.AccountError) -> Problem:
     return Problem(409 if isinstance(exc, users.OwnAccount) else 422, str(exc))
 
 
-@router.get("", response_model=UserList, summary="Every staff user, with role, district, unit and last sign-in")
+_UNKNOWN = {404: {"description": "No such user (or the caller is not an admin)."}}
+_ADMIN = " Role `admin` only; to anyone else this address does not exist (404). Written to the audit log."
+
+
+@router.get("", response_model=UserList, operation_id="listUsers",
+            summary="Every staff user, with role, district, unit and last sign-in",
+            description="The staff users, active and deactivated." + _ADMIN)
 def list_users(_: AdminDep, session: SessionDep) -> UserList:
     return UserList(items=[_out(user) for user in users.list_users(session)])
 
 
-@router.post("", response_model=UserOut, status_code=201, summary="Create a staff user")
+@router.post("", response_model=UserOut, status_code=201, operation_id="createUser", summary="Create a staff user",
+             description="A user with one role; handlers, managers and joint assessors belong to a district."
+                         + _ADMIN,
+             responses={422: {"description": "Invalid input, a username that is taken, or a weak password."}})
 def create_user(actor: AdminDep, session: SessionDep, body: UserIn) -> UserOut:
     try:
         user = users.create(session, actor, username=body.username, role=body.role, password=body.password,
@@ -94,8 +108,11 @@ def create_user(actor: AdminDep, session: SessionDep, body: UserIn) -> UserOut:
     return _out(user)
 
 
-@router.post("/{username}/deactivate", response_model=UserOut,
-             summary="Deactivate a user: sign-in refused, every token and session ended at once")
+@router.post("/{username}/deactivate", response_model=UserOut, operation_id="deactivateUser",
+             summary="Deactivate a user: sign-in refused, every token and session ended at once",
+             description="The user can no longer sign in, and every token and session of theirs ends now."
+                         + _ADMIN,
+             responses={**_UNKNOWN, 409: {"description": "Admins cannot deactivate themselves."}})
 def deactivate(actor: AdminDep, session: SessionDep, username: str) -> UserOut:
     try:
         return _out(users.deactivate(session, actor, username))
@@ -103,7 +120,10 @@ def deactivate(actor: AdminDep, session: SessionDep, username: str) -> UserOut:
         raise _refused(exc) from None
 
 
-@router.post("/{username}/activate", response_model=UserOut, summary="Let a deactivated user sign in again")
+@router.post("/{username}/activate", response_model=UserOut, operation_id="activateUser",
+             summary="Let a deactivated user sign in again",
+             description="The user may sign in again; nothing from before comes back to life." + _ADMIN,
+             responses=_UNKNOWN)
 def activate(actor: AdminDep, session: SessionDep, username: str) -> UserOut:
     try:
         return _out(users.activate(session, actor, username))
@@ -111,8 +131,11 @@ def activate(actor: AdminDep, session: SessionDep, username: str) -> UserOut:
         raise _refused(exc) from None
 
 
-@router.post("/{username}/password", status_code=204,
-             summary="Set a new password: every token and session of the user ends at once")
+@router.post("/{username}/password", status_code=204, operation_id="setUserPassword",
+             summary="Set a new password: every token and session of the user ends at once",
+             description="A new password (at least 12 characters); every token and session of the user ends now."
+                         + _ADMIN,
+             responses=_UNKNOWN)
 def set_password(actor: AdminDep, session: SessionDep, username: str, body: PasswordIn) -> Response:
     try:
         users.set_password(session, actor, username, body.password)

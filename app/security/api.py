@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from app.deps import SessionDep, SettingsDep, client_ip, staff_actor
 from app.errors import Problem
@@ -17,14 +17,15 @@ router = APIRouter(prefix="/api/v1/auth", tags=["staff authentication"])
 
 
 class TokenOut(BaseModel):
-    access_token: str
-    token_type: str = "bearer"
-    expires_in: int
+    access_token: str = Field(description="Send as `Authorization: Bearer <access_token>` on staff endpoints.")
+    token_type: str = Field("bearer", description="Always `bearer`.")
+    expires_in: int = Field(description="Seconds until the token expires; sign in again then.")
 
 
 @router.post(
     "/token",
     response_model=TokenOut,
+    operation_id="issueStaffToken",
     summary="Exchange a staff username and password for a bearer token",
     description="Repeated failures, per username and per source address, make the next attempt wait "
                 "(1 s, 2 s, 4 s … up to a minute): the answer is then 429 with `Retry-After`, and no "
@@ -36,8 +37,8 @@ def token(
     request: Request,
     session: SessionDep,
     settings: SettingsDep,
-    username: Annotated[str, Form(max_length=100)],
-    password: Annotated[str, Form(max_length=1000)],
+    username: Annotated[str, Form(max_length=100, description="The staff user's username.")],
+    password: Annotated[str, Form(max_length=1000, description="The user's password.")],
 ) -> TokenOut:
     result = accounts.authenticate_user(session, settings, username, password, ip=client_ip(request), via="api")
     if result.retry_after is not None:

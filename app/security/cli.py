@@ -43,13 +43,17 @@ def landlords_create(
 @keys_cli.command("create")
 def keys_create(
     org_number: Annotated[str, typer.Option("--org-number", help="The landlord's organisationsnummer")],
+    test: Annotated[bool, typer.Option("--test", help="A test key: its notices are validated and answered like "
+                                       "real ones, but never routed to staff, counted or messaged; deleted "
+                                       "after 30 days")] = False,
 ) -> None:
-    """Create another API key for a landlord (for rotation)."""
+    """Create another API key for a landlord (for rotation), or a test key for its integrator."""
     settings = get_settings()
     try:
         with unit_of_work(settings) as session:
-            issued = accounts.create_landlord_key(session, settings, org_number=org_number)
-            info(f"key prefix {issued.api_key.prefix} created; shown once:")
+            issued = accounts.create_landlord_key(session, settings, org_number=org_number, test=test)
+            kind = "test key" if test else "key"
+            info(f"{kind} prefix {issued.api_key.prefix} created; shown once:")
     except accounts.AccountError as exc:
         fail(str(exc))
     typer.echo(issued.plaintext)
@@ -204,7 +208,7 @@ def landlords_list() -> None:
 def keys_list(
     org_number: Annotated[str, typer.Option("--org-number", help="The landlord's organisationsnummer")],
 ) -> None:
-    """A landlord's API keys: prefix, created, last used, revoked (UTC). Never the key itself."""
+    """A landlord's API keys: prefix, created, last used, revoked (UTC), kind (live or test). Never the key."""
     from datetime import datetime
 
     from sqlalchemy import select
@@ -226,6 +230,9 @@ def keys_list(
             fail(f"no landlord has organisationsnummer {canonical}; see `varsel landlords list`")
         keys = list(session.scalars(select(ApiKey).where(ApiKey.landlord_id == landlord.id)
                                     .order_by(ApiKey.created_at, ApiKey.prefix)))
-        info(f"API keys of {landlord.name} ({canonical}): prefix\tcreated\tlast used\trevoked (UTC)")
+        info(f"API keys of {landlord.name} ({canonical}): prefix\tcreated\tlast used\trevoked (UTC)\tkind")
         for key in keys:
-            typer.echo(f"{key.prefix}\t{when(key.created_at)}\t{when(key.last_used_at)}\t{when(key.revoked_at)}")
+            # The kind last: scripts that read the first four columns keep working.
+            kind = "test" if key.test else "live"
+            typer.echo(f"{key.prefix}\t{when(key.created_at)}\t{when(key.last_used_at)}\t{when(key.revoked_at)}\t"
+                       f"{kind}")

@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db import Base, CreatedAtMixin, IdMixin, utcnow
@@ -53,6 +53,9 @@ class ApiKey(IdMixin, CreatedAtMixin, Base):
     )
     last_used_at: Mapped[datetime | None]
     revoked_at: Mapped[datetime | None]
+    # A test key (landlords only): its notices are validated and answered like real ones but kept
+    # apart — no district queue, no report, no message — and purged after 30 days (spec: "Test keys").
+    test: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     landlord: Mapped[Landlord | None] = relationship(lazy="joined")
     authority: Mapped[Authority | None] = relationship(lazy="joined")

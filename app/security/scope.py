@@ -3,6 +3,10 @@
 Every query that returns cases or notices to a caller goes through these
 filters. Outside the scope is 404, never 403: the caller is not told that
 the thing exists.
+
+Test data (notices sent with a landlord's test key, and their cases) is seen by
+its landlord only: no staff role sees it, in any queue, search, case or manual
+routing list.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ def cases_readable_by(actor: Actor) -> ColumnElement[bool]:
     """A WHERE clause for the cases this actor may see."""
     if actor.kind != "staff" or actor.role not in CASE_ROLES or actor.district_id is None:
         return false()
-    own_district = Case.district_id == actor.district_id
+    own_district = and_(Case.district_id == actor.district_id, Case.test.is_(False))
     if actor.role == "joint_assessor":
         # Only the cases its unit is asked to join (JSON list membership, portable).
         return and_(own_district, _unit_requested(actor.unit))
@@ -39,9 +43,9 @@ def notices_readable_by(actor: Actor) -> ColumnElement[bool]:
         return Notice.landlord_id == actor.id
     if actor.kind == "staff" and actor.role == "intake":
         # Manual routing: only notices no district could be routed to.
-        return Notice.district_id.is_(None)
+        return and_(Notice.district_id.is_(None), Notice.test.is_(False))
     if actor.kind == "staff" and actor.role in ("handler", "manager") and actor.district_id is not None:
-        return Notice.district_id == actor.district_id
+        return and_(Notice.district_id == actor.district_id, Notice.test.is_(False))
     return false()
 
 

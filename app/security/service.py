@@ -42,9 +42,9 @@ class IssuedKey:
     plaintext: str
 
 
-def _issue(session: Session, settings: Settings, **owner: uuid.UUID) -> IssuedKey:
+def _issue(session: Session, settings: Settings, *, test: bool = False, **owner: uuid.UUID) -> IssuedKey:
     new = apikeys.generate_key(settings.secret_key)
-    key = ApiKey(prefix=new.prefix, key_hash=new.key_hash, **owner)
+    key = ApiKey(prefix=new.prefix, key_hash=new.key_hash, test=test, **owner)
     session.add(key)
     session.flush()
     return IssuedKey(key, new.plaintext)
@@ -68,7 +68,8 @@ def create_landlord(session: Session, settings: Settings, *, name: str, org_numb
     return landlord, _issue(session, settings, landlord_id=landlord.id)
 
 
-def create_landlord_key(session: Session, settings: Settings, *, org_number: str) -> IssuedKey:
+def create_landlord_key(session: Session, settings: Settings, *, org_number: str, test: bool = False) -> IssuedKey:
+    """Another key for a landlord; `test`: a test key, whose notices are kept apart (spec: "Test keys")."""
     try:
         canonical = parse_org_number(org_number)
     except IdentityNumberError as exc:
@@ -76,7 +77,7 @@ def create_landlord_key(session: Session, settings: Settings, *, org_number: str
     landlord = session.scalar(select(Landlord).where(Landlord.org_number == canonical))
     if landlord is None:
         raise AccountError(f"no landlord has organisationsnummer {canonical}; create it with `varsel landlords create`")
-    return _issue(session, settings, landlord_id=landlord.id)
+    return _issue(session, settings, test=test, landlord_id=landlord.id)
 
 
 def create_authority(session: Session, settings: Settings, *, name: str) -> tuple[Authority, IssuedKey]:

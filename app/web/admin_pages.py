@@ -66,14 +66,16 @@ def admin_create_landlord(request: Request, web: WebUserDep, session: SessionDep
 
 @router.post("/admin/nycklar")
 def admin_create_key(request: Request, web: WebUserDep, session: SessionDep, settings: SettingsDep,
-                     org_number: Annotated[str, Form(max_length=20)], csrf: CsrfField = None) -> Response:
+                     org_number: Annotated[str, Form(max_length=20)], csrf: CsrfField = None,
+                     test: Annotated[bool, Form()] = False) -> Response:
     check_csrf(settings, web, csrf)
     require_role(web, "admin")
     try:
-        issued = accounts.create_landlord_key(session, settings, org_number=org_number)
+        issued = accounts.create_landlord_key(session, settings, org_number=org_number, test=test)
     except accounts.AccountError as exc:
         raise Problem(422, str(exc)) from None
-    audit.record(session, web.actor, "admin.key.create", object_type="api_key", object_id=issued.api_key.prefix)
+    audit.record(session, web.actor, "admin.key.create", object_type="api_key", object_id=issued.api_key.prefix,
+                 details={"test": True} if test else None)
     return _show_key_once(request, web, session, issued.plaintext)
 
 

@@ -14,6 +14,7 @@ from app.deadlines.models import Deadline
 from app.deps import SessionDep
 from app.security import audit
 from app.security.models import AuditEvent, User
+from app.security.scope import cases_readable_by
 from app.web.common import page, request_now, require_role
 from app.web.session import (
     WebUserDep,
@@ -31,15 +32,16 @@ def overview(request: Request, web: WebUserDep, session: SessionDep) -> HTMLResp
         .where(User.district_id == district_id, User.role.in_(("handler", "manager")), User.active.is_(True))
         .group_by(User.username, User.full_name).order_by(func.count(Case.id).desc())
     ).all()
+    # The scope (the manager's district, never test data), as every read of cases.
     unassigned = session.scalar(select(func.count()).select_from(Case).where(
-        Case.district_id == district_id, Case.status == "open", Case.assigned_to_id.is_(None)))
+        cases_readable_by(web.actor), Case.status == "open", Case.assigned_to_id.is_(None)))
     critical, _ = case_queue.page(session, web.actor, status="open", limit=20)
     critical = [case_queue.queue_item(c) for c in critical if c.priority == "critical"]
     since = request_now(request) - timedelta(days=30)
     missed = session.execute(
         select(Deadline.kind, Case.id, Case.number, Deadline.resolved_at)
         .join(Case, Case.id == Deadline.case_id)
-        .where(Case.district_id == district_id, Deadline.status == "missed", Deadline.resolved_at >= since)
+        .where(cases_readable_by(web.actor), Deadline.status == "missed", Deadline.resolved_at >= since)
         .order_by(Deadline.resolved_at.desc()).limit(50)
     ).all()
     return page(request, "overview.html", web, load=load, unassigned=unassigned, critical=critical, missed=missed)

@@ -67,7 +67,7 @@ def test_every_endpoint_is_documented_for_its_readers():
 
 
 def test_the_test_keys_section_says_whether_this_version_has_test_keys():
-    """A placeholder until test keys exist: the day `--test` arrives, this fails until the section is written."""
+    """The section matches the CLI: it says "not yet" exactly when `keys create` has no `--test`."""
     from typer.main import get_command
 
     from app.cli import cli
@@ -76,3 +76,12 @@ def test_the_test_keys_section_says_whether_this_version_has_test_keys():
     has_test_keys = any("--test" in getattr(param, "opts", []) for param in create.params)
     section = INTEGRATORS.split("## Test keys", 1)[1].split("\n## ", 1)[0]
     assert ("Not in this version yet" in section) != has_test_keys
+
+
+def test_the_test_keys_section_names_the_receipt_field_and_the_30_days():
+    from app.jobs.purge import TEST_DATA_DAYS
+
+    section = INTEGRATORS.split("## Test keys", 1)[1].split("\n## ", 1)[0]
+    assert '"test": true' in section
+    assert f"{TEST_DATA_DAYS} days" in section
+    assert "--test" in section

@@ -109,10 +109,10 @@ def test_an_item_whose_first_query_fails(client, landlord, db, monkeypatch, capl
     # On PostgreSQL a failed statement ends the transaction unless a savepoint was begun before it.
     original = service._existing
 
-    def existing(session, landlord_id, external_id, key):
+    def existing(session, landlord_id, external_id, key, *rest):
         if external_id == BAD:
             session.execute(text("SELECT * FROM no_such_table"))
-        return original(session, landlord_id, external_id, key)
+        return original(session, landlord_id, external_id, key, *rest)
 
     monkeypatch.setattr(service, "_existing", existing)
     answer = client.post(BATCH, json={"notices": _items("B-1", BAD, "B-3")}, headers=landlord.headers)

@@ -26,10 +26,8 @@ OUTSIDE_THE_MATRIX = {
     "GET /metrics": "public, or its own token in production (tests/security/test_metrics_token.py)",
     "GET /api/v1/openapi.json": "public: the API description, no data",
     "HEAD /api/v1/openapi.json": "public: the API description, no data",
-    "GET /docs": "public: the API description's viewer",
-    "HEAD /docs": "public: the API description's viewer",
-    "GET /docs/oauth2-redirect": "public: part of the API description's viewer",
-    "HEAD /docs/oauth2-redirect": "public: part of the API description's viewer",
+    "GET /docs": "public: the API description's viewer (Swagger UI, vendored; tests/browser/test_api_docs.py)",
+    "GET /redoc": "public: the API description's viewer (ReDoc, vendored; tests/browser/test_api_docs.py)",
     "MOUNT /static": "public: stylesheets and scripts of the pages",
     # Signing in: what gives a person credentials cannot require them (tests/security/test_staff_auth.py,
     # test_throttling.py, test_sessions.py; OIDC: test_oidc.py).
