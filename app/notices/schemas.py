@@ -208,6 +208,9 @@ class ReceiptPage(BaseModel):
 
 class BatchItemResult(BaseModel):
     index: int
+    # Only in answers to a CSV file (left out of JSON answers, whose items have no row).
+    row: int | None = Field(default=None, exclude_if=lambda value: value is None,
+                            description="CSV only: the item's row in the file, 1 = the first row after the header")
     status: int
     receipt: Receipt | None = None
     problem: dict[str, Any] | None = None
