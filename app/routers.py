@@ -24,6 +24,7 @@ warnings.filterwarnings("ignore", message="The httpx module is deprecated",
                         category=authlib.deprecate.AuthlibDeprecationWarning)
 from app.web.oidc import router as oidc_router  # noqa: E402 - after the filter above
 from app.web.routes import router as web_router  # noqa: E402
+from app.web.portal import install_portal_errors, router as portal_router  # noqa: E402
 
 
 STATIC = Path(__file__).resolve().parent / "web" / "static"
@@ -37,6 +38,8 @@ def include_domain_routers(app: FastAPI) -> None:
     app.include_router(reports_router)
     app.include_router(admin_users_router)
     app.include_router(web_router)
+    app.include_router(portal_router)
     app.include_router(oidc_router)
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
     install_page_errors(app)
+    install_portal_errors(app)

@@ -48,6 +48,7 @@ MAX_BYTES = BATCH_LIMIT
 MAX_ROWS = next(m.max_length for m in BatchIn.model_fields["notices"].metadata
                 if isinstance(m, annotated_types.MaxLen))
 DELIMITERS = (";", ",")
+SAVE_AS_SV = "Spara filen som \"CSV UTF-8\" i kalkylprogrammet och ladda upp den igen."
 # Excel may put a "sep=;" line above the header to say which delimiter it used.
 _SEP_LINE = re.compile(r"^sep=(.)\r?$")
 
@@ -168,11 +169,12 @@ def _lists(value: Any) -> Any:
 # --------------------------------------------------------------------------- the file
 
 class CsvFileError(Problem):
-    """The file as a whole cannot be read: one 422 that says what to fix."""
+    """The file as a whole cannot be read: one 422 that says what to fix (`sv`: the same for the portal)."""
 
-    def __init__(self, detail: str, errors: list[dict[str, str]] | None = None) -> None:
+    def __init__(self, detail: str, sv: str, errors: list[dict[str, str]] | None = None) -> None:
         super().__init__(422, detail, type_="csv-file", title="The CSV file cannot be read",
                          errors=errors or [{"field": "(file)", "message": detail}])
+        self.sv = sv
 
 
 @dataclass(frozen=True)
@@ -184,7 +186,9 @@ class CsvBatch:
 def parse(data: bytes, charset: str | None = None) -> CsvBatch:
     """The rows of a CSV file as raw notice bodies, or CsvFileError."""
     if len(data) > MAX_BYTES:
-        raise CsvFileError(f"The file is larger than {MAX_BYTES // (1024 * 1024)} MiB; split it into several files.")
+        mib = MAX_BYTES // (1024 * 1024)
+        raise CsvFileError(f"The file is larger than {mib} MiB; split it into several files.",
+                           f"Filen är större än {mib} MiB. Dela upp den i flera filer.")
     text = _decode(data, charset)
     lines = text.splitlines(keepends=True)
     delimiter = None
@@ -196,31 +200,38 @@ def parse(data: bytes, charset: str | None = None) -> CsvBatch:
         header = next(reader, None)
         if header is None or not any(cell.strip() for cell in header):
             raise CsvFileError("The file is empty: the first row must name the columns "
-                               "(GET /api/v1/notices/template.csv gives a template).")
+                               "(GET /api/v1/notices/template.csv gives a template).",
+                               "Filen är tom. Första raden ska ha kolumnernas namn, som i mallen.")
         names = _check_header([cell.strip() for cell in header])
         items, rows = [], []
         for number, record in enumerate(reader, start=1):
             if not any(cell.strip() for cell in record):
                 continue  # spreadsheets leave rows of empty cells at the end
             if len(items) == MAX_ROWS:
-                raise CsvFileError(f"The file has more than {MAX_ROWS} rows; split it into several files.")
+                raise CsvFileError(f"The file has more than {MAX_ROWS} rows; split it into several files.",
+                                   f"Filen har fler än {MAX_ROWS} rader. Dela upp den i flera filer.")
             cells = dict(zip(names, record))
             # Cells beyond the header's columns: the schema refuses them by name, as unknown fields.
             cells |= {f"(column {i + 1}, no header)": v for i, v in enumerate(record) if i >= len(names)}
             items.append(unflatten(cells))
             rows.append(number)
     except csv.Error as exc:
-        raise CsvFileError(f"Line {reader.line_num} cannot be read as CSV ({exc}); check its quotation marks.") from None
+        raise CsvFileError(f"Line {reader.line_num} cannot be read as CSV ({exc}); check its quotation marks.",
+                           f"Rad {reader.line_num} i filen går inte att läsa. Kontrollera citattecknen på raden."
+                           ) from None
     if not items:
-        raise CsvFileError("The file has a header but no rows with notices.")
+        raise CsvFileError("The file has a header but no rows with notices.",
+                           "Filen har rubrikrad men inga rader med underrättelser.")
     return CsvBatch(items, rows)
 
 
 def _decode(data: bytes, charset: str | None) -> str:
     if charset is not None and charset.strip().strip('"').lower() not in ("utf-8", "utf8"):
-        raise CsvFileError(f"The file is sent as {charset!r}; send it as UTF-8 (charset=utf-8).")
+        raise CsvFileError(f"The file is sent as {charset!r}; send it as UTF-8 (charset=utf-8).",
+                           "Filen ska vara sparad som UTF-8.")
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise CsvFileError("The file is UTF-16 (Excel's \"Unicode text\"); save it as \"CSV UTF-8\" and send it again.")
+        raise CsvFileError("The file is UTF-16 (Excel's \"Unicode text\"); save it as \"CSV UTF-8\" and send it again.",
+                           SAVE_AS_SV)
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -228,7 +239,7 @@ def _decode(data: bytes, charset: str | None) -> str:
         raise CsvFileError(
             f"The file is not UTF-8: byte 0x{data[exc.start]:02X} on line {line} is not valid UTF-8. Spreadsheet "
             "programs write this when the file is saved as plain \"CSV\" (Windows-1252); save it as \"CSV UTF-8\" "
-            "and send it again.") from None
+            "and send it again.", f"Tecknet på rad {line} går inte att läsa. {SAVE_AS_SV}") from None
     return text
 
 
@@ -241,24 +252,30 @@ def _sniff(text: str) -> str:
 
 def _check_header(names: list[str]) -> list[str]:
     errors: list[dict[str, str]] = []
+    sv: list[str] = []
     seen: set[str] = set()
     for position, name in enumerate(names, start=1):
         if not name:
             errors.append({"field": "(header)", "message": f"column {position} has no name"})
+            sv.append(f"kolumn {position} saknar namn")
         elif name not in BY_NAME:
             near = difflib.get_close_matches(name, BY_NAME, n=1)
             hint = f" (did you mean '{near[0]}'?)" if near else ""
             errors.append({"field": "(header)", "message": f"unknown column '{_printable(name)}'{hint}"})
+            sv.append(f"okänd kolumn '{_printable(name)}'" + (f" (menar ni '{near[0]}'?)" if near else ""))
         elif name in seen:
             errors.append({"field": "(header)", "message": f"column '{name}' appears twice"})
+            sv.append(f"kolumnen '{name}' finns två gånger")
         seen.add(name)
     missing = [name for name in REQUIRED if name not in seen]
     if missing:
         errors.append({"field": "(header)", "message": f"missing required column(s): {', '.join(missing)}"})
+        sv.append(f"kolumner som måste finnas saknas: {', '.join(missing)}")
     if errors:
         raise CsvFileError(
             "The header row does not match the template: " + "; ".join(e["message"] for e in errors)
             + ". Column names are the notice's fields with dots, as in GET /api/v1/notices/template.csv.",
+            "Rubrikraden stämmer inte med mallen: " + "; ".join(sv) + ". Använd kolumnnamnen från mallen.",
             errors)
     return names
 
