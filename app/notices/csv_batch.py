@@ -137,10 +137,18 @@ def cell_value(kind: str, text: str) -> Any:
 def unflatten(cells: Mapping[str, str]) -> dict[str, Any]:
     """{"property.city": "Stockholm", …} → {"property": {"city": "Stockholm"}, …}.
 
-    Empty cells are left out; so is a group none of whose cells is filled in. A name
-    that is no column is kept as it is, so that the schema refuses it as an unknown field.
+    Empty cells are left out; so is a group none of whose cells is filled in — except
+    the groups every notice has (`property`, the first tenant, `contact`): they stay,
+    empty, so that the schema names the missing cells ("property.city"), not the group.
+    A name that is no column is kept as it is, so that the schema refuses it as an
+    unknown field.
     """
     document: dict[str, Any] = {}
+    for column in COLUMNS:
+        if column.required:
+            target = document
+            for step in column.path[:-1]:
+                target = target.setdefault(str(step), {})
     for name, raw in cells.items():
         text = raw.strip()
         if not text:

@@ -182,3 +182,10 @@ def test_the_form_asks_for_the_deadlines_through_htmx_without_inline_script(port
     assert 'hx-get="/hyresvard/frister"' in page.text
     assert "<script>" not in page.text and " style=" not in page.text and "onclick" not in page.text
     assert '<script src="/static/htmx.min.js" defer></script>' in page.text
+
+
+def test_the_deadlines_fragment_of_an_ended_session_says_so_in_place(client):
+    answer = client.get(f"{PORTAL}/frister", params={"kind": "rent_arrears", "sent_on": "2026-11-20"},
+                        headers={"HX-Request": "true"}, follow_redirects=False)
+    assert answer.status_code == 200 and "Du har loggats ut" in answer.text and "<html" not in answer.text
+    assert client.get(f"{PORTAL}/frister", follow_redirects=False).status_code == 303

@@ -13,6 +13,7 @@ import uuid
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from app.jobs.registry import run_job_once
 from app.notices.models import Notice
 from app.security.models import AuditEvent, PortalUpload
 from tests.notices.conftest import notice_body
@@ -139,8 +140,6 @@ def test_a_new_upload_replaces_the_previous_one_and_signing_out_deletes_it(porta
     with db() as session:
         assert [str(i) for i in session.scalars(select(PortalUpload.id))] == [second]
     client.post(f"{PORTAL}/logga-ut", data={"csrf_token": page_csrf(client, UPLOAD)})
-    from app.jobs.registry import run_job_once  # here: importing the jobs first trips an import order elsewhere
-
     run_job_once(client.app.state.settings, "purge-expired")  # the nightly purge of ended sessions takes their files
     with db() as session:
         assert session.scalar(select(PortalUpload.id)) is None

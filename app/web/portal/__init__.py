@@ -14,7 +14,7 @@ from __future__ import annotations
 from urllib.parse import quote
 
 from fastapi import APIRouter, FastAPI, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from app.logging import current_request_id
 from app.web.portal import form_pages, notice_pages, signin_pages, upload_pages
@@ -29,6 +29,9 @@ for module in (signin_pages, form_pages, notice_pages, upload_pages):
 def install_portal_errors(app: FastAPI) -> None:
     @app.exception_handler(PortalSignInRequired)
     async def _sign_in(request: Request, exc: PortalSignInRequired) -> Response:
+        if request.headers.get("hx-request"):
+            # A fragment for a page whose session ended: say so in its place, not the whole sign-in page.
+            return HTMLResponse('<p class="field-error">Du har loggats ut. Ladda om sidan och logga in igen.</p>')
         suffix = "&expired=1" if exc.expired else ""
         return RedirectResponse(f"{PREFIX}/logga-in?next={quote(exc.next_path)}{suffix}", status_code=303)
 

@@ -22,6 +22,8 @@ from app.vocabulary import NoticeKind, labels
 
 FALLBACK = "Kontrollera uppgiften."
 KIND_SV = labels(NoticeKind)
+SURROGATE_SV = "Texten innehåller tecken som inte kan läsas."
+TIME_SV = "Ange dag och klockslag, till exempel 2027-01-14 kl. 09.00."
 
 # A rule's English message → the same in Swedish (språklagen 11 §: vårdat, enkelt och begripligt).
 _EXACT = {
@@ -50,7 +52,7 @@ _EXACT = {
     "must be a number (WGS84 decimal degrees)": "Skriv ett tal i grader, till exempel 59,3146.",
     SINGLE_LINE_MESSAGE: "Får inte innehålla radbrytningar, tabbar eller andra styrtecken.",
     MULTI_LINE_MESSAGE: "Får inte innehålla andra styrtecken än radbrytningar.",
-    SURROGATE_MESSAGE: "Texten innehåller tecken som inte kan läsas.",
+    SURROGATE_MESSAGE: SURROGATE_SV,
     # Identity numbers (app/identity.py)
     "checksum does not match": "Kontrollsiffran stämmer inte. Kontrollera numret.",
     "a serial number of all zeros is never issued": "Numret finns inte: födelsenumret 000 delas aldrig ut.",
@@ -59,6 +61,9 @@ _EXACT = {
         "Plustecknet används bara för den som är 100 år eller äldre. Skriv ett bindestreck.",
     "must be 10 or 12 digits: YYMMDD-NNNC, YYMMDD+NNNC, YYMMDDNNNC, YYYYMMDD-NNNC or YYYYMMDDNNNC":
         "Skriv personnumret med 10 eller 12 siffror, till exempel 19850412-1234.",
+    "Input should be a valid string, unable to parse raw data as a unicode string": SURROGATE_SV,
+    "must include a UTC offset, e.g. 2027-01-14T09:00:00+01:00": TIME_SV,
+    "must be an RFC 3339 timestamp with offset, e.g. 2027-01-14T09:00:00+01:00": TIME_SV,
     # Events (validation.check_event, service.add_event)
     "required for eviction_scheduled": "Ange dag och tid för avhysningen.",
     "only for eviction_scheduled": "Dag och tid anges bara när Kronofogden har bestämt tid för avhysning.",
@@ -98,7 +103,8 @@ _PATTERNS = [
         f"{k} ({v})" for k, v in KIND_SV.items()) + "."),
     (re.compile(r"^List should have at least 1 item"), lambda m: "Fyll i minst en hyresgäst."),
     (re.compile(r"^List should have at most (\d+) items"), lambda m: f"Högst {m[1]} hyresgäster kan anges."),
-    (re.compile(r"^Input should be a valid (string|dictionary)"), lambda m: FALLBACK),
+    (re.compile(r"^Input should be a valid string"), lambda m: "Skriv uppgiften som text."),
+    (re.compile(r"^Input should be a valid dictionary"), lambda m: "Fyll i uppgifterna i den här delen."),
 ]
 
 
