@@ -144,6 +144,7 @@ def unflatten(cells: Mapping[str, str]) -> dict[str, Any]:
     unknown field.
     """
     document: dict[str, Any] = {}
+    target: Any
     for column in COLUMNS:
         if column.required:
             target = document
@@ -157,7 +158,7 @@ def unflatten(cells: Mapping[str, str]) -> dict[str, Any]:
         if column is None:
             document[name] = text
             continue
-        target: Any = document
+        target = document
         for step in column.path[:-1]:
             target = target.setdefault(str(step), {})  # list places as "0", "1" … until _lists
         target[str(column.path[-1])] = cell_value(column.kind, text)

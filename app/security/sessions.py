@@ -21,7 +21,6 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 from sqlalchemy import ColumnElement, delete, or_, select, update
 from sqlalchemy.orm import Session
@@ -62,7 +61,7 @@ def start(session: Session, settings: Settings, user: User | LandlordUser, *, ip
 
 
 def resolve(session: Session, settings: Settings, cookie: str | None, now: datetime | None = None,
-            model: SessionModel = WebSession) -> Any:
+            model: SessionModel = WebSession) -> WebSession | LandlordWebSession | None:
     """The live session this cookie belongs to (a `model` row), or None. Marks it as seen (at most once a minute)."""
     if not cookie or len(cookie) > _MAX_COOKIE_LENGTH:
         return None

@@ -86,7 +86,8 @@ def test_sending_the_same_form_twice_shows_the_same_notice(portal, row_counts):
     ({"termination_on": "", "kind": "disturbance_termination", "arrears.amount_sek": "", "arrears.due_date": "",
       "arrears.interest": "", "arrears.monthly_rent_sek": "", "arrears.payment_instructions": "",
       "tenant_served_on": "", "disturbance.description": "Störningar.", "disturbance.requested_on": "2026-11-10"},
-     "f-termination_on", "Fyll i dagen för uppsägningen: den behövs vid uppsägning för särskilt allvarliga störningar."),
+     "f-termination_on",
+     "Fyll i dagen för uppsägningen: den behövs vid uppsägning för särskilt allvarliga störningar."),
 ])
 def test_a_refused_field_gets_its_swedish_message_beside_it(portal, row_counts, changes, field_id, message):
     client, _ = portal

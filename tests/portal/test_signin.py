@@ -16,11 +16,10 @@ from sqlalchemy import select
 
 from app.db import utcnow
 from app.security import landlord_users
-from app.security.actors import SYSTEM
+from app.notices.models import Notice
+from app.security.actors import SYSTEM, Actor
 from app.security.models import AuditEvent, LandlordUser, LandlordWebSession, WebSession
 from app.security.scope import notices_readable_by
-from app.security.actors import Actor
-from app.notices.models import Notice
 from tests.conftest import TEST_PASSWORD
 from tests.notices.conftest import notice_body
 from tests.portal.conftest import PORTAL, csrf_of, page_csrf, sign_in

@@ -99,7 +99,8 @@ def test_the_preview_sees_what_the_confirmation_will_answer(portal):
 def test_an_unreadable_file_is_answered_in_swedish_and_nothing_is_kept(portal, db):
     client, _ = portal
     for data, says in ((csv_file([row()], bom=False, encoding="cp1252"), "CSV UTF-8"),
-                       (csv_file([row()]).replace(b"property.city", b"property.stad"), "okänd kolumn &#39;property.stad&#39;"),
+                       (csv_file([row()]).replace(b"property.city", b"property.stad"),
+                        "okänd kolumn &#39;property.stad&#39;"),
                        (b"", "Välj en fil"),
                        (csv_file([]), "inga rader")):
         answer = _upload(client, data) if data else client.post(

@@ -1,4 +1,4 @@
-"""What the portal's page modules share: the renderer, the intake context, the Swedish month dates."""
+"""What the portal's page modules share: the page renderer, redirects, the intake context of a portal user."""
 
 from __future__ import annotations
 

@@ -91,7 +91,8 @@ def _lies_in(message: str) -> str | None:
 # pydantic's own messages for the shapes the schema checks (their limits are in the message).
 _PATTERNS = [
     (re.compile(r"^Input should be a valid integer"), lambda m: "Skriv ett heltal, till exempel 2."),
-    (re.compile(r"^Input should be greater than or equal to (\S+)$"), lambda m: f"Skriv ett tal som är {m[1]} eller större."),
+    (re.compile(r"^Input should be greater than or equal to (\S+)$"),
+     lambda m: f"Skriv ett tal som är {m[1]} eller större."),
     (re.compile(r"^Input should be less than or equal to (\S+)$"), lambda m: f"Skriv ett tal som är högst {m[1]}."),
     (re.compile(r"^String should have at least 1 character"), lambda m: "Fyll i uppgiften."),
     (re.compile(r"^String should have at least (\d+) characters$"), lambda m: f"Skriv minst {m[1]} tecken."),

@@ -70,7 +70,8 @@ def _notice_page(request: Request, portal: PortalUser, session: Any, notice: Not
     flags = request.query_params
     return page(request, "notice.html", portal, status=status, active="mina", receipt=receipt, events=events,
                 offered=offered, errors=errors or {}, summary=summary, label=label_of, values=values or {},
-                anchor=lambda column: EVENT_ANCHORS.get(column, "rapportera"), today=local_today(request.app.state.clock()).isoformat(),
+                anchor=lambda column: EVENT_ANCHORS.get(column, "rapportera"),
+                today=local_today(request.app.state.clock()).isoformat(),
                 sent="skickad" in flags, repeat="redan" in flags, event_added=flags.get("handelse"),
                 purged=notice.case is None)
 
