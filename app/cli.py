@@ -25,6 +25,7 @@ from app.routing.districts import load_municipality, seed_districts
 from app.security.audit_cli import audit_cli
 from app.security.cli import authorities_cli, landlords_cli, users_cli
 from app.security.keys_cli import keys_cli
+from app.security.landlord_users_cli import landlord_users_cli
 
 cli = typer.Typer(help="Varsel — eviction-prevention early warning.", no_args_is_help=True,
                   pretty_exceptions_enable=False)
@@ -33,6 +34,7 @@ jobs_cli = typer.Typer(help="Scheduled jobs.", no_args_is_help=True)
 authorities_cli.command("import-evictions")(authorities_import_evictions)
 cli.add_typer(db_cli, name="db")
 cli.add_typer(landlords_cli, name="landlords")
+landlords_cli.add_typer(landlord_users_cli, name="users")
 cli.add_typer(authorities_cli, name="authorities")
 cli.add_typer(users_cli, name="users")
 cli.add_typer(districts_cli, name="districts")

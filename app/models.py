@@ -8,7 +8,17 @@ from app.notices.models import Notice, NoticeEvent, Tenant
 from app.reports.models import ReportArchive
 from app.routing.models import AddressRegisterEntry, AddressRegisterVersion, BoundaryVersion, District, FormerArea
 from app.jobs.base import JobRun
-from app.security.models import ApiKey, AuditEvent, Authority, Landlord, LoginThrottle, User
+from app.security.models import (
+    ApiKey,
+    AuditEvent,
+    Authority,
+    Landlord,
+    LandlordUser,
+    LandlordWebSession,
+    LoginThrottle,
+    PortalUpload,
+    User,
+)
 from notifications.models import Delivery, OutboxMessage
 
 __all__ = [
@@ -38,6 +48,9 @@ __all__ = [
     "FormerArea",
     "JobRun",
     "Landlord",
+    "LandlordUser",
+    "LandlordWebSession",
+    "PortalUpload",
     "LoginThrottle",
     "User",
 ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from typing import Annotated, Any
 
 import structlog
@@ -14,7 +15,8 @@ from sqlalchemy.orm import Session
 from app.deps import LandlordDep, SessionDep
 from app.errors import Problem, errors_from_pydantic, is_contention, safe_stack
 from app.notices import service
-from app.notices.schemas import BatchIn, BatchResult, EventIn, NoticeIn, Receipt, ReceiptPage
+from app.notices.batch_input import BatchItemsDep, openapi_request_body
+from app.notices.schemas import BatchResult, EventIn, NoticeIn, Receipt, ReceiptPage
 from app.security.actors import Actor
 
 router = APIRouter(prefix="/api/v1/notices", tags=["notices (landlords)"])
@@ -86,25 +88,35 @@ SQLITE_PAUSE_SECONDS = 0.12
     "/batch",
     response_model=BatchResult,
     operation_id="sendNoticeBatch",
-    summary="Send up to 500 notices; each item stands on its own",
+    summary="Send up to 500 notices (JSON, or a CSV file); each item stands on its own",
     description="Up to 500 notices (body up to 2 MiB) in one request. Each item is answered on its own, in "
                 "order: `status` 201 with its receipt, 200 for a retry of a stored notice, or its own problem "
                 "(422, 409, or 500 for an unexpected failure of that item alone); one item's failure never "
-                "rejects the others. The answer is 200 whenever the batch itself could be read." + _TEST_KEYS,
+                "rejects the others. The answer is 200 whenever the batch itself could be read. The same endpoint takes "
+                "`text/csv` (see `GET /api/v1/notices/template.csv`): each result then names its `row` too." + _TEST_KEYS,
     response_description="One result per item, in the order sent.",
+    openapi_extra=openapi_request_body(),
 )
-def post_batch(request: Request, body: BatchIn, landlord: LandlordDep, session: SessionDep) -> dict[str, Any]:
-    context = _context(request, landlord)
+def post_batch(request: Request, landlord: LandlordDep, batch: BatchItemsDep, session: SessionDep) -> dict[str, Any]:
+    results = process_batch(request, session, _context(request, landlord), batch.items)
+    if batch.rows is not None:  # a CSV file: each result names its row beside its index
+        results = [{"index": r["index"], "row": batch.rows[r["index"]], **r} for r in results]
+    return {"results": results}
+
+
+def process_batch(request: Request, session: Session, context: service.IntakeContext,
+                  items: Sequence[Any]) -> list[dict[str, Any]]:
+    """The batch processing, one for JSON and CSV: raw items in, one result per item ({"index", "status", …})."""
     chunked = session.get_bind().dialect.name == "sqlite"
     results = []
-    for index, item in enumerate(body.notices):
+    for index, item in enumerate(items):
         if chunked and index and index % SQLITE_CHUNK == 0:
             session.commit()  # the request owns its transaction; the items so far are stored
             time.sleep(SQLITE_PAUSE_SECONDS)
         results.append({"index": index, **_batch_item(request, session, context, index, item)})
         request.app.state.metrics.count_notice(item.get("kind") if isinstance(item, dict) else None,
                                                results[-1]["status"])
-    return {"results": results}
+    return results
 
 
 def _parse_item(item: Any) -> NoticeIn:

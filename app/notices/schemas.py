@@ -272,6 +272,9 @@ class ReceiptPage(BaseModel):
 
 class BatchItemResult(BaseModel):
     index: int = Field(description="The item's position in `notices`, from 0.")
+    # Only in answers to a CSV file (left out of JSON answers, whose items have no row).
+    row: int | None = Field(default=None, exclude_if=lambda value: value is None,
+                            description="CSV only: the item's row in the file, 1 = the first row after the header")
     status: int = Field(description="The item's own status: 201 stored, 200 a retry, 409, 422, or 500.")
     receipt: Receipt | None = Field(None, description="With 200 and 201: the receipt.")
     problem: dict[str, Any] | None = Field(None, description="Otherwise: the item's problem (a `Problem`).")

@@ -7,7 +7,9 @@ from dataclasses import dataclass
 from typing import Literal
 
 # "anonymous": someone not signed in, e.g. a failed sign-in (its address is all that is known).
-ActorKind = Literal["landlord", "authority", "staff", "system", "anonymous"]
+# "landlord_user": a person signed in to the landlord portal; `id` is the landlord's (what it may see and
+# send is the landlord's, exactly as with an API key), `name` says who (app/web/portal/session.py).
+ActorKind = Literal["landlord", "landlord_user", "authority", "staff", "system", "anonymous"]
 
 
 @dataclass(frozen=True)

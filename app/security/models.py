@@ -156,3 +156,66 @@ class AuditEvent(Base):
     note: Mapped[str | None] = mapped_column(Text)
     prev_hash: Mapped[str | None] = mapped_column(String(64))  # the row before's row_hash; None: the first
     row_hash: Mapped[str | None] = mapped_column(String(64))  # None only on rows older than the chain
+
+
+# --------------------------------------------------------------------------- the landlord portal (#16)
+
+class LandlordUser(IdMixin, CreatedAtMixin, Base):
+    """A person at a landlord who uses the landlord portal (`/hyresvard`): bound to one landlord.
+
+    Not a staff user: a separate table, its own sessions (`LandlordWebSession`) under
+    its own cookie, so that neither kind of account can ever be read as the other.
+    Signs in with its email address and a password (argon2id). Until it has one, a
+    one-time sign-in link sets it: only the link secret's SHA-256 is kept, with its
+    expiry; using the link clears it.
+    """
+
+    __tablename__ = "landlord_users"
+
+    landlord_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("landlords.id", ondelete="CASCADE"), index=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)  # stored lower-case: the sign-in name
+    password_hash: Mapped[str | None] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(default=True)
+    # Bumped on a new password or deactivation: every session issued before is void.
+    token_version: Mapped[int] = mapped_column(default=0)
+    last_sign_in_at: Mapped[datetime | None]
+    link_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    link_expires_at: Mapped[datetime | None]
+
+    landlord: Mapped[Landlord] = relationship(lazy="joined")
+
+
+class LandlordWebSession(IdMixin, Base):
+    """A browser signed in to the landlord portal: the same life as `WebSession` (app/security/sessions.py
+    handles both), in a table of its own, so that a portal cookie never finds a staff session or back."""
+
+    __tablename__ = "landlord_web_sessions"
+
+    secret_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("landlord_users.id", ondelete="CASCADE"), index=True)
+    token_version: Mapped[int]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
+    ip: Mapped[str | None] = mapped_column(String(64))
+    user_agent: Mapped[str | None] = mapped_column(String(200))
+
+    user: Mapped[LandlordUser] = relationship(lazy="joined")
+
+
+class PortalUpload(IdMixin, Base):
+    """A CSV file between its preview and its confirmation, kept encrypted and only for a while.
+
+    It belongs to the session that uploaded it (gone with it), expires after
+    `app/web/portal/uploads.py: KEEP_FOR`, and is deleted once confirmed.
+    """
+
+    __tablename__ = "portal_uploads"
+
+    session_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("landlord_web_sessions.id", ondelete="CASCADE"),
+                                                  index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    filename: Mapped[str | None] = mapped_column(String(200))
+    content_encrypted: Mapped[str] = mapped_column(Text)

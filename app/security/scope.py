@@ -19,6 +19,8 @@ from app.notices.models import Notice
 from app.security.actors import Actor
 
 CASE_ROLES = ("handler", "manager", "joint_assessor")
+# A landlord's API key and a person signed in to the landlord portal see the same: the landlord's own notices.
+LANDLORD_KINDS = ("landlord", "landlord_user")
 
 
 def cases_readable_by(actor: Actor) -> ColumnElement[bool]:
@@ -39,7 +41,7 @@ def _unit_requested(unit: str | None) -> ColumnElement[bool]:
 
 
 def notices_readable_by(actor: Actor) -> ColumnElement[bool]:
-    if actor.kind == "landlord":
+    if actor.kind in LANDLORD_KINDS:
         return Notice.landlord_id == actor.id
     if actor.kind == "staff" and actor.role == "intake":
         # Manual routing: only notices no district could be routed to.

@@ -39,8 +39,10 @@ class Key:
     free_failures: int
 
 
-def keys_for(settings: Settings, username: str, ip: str | None) -> list[Key]:
-    keys = [Key(f"user:{username.strip().lower()[:150]}", settings.login_max_failures)]
+def keys_for(settings: Settings, username: str, ip: str | None, kind: str = "user") -> list[Key]:
+    """`kind` keeps the names of different kinds of accounts apart (``landlord_user:`` for the portal):
+    a portal email that is also a staff username is counted for each on its own. The address is shared."""
+    keys = [Key(f"{kind}:{username.strip().lower()[:150]}", settings.login_max_failures)]
     if ip:
         keys.append(Key(f"ip:{ip}", settings.login_ip_max_failures))
     return keys

@@ -21,6 +21,7 @@ from app.web.session import CsrfFailed, SignInRequired
 from app.web.templating import templates
 
 _API_PREFIXES = ("/api/", "/healthz", "/readyz", "/metrics", "/docs")
+PORTAL_PREFIX = "/hyresvard"
 
 _MESSAGES = {
     401: ("Inloggningen misslyckades", "Du kunde inte loggas in. Försök igen."),
@@ -41,7 +42,9 @@ def is_page(request: Request) -> bool:
 
 def _error_page(request: Request, status: int, detail: str | None) -> Response:
     title, text = _MESSAGES.get(status, ("Något gick fel", "Försök igen."))
-    return templates.TemplateResponse(request, "error.html", {
+    # The landlord portal's pages answer in its own frame, with a way back into the portal.
+    template = "portal/error.html" if request.url.path.startswith(PORTAL_PREFIX) else "error.html"
+    return templates.TemplateResponse(request, template, {
         "web": None, "title": title, "text": detail if status in (401, 422) and detail else text,
         "request_id": current_request_id()}, status_code=status)
 

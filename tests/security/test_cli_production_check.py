@@ -40,6 +40,7 @@ COMMANDS: dict[str, list[str]] = {
     "users set-password": ["sara", "--password-stdin"],
     "landlords list": [],
     "landlords keys list": ["--org-number", "556035-9555"],
+    "landlords users create": ["--org-number", "556035-9555", "--email", "hyror@example.org", "--password-stdin"],
     "districts list": [],
     "districts import-boundaries": ["BOUNDARIES"],
     "districts import-addresses": ["ADDRESSES"],
@@ -50,11 +51,11 @@ COMMANDS: dict[str, list[str]] = {
     **{f"jobs run {name}": [] for name in JOBS},
 }
 # What a command reads from standard input before it opens the database.
-STDIN = {"users set-password": "rätt-häftklammer-2026\n"}
+STDIN = {"users set-password": "rätt-häftklammer-2026\n", "landlords users create": "rätt-häftklammer-2026\n"}
 NO_DATA = {"jobs list"}  # prints the job table from code
 OWN_REFUSAL = {"demo": "the demo never runs in production mode"}
 TABLES = ("landlords", "api_keys", "authorities", "users", "notices", "eviction_notices", "audit_events",
-          "job_runs", "districts", "outbox", "report_archive")
+          "job_runs", "districts", "outbox", "report_archive", "landlord_users")
 
 
 def leaf_commands(command: Any, prefix: str = "") -> list[str]:

@@ -46,6 +46,26 @@ OUTSIDE_THE_MATRIX = {
     # Kronofogden's system posts with an authority key (tests/notices/test_isolation.py keeps the key kinds apart;
     # test_other_keys.py here: no landlord key or staff token is an authority's).
     "POST /api/v1/kronofogden/eviction-notices": "Kronofogden's API, authority keys only",
+    "GET /api/v1/notices/template.csv": "public: the CSV batch's columns and a fictitious row (tests/notices/test_csv_batch.py)",
+    # The landlord portal: landlord users, scoped by their landlord like a key, never staff — a staff session
+    # never opens it and a portal session never opens a staff page (tests/portal/test_signin.py,
+    # tests/portal/test_my_notices.py, tests/browser/test_portal.py).
+    "GET /hyresvard": "landlord portal",
+    "GET /hyresvard/frister": "landlord portal",
+    "GET /hyresvard/ladda-upp": "landlord portal",
+    "GET /hyresvard/lank/{secret}": "landlord portal",
+    "GET /hyresvard/logga-in": "landlord portal",
+    "GET /hyresvard/ny": "landlord portal",
+    "GET /hyresvard/underrattelser": "landlord portal",
+    "GET /hyresvard/underrattelser/{notice_id}": "landlord portal",
+    "GET /hyresvard/underrattelser/{notice_id}/kvitto.pdf": "landlord portal",
+    "POST /hyresvard/ladda-upp": "landlord portal",
+    "POST /hyresvard/ladda-upp/skicka": "landlord portal",
+    "POST /hyresvard/lank": "landlord portal",
+    "POST /hyresvard/logga-in": "landlord portal",
+    "POST /hyresvard/logga-ut": "landlord portal",
+    "POST /hyresvard/ny": "landlord portal",
+    "POST /hyresvard/underrattelser/{notice_id}/handelser": "landlord portal",
 }
 
 

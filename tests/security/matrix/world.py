@@ -30,7 +30,9 @@ from app.identity import luhn_valid
 from app.models import Base
 from app.notices.models import Notice, Tenant
 from app.notices.schemas import EXAMPLE_NOTICE
+from app.security import landlord_users
 from app.security import service as accounts
+from app.security.actors import SYSTEM as SYSTEM_ACTOR
 from app.security.models import User
 from notifications import outbox
 from notifications.models import OutboxMessage
@@ -226,6 +228,13 @@ class World:
             with self.db() as session:
                 session.execute(update(User).where(User.username == username).values(active=False))
         return username
+
+    def portal_user(self) -> dict[str, str]:
+        """A landlord-portal user of the shared landlord: the admin's page for it, and its id."""
+        with self.db() as session:
+            made = landlord_users.create(session, self.settings, SYSTEM_ACTOR, org_number=self.landlord.org_number,
+                                         email=f"hyror-{next(self._serial)}@bostadsbolaget.example")
+            return {"org": self.landlord.org_number, "user_id": str(made.user.id)}
 
     def failed_message(self) -> str:
         with self.db() as session:
