@@ -331,7 +331,7 @@ _PRIORITY_RANK = {Priority.CRITICAL: 0, Priority.HIGH: 1, Priority.NORMAL: 2}
 # How a deadline was resolved (`Deadline.resolution`), besides the landlord's events (LandlordEvent).
 RESOLUTIONS = {"reached": "hushållet nåddes", "two_attempts": "två kontaktförsök registrerade",
                "payment_commitment": "nämndens betalningsåtagande", "case_closed": "ärendet avslutades",
-               "acknowledgement_sent": "bekräftelsen skickades", "not met by the due time": "inte uppfylld i tid"}
+               "acknowledgement_sent": "bekräftelsen skickades", "offered": "erbjudande lämnat", "not met by the due time": "inte uppfylld i tid"}
 
 
 def codes(word: type[Word]) -> tuple[str, ...]:

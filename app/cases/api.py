@@ -186,6 +186,19 @@ def close(body: CloseIn, case: OpenCaseForWork["close"], actor: StaffDep, sessio
     return views.case_detail(session, case, actor, now=now)
 
 
+@router.post("/cases/{case_id}/budget-advice-offer",
+             summary="Record that the family was offered budget and debt advice",
+             operation_id="recordBudgetAdviceOffer",
+             description="Meets the case's pending `budget_advice_offer` deadline (families with children: within "
+                         "seven days of receipt, the city's programme against homelessness); 422 when none is "
+                         "pending." + _WORK,
+             responses={**_CASE, **_CASE_404, **_NOT_NOW})
+def budget_advice_offer(case: OpenCaseForWork["budget_advice"], actor: StaffDep, session: SessionDep,  # noqa: F821
+                        now: NowDep) -> dict[str, Any]:
+    cases.offer_budget_advice(session, case, actor, now=now)
+    return views.case_detail(session, case, actor, now=now)
+
+
 @router.post("/cases/{case_id}/reopen", summary="Reopen a closed case (the reason goes on the timeline)",
              operation_id="reopenCase",
              description="A closed case is opened again; its service-level deadlines are planned from now." + _WORK,

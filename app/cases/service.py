@@ -35,14 +35,14 @@ from app.security import audit
 from app.security.actors import SYSTEM, Actor
 from app.security.models import User
 from app.security.scope import cases_readable_by, notices_readable_by
-from app.vocabulary import ContactChannel, DeadlineKind, LandlordEvent, Outcome, Role, TimelineType, codes
+from app.vocabulary import ContactChannel, DeadlineKind, DeadlineStatus, LandlordEvent, Outcome, Role, TimelineType, codes
 
 READERS = (Role.HANDLER, Role.MANAGER, Role.JOINT_ASSESSOR)
 WORKERS = (Role.HANDLER, Role.MANAGER)
 # Who may give each command (outside it: 404, as if the case did not exist).
 COMMAND_ROLES: dict[str, tuple[Role, ...]] = {
     "assign": WORKERS, "contact": WORKERS, "payment_commitment": WORKERS, "household": WORKERS,
-    "close": WORKERS, "reopen": WORKERS,
+    "close": WORKERS, "reopen": WORKERS, "budget_advice": WORKERS,
     "joint_assessment.accept": READERS, "joint_assessment.complete": READERS,
 }
 HOUSEHOLD_MAX = 30
@@ -176,6 +176,17 @@ def closing(session: Session, actor: Actor, case_id: str | uuid.UUID) -> tuple[C
     except transitions.NotAllowed as exc:
         raise NotNow(exc.status) from None
     return case, sorted(case.pending_deadlines, key=lambda d: d.due_at)
+
+
+def offer_budget_advice(session: Session, case: Case, actor: Actor, *, now: datetime) -> Deadline:
+    """The family was offered budget and debt advice: the city's one-week service level is met."""
+    offer = next((d for d in case.deadlines if d.kind == DeadlineKind.BUDGET_ADVICE_OFFER
+                  and d.status == DeadlineStatus.PENDING), None)
+    if offer is None:
+        raise Refused("budget_advice_offer", "no pending budget-advice offer in this case",
+                      "Det finns inget erbjudande om budget- och skuldrådgivning att registrera i ärendet.")
+    transitions.resolve_deadline(session, case, offer, "met", "offered", actor, at=now)
+    return offer
 
 
 def close(session: Session, case: Case, actor: Actor, *, outcome: str, note: str | None, now: datetime) -> None:

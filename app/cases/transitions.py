@@ -36,7 +36,7 @@ from notifications import outbox
 
 # What may be done to a case in each status. Working a case needs it open; a closed case can only be reopened.
 ALLOWED: dict[CaseStatus, frozenset[str]] = {
-    CaseStatus.OPEN: frozenset({"assign", "contact", "payment_commitment", "household", "close",
+    CaseStatus.OPEN: frozenset({"assign", "contact", "payment_commitment", "household", "close", "budget_advice",
                                 "joint_assessment.accept", "joint_assessment.complete"}),
     CaseStatus.CLOSED: frozenset({"reopen"}),
 }

@@ -127,6 +127,13 @@ def commitment_letter(case: WebCaseInScope, commitment_id: str, web: WebUserDep,
     return Response(pdf, media_type="application/pdf", headers={"Content-Disposition": f'inline; filename="{filename}"'})
 
 
+@router.post("/arenden/{case_id}/budgetradgivning")
+def budget_advice(case: WebCaseForWork["budget_advice"], web: WebActionDep, session: SessionDep,
+                  now: NowDep) -> RedirectResponse:
+    cases.offer_budget_advice(session, case, web.actor, now=now)
+    return _back(case.id, "budget")
+
+
 @router.post("/arenden/{case_id}/hushall")
 def household(case: WebCaseForWork["household"], web: WebActionDep, session: SessionDep, now: NowDep,
               children: Annotated[str, Form()] = "", seniors: Annotated[str, Form()] = "") -> RedirectResponse:

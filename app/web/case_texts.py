@@ -132,7 +132,7 @@ def saved_message(code: str | None, case: dict[str, Any], names: dict[str, str],
     """What the form the user just sent did, said from the case's timeline (their own latest entry of that kind)."""
     wanted = {"tilldelat": TimelineType.ASSIGNED, "kontakt": TimelineType.CONTACT_ATTEMPT,
               "atagande": TimelineType.PAYMENT_COMMITMENT, "hushall": TimelineType.HOUSEHOLD_SET,
-              "avslutat": TimelineType.CASE_CLOSED, "oppnat": TimelineType.CASE_REOPENED,
+              "avslutat": TimelineType.CASE_CLOSED, "budget": TimelineType.DEADLINE_MET, "oppnat": TimelineType.CASE_REOPENED,
               "bedomning": (TimelineType.JOINT_ASSESSMENT_ACCEPTED, TimelineType.JOINT_ASSESSMENT_COMPLETED)}.get(code or "")
     if wanted is None:
         return None
@@ -151,6 +151,8 @@ def saved_message(code: str | None, case: dict[str, Any], names: dict[str, str],
         status = label(CaseStatus, case["status"]).lower()
         text, _ = _describe(event, case, {}, names)
         return f"{text}. Ärendet är {status}."
+    if event["type"] == TimelineType.DEADLINE_MET and data.get("resolution") == "offered":
+        return "Erbjudande om budget- och skuldrådgivning registrerat."
     if event["type"] == TimelineType.CONTACT_ATTEMPT:
         channel = label(ContactChannel, data.get("channel")).lower()
         return f"Kontaktförsök registrerat: {channel}, {_reached(bool(data.get('reached')))}."

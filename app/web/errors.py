@@ -40,12 +40,13 @@ def is_page(request: Request) -> bool:
     return not request.url.path.startswith(_API_PREFIXES) and "text/html" in request.headers.get("accept", "")
 
 
-def _error_page(request: Request, status: int, detail: str | None) -> Response:
+def _error_page(request: Request, status: int, detail: str | None, *, said: bool = False) -> Response:
+    """`said`: the detail is already Swedish words for people (a case-work refusal), whatever the status."""
     title, text = _MESSAGES.get(status, ("Något gick fel", "Försök igen."))
     # The landlord portal's pages answer in its own frame, with a way back into the portal.
     template = "portal/error.html" if request.url.path.startswith(PORTAL_PREFIX) else "error.html"
     return templates.TemplateResponse(request, template, {
-        "web": None, "title": title, "text": detail if status in (401, 422) and detail else text,
+        "web": None, "title": title, "text": detail if detail and (said or status in (401, 422)) else text,
         "request_id": current_request_id()}, status_code=status)
 
 
@@ -64,7 +65,8 @@ def install_page_errors(app: FastAPI) -> None:
     @app.exception_handler(Problem)
     async def _problem(request: Request, exc: Problem) -> Response:
         if is_page(request):  # a case-work refusal says what to do in Swedish (app/cases/errors.py)
-            return _error_page(request, exc.status, getattr(exc, "detail_sv", None) or exc.detail)
+            swedish = getattr(exc, "detail_sv", None)
+            return _error_page(request, exc.status, swedish or exc.detail, said=swedish is not None)
         return problem_response(exc)
 
     @app.exception_handler(RequestValidationError)

@@ -41,6 +41,8 @@ CASE_API = (
           body=lambda c: {"children_under_18": 2, "residents_65_or_older": 0}),
     Entry("POST", "/api/v1/cases/{case_id}/close", WORKERS, 200, _new_case, fresh=True,
           body=lambda c: {"outcome": "rent_paid", "note": "Betalt"}),
+    # The family (the matrix's cases have children) was offered budget and debt advice.
+    Entry("POST", "/api/v1/cases/{case_id}/budget-advice-offer", WORKERS, 200, _new_case, fresh=True),
     Entry("POST", "/api/v1/cases/{case_id}/reopen", WORKERS, 200, _closed_case, fresh=True,
           body=lambda c: {"reason": "Hyresvärden har skickat en ny underrättelse"}),
 )

@@ -49,6 +49,8 @@ CASE_PAGES = (
     # The letter to the landlord is the workers': a joint assessor reads the case but sends no letters.
     Entry("GET", "/arenden/{case_id}/atagande/{commitment_id}.pdf", WORKERS, 200, lambda w: w.commitment(),
           media_type="application/pdf"),
+    Entry("POST", "/arenden/{case_id}/budgetradgivning", WORKERS, 303, _new_case, fresh=True,
+          location=_back("budget")),
     Entry("POST", "/arenden/{case_id}/hushall", WORKERS, 303, _case, body=lambda c: {"children": "2", "seniors": "0"},
           location=_back("hushall")),
     # Closing is two steps: the form shows what closing does; only the confirmed post closes.
