@@ -74,3 +74,15 @@ def test_an_admin_never_sees_case_pages(client, make_user):
     make_user("admin", "admin")
     _sign_in(client, "admin")
     assert client.get("/ko", headers=HTML).status_code == 404
+
+
+def test_a_form_posted_after_the_session_ended_comes_back_to_its_page_after_signing_in(client):
+    # A browser cannot repeat a POST by following ?next=, so the form's page is where to come back.
+    answer = client.post("/arenden/00000000-0000-0000-0000-000000000000/kontakt", data={"channel": "phone"},
+                         headers={**HTML, "Referer": "http://testserver/arenden/00000000-0000-0000-0000-000000000000"},
+                         follow_redirects=False)
+    assert answer.status_code == 303
+    assert answer.headers["location"] == "/logga-in?next=/arenden/00000000-0000-0000-0000-000000000000"
+    elsewhere = client.post("/arenden/00000000-0000-0000-0000-000000000000/kontakt", data={"channel": "phone"},
+                            headers={**HTML, "Referer": "https://evil.example/x"}, follow_redirects=False)
+    assert elsewhere.headers["location"] == "/logga-in?next=/"

@@ -11,6 +11,7 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from typing import Annotated
+from urllib.parse import urlsplit
 
 from fastapi import Depends, Request, Response
 from sqlalchemy.orm import Session
@@ -53,8 +54,18 @@ def current_web_user(request: Request, session: SessionDep, settings: SettingsDe
     cookie = request.cookies.get(SESSION_COOKIE)
     row = sessions.resolve(session, settings, cookie)
     if row is None:
-        raise SignInRequired(request.url.path, expired=cookie is not None)
+        raise SignInRequired(_return_to(request), expired=cookie is not None)
     return WebUser(row.user, staff_actor(row.user, request), row, csrf_token(settings.secret_key, str(row.id)))
+
+
+def _return_to(request: Request) -> str:
+    """Where to come back after signing in: the page itself, or for a form's post (which a browser cannot
+    repeat by following a link) the page the form was on, when it is one of ours."""
+    if request.method in ("GET", "HEAD"):
+        return request.url.path
+    referer = urlsplit(request.headers.get("referer", ""))
+    same_site = referer.netloc == request.url.netloc and referer.path.startswith("/")
+    return referer.path if same_site else "/"
 
 
 WebUserDep = Annotated[WebUser, Depends(current_web_user)]

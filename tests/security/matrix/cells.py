@@ -57,7 +57,9 @@ def judge(entry: Entry, cell: Cell, answer: httpx.Response) -> list[str]:
             wrong.append(f"outside the scope, yet the list shows {shown!r}")
     elif not cell.actor.staff:
         if entry.is_page:
-            wrong = _status(answer, 303) or _location(answer, f"/logga-in?next={quote(cell.url(entry.path))}")
+            # A page comes back to itself after signing in; a form's post (no Referer here) to the start page.
+            back = cell.url(entry.path) if entry.method == "GET" else "/"
+            wrong = _status(answer, 303) or _location(answer, f"/logga-in?next={quote(back)}")
         else:
             wrong = _status(answer, 401) or _media_is(answer, PROBLEM)
             if not wrong and answer.headers.get("www-authenticate") != "Bearer":
