@@ -24,6 +24,7 @@ from types import ModuleType
 import structlog
 
 from app.errors import Problem
+from app.vocabulary_records import DeliveryFailure
 
 __all__ = ["PANGO_PACKAGES", "PdfUnavailable", "weasyprint"]
 
@@ -41,6 +42,8 @@ class PdfUnavailable(Problem):
     error page without each endpoint catching it; elsewhere an ordinary exception
     whose message says what to install.
     """
+
+    failure_kind = DeliveryFailure.PDF_UNAVAILABLE  # in the outbox: retried, and a retry can help
 
     def __init__(self) -> None:
         super().__init__(
