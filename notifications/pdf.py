@@ -9,7 +9,7 @@ Varsel then runs on without PDFs:
 * the first failure is logged once, as ``pdf_rendering_unavailable`` with the
   reason and the packages to install;
 * every letter or report asked for raises `PdfUnavailable`: the outbox keeps the
-  letter and retries it later (its last error, on the admin page, says what is
+  letter and retries it later (Administration → Utskick says what is
   missing), an API or page request answers 503, the CLI prints the sentence;
 * nothing else depends on it: the server, the scheduler, the other formats and
   the demo work as before. Once the packages are installed, the next attempt
