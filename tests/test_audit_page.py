@@ -89,3 +89,20 @@ def test_another_districts_manager_sees_none_of_it(client, viewed, make_user):
     assert web_sign_in(client, "farsta-chef").status_code == 303
     page = client.get("/granskning", headers=HTML).text
     assert viewed.number not in page and "Sara Lind" not in page
+
+
+@pytest.mark.parametrize(("kind", "name", "shown"), [
+    ("system", "varsel", "Varsel (automatiskt)"),
+    ("anonymous", "anonymous", "Okänd (ej inloggad)"),
+    ("landlord", "Bostadsbolaget AB", "Bostadsbolaget AB (hyresvärd, via API)"),
+    ("landlord_user", "Bostadsbolaget AB (hyror@bostadsbolaget.example)",
+     "Bostadsbolaget AB (hyror@bostadsbolaget.example), hyresvärdsportalen"),
+    ("authority", "Kronofogden", "Kronofogden (myndighet)"),
+    ("staff", "borttagen", "borttagen"),  # a user no longer there: the name recorded
+])
+def test_every_kind_of_actor_is_named_in_swedish(kind, name, shown):
+    from types import SimpleNamespace
+
+    from app.web.audit_pages import _who
+
+    assert _who(SimpleNamespace(actor_kind=kind, actor_name=name, actor_id=None), {}) == shown

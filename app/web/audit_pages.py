@@ -65,6 +65,8 @@ def _who(event: AuditEvent, people: dict[str, Any]) -> str:
         return f"Varsel ({kind})"
     if event.actor_kind == "anonymous":
         return f"Okänd ({kind})"
+    if event.actor_kind == "landlord_user":  # named "Landlord (email)" already
+        return f"{event.actor_name or 'Okänd'}, {kind}"
     return f"{event.actor_name or 'Okänd'} ({kind})"
 
 
