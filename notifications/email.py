@@ -22,6 +22,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from app.config import Settings
 from app.files import write_private
 from app.routing.districts import load_municipality
+from app.vocabulary_records import DeliveryFailure
 from notifications.models import OutboxMessage
 from notifications.outbox import PermanentFailure
 from notifications.privacy import assert_no_personal_data
@@ -65,7 +66,7 @@ class SmtpChannel:
 
     def send(self, message: OutboxMessage) -> str | None:
         if not message.recipient:
-            raise PermanentFailure("no recipient address")
+            raise PermanentFailure("no recipient address", DeliveryFailure.NO_RECIPIENT)
         email = self.build(message)
         if not self.settings.smtp_host:
             # Development and the demo: no mail server, so each mail becomes a file to read.
@@ -87,5 +88,5 @@ class SmtpChannel:
             try:
                 client.send_message(email)
             except smtplib.SMTPRecipientsRefused as exc:
-                raise PermanentFailure("the mail server refused the recipient") from exc
+                raise PermanentFailure("the mail server refused the recipient", DeliveryFailure.RECIPIENT_REFUSED) from exc
         return email["Message-ID"]

@@ -4,8 +4,11 @@
 a rollback sends nothing. `dispatch` claims due rows atomically (FOR UPDATE
 SKIP LOCKED on PostgreSQL; a conditional UPDATE on SQLite), sends each outside
 any transaction, and records the outcome: sent, retried later with
-exponential backoff, or — after `max_attempts` — `failed`, visible to admins,
-who can retry it. A row left `sending` by a process that died is reclaimed
+exponential backoff, or — after `max_attempts`, or at once when the channel
+says a retry cannot help (`PermanentFailure`) — `failed`, visible to admins.
+Each failure is stored with its kind (`app/vocabulary_records.py: DeliveryFailure`,
+as ``[kind] detail`` in `last_error`; the delivery record keeps the detail), so the admin page says it in Swedish and
+offers a retry only where one can help (`retry_failed` refuses the rest). A row left `sending` by a process that died is reclaimed
 after `STALE_CLAIM`; the channels carry the outbox id as an idempotency key
 (Message-ID, Idempotency-Key, file name) so a reclaimed send is not a
 duplicate at the receiving end.
@@ -14,6 +17,7 @@ duplicate at the receiving end.
 from __future__ import annotations
 
 import functools
+import re
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -27,6 +31,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.db import transaction, utcnow
 from app.logging import describe_exception
+from app.vocabulary_records import DeliveryFailure
+from integrations.errors import IntegrationUnavailable
 from notifications.models import Delivery, OutboxMessage
 
 log = structlog.get_logger("varsel.outbox")
@@ -37,7 +43,24 @@ MAX_BACKOFF = timedelta(hours=1)
 
 
 class PermanentFailure(Exception):
-    """The channel refused the message for good (bad address, rejected by the receiver): do not retry."""
+    """The channel refused the message for good (bad address, rejected by the receiver): do not retry.
+
+    `kind` is one of the permanent `DeliveryFailure`s; the message is English, fixed and free of
+    personal data (it is stored and logged).
+    """
+
+    def __init__(self, message: str, kind: DeliveryFailure = DeliveryFailure.REJECTED) -> None:
+        assert kind.permanent, kind
+        super().__init__(message)
+        self.kind = kind
+
+
+class RetryLater(Exception):
+    """The message cannot go yet for a known reason (`kind`) that may change: retried as usual."""
+
+    def __init__(self, message: str, kind: DeliveryFailure) -> None:
+        super().__init__(message)
+        self.kind = kind
 
 
 class Channel(Protocol):
@@ -171,16 +194,16 @@ def dispatch(
         channel = channels.get(channel_name)
         attempt = snapshot.attempts + 1
         error: str | None = None
-        permanent = False
+        kind = DeliveryFailure.UNKNOWN
         outcome: str | None = None
         try:
             if channel is None:
-                raise RuntimeError(f"no channel configured for {channel_name!r}")
+                raise RetryLater(f"no channel configured for {channel_name!r}", DeliveryFailure.NO_CHANNEL)
             outcome = channel.send(snapshot)
         except PermanentFailure as exc:
-            error, permanent = str(exc), True
+            error, kind = str(exc), exc.kind
         except Exception as exc:  # noqa: BLE001 - any failure of an outside system is retried
-            error = _describe(exc)
+            error, kind = _describe(exc), _kind_of(exc)
         with transaction(sessions) as session:
             message = session.get(OutboxMessage, message_id)
             assert message is not None
@@ -190,11 +213,11 @@ def dispatch(
                 if hook is not None:
                     hook(session, message, now())
                 result.sent += 1
-            elif permanent or attempt >= message.max_attempts:
-                _fail(session, message, attempt, error, now())
+            elif kind.permanent or attempt >= message.max_attempts:
+                _fail(session, message, attempt, kind, error, now())
                 result.failed += 1
             else:
-                _retry(session, message, attempt, error, now())
+                _retry(session, message, attempt, kind, error, now())
                 result.retried += 1
     return result
 
@@ -208,23 +231,27 @@ def _sent(session: Session, message: OutboxMessage, attempt: int, outcome: str |
     session.add(Delivery(outbox_id=message.id, attempt=attempt, outcome="sent", detail=message.result, at=at))
 
 
-def _retry(session: Session, message: OutboxMessage, attempt: int, error: str, at: datetime) -> None:
+def _retry(session: Session, message: OutboxMessage, attempt: int, kind: DeliveryFailure, error: str,
+           at: datetime) -> None:
     message.status = "pending"
     message.attempts = attempt
-    message.last_error = error
+    message.last_error = _recorded(kind, error)
     message.next_attempt_at = at + backoff(attempt)
     message.claimed_at = None
     session.add(Delivery(outbox_id=message.id, attempt=attempt, outcome="retry", detail=error, at=at))
-    log.warning("outbox_retry", outbox_id=str(message.id), channel=message.channel, attempt=attempt, error=error)
+    log.warning("outbox_retry", outbox_id=str(message.id), channel=message.channel, attempt=attempt,
+                kind=kind.value, error=error)
 
 
-def _fail(session: Session, message: OutboxMessage, attempt: int, error: str, at: datetime) -> None:
+def _fail(session: Session, message: OutboxMessage, attempt: int, kind: DeliveryFailure, error: str,
+          at: datetime) -> None:
     message.status = "failed"
     message.attempts = attempt
-    message.last_error = error
+    message.last_error = _recorded(kind, error)
     message.claimed_at = None
     session.add(Delivery(outbox_id=message.id, attempt=attempt, outcome="failed", detail=error, at=at))
-    log.error("outbox_failed", outbox_id=str(message.id), channel=message.channel, attempts=attempt, error=error)
+    log.error("outbox_failed", outbox_id=str(message.id), channel=message.channel, attempts=attempt,
+              kind=kind.value, error=error)
 
 
 def _describe(exc: Exception) -> str:
@@ -233,11 +260,62 @@ def _describe(exc: Exception) -> str:
     return describe_exception(exc)[:500]
 
 
+def _kind_of(exc: Exception) -> DeliveryFailure:
+    if isinstance(exc, RetryLater):
+        return exc.kind
+    kind = getattr(exc, "failure_kind", None)  # e.g. notifications.pdf.PdfUnavailable
+    if kind is not None:
+        return DeliveryFailure(kind)
+    if isinstance(exc, (IntegrationUnavailable, OSError)):  # network, timeouts, smtplib's errors
+        return DeliveryFailure.UNAVAILABLE
+    return DeliveryFailure.UNKNOWN
+
+
+def _recorded(kind: DeliveryFailure, detail: str) -> str:
+    return f"[{kind.value}] {detail}"
+
+
+_RECORDED = re.compile(r"\[([a-z_]+)\] ")
+
+
+def failure_of(message: OutboxMessage) -> DeliveryFailure | None:
+    """The kind of the message's last failure (None: it has not failed); `UNKNOWN` for one stored
+    before the kinds were (retried as before)."""
+    if not message.last_error:
+        return None
+    recorded = _RECORDED.match(message.last_error)
+    try:
+        return DeliveryFailure(recorded.group(1)) if recorded else DeliveryFailure.UNKNOWN
+    except ValueError:
+        return DeliveryFailure.UNKNOWN
+
+
+def failure_detail(message: OutboxMessage) -> str:
+    """The technical detail of the last failure, without its kind (English, no personal data)."""
+    text = message.last_error or ""
+    recorded = _RECORDED.match(text)
+    return text[recorded.end():] if recorded else text
+
+
+class NotRetryable(Exception):
+    """The message failed for good (`kind`): sending it again would fail the same way."""
+
+    def __init__(self, kind: DeliveryFailure) -> None:
+        super().__init__(kind.value)
+        self.kind = kind
+
+
 def retry_failed(session: Session, message_id: uuid.UUID) -> bool:
-    """An admin's retry of a failed message: back to pending, with a fresh set of attempts."""
+    """An admin's retry of a failed message: back to pending, with a fresh set of attempts.
+
+    False when there is no such failed message; `NotRetryable` when it failed for good.
+    """
     message = session.get(OutboxMessage, message_id)
     if message is None or message.status != "failed":
         return False
+    kind = failure_of(message)
+    if kind is not None and kind.permanent:
+        raise NotRetryable(kind)
     message.status = "pending"
     message.attempts = 0
     message.next_attempt_at = utcnow()

@@ -9,7 +9,7 @@ Varsel then runs on without PDFs:
 * the first failure is logged once, as ``pdf_rendering_unavailable`` with the
   reason and the packages to install;
 * every letter or report asked for raises `PdfUnavailable`: the outbox keeps the
-  letter and retries it later (its last error, on the admin page, says what is
+  letter and retries it later (Administration → Utskick says what is
   missing), an API or page request answers 503, the CLI prints the sentence;
 * nothing else depends on it: the server, the scheduler, the other formats and
   the demo work as before. Once the packages are installed, the next attempt
@@ -24,6 +24,7 @@ from types import ModuleType
 import structlog
 
 from app.errors import Problem
+from app.vocabulary_records import DeliveryFailure
 
 __all__ = ["PANGO_PACKAGES", "PdfUnavailable", "weasyprint"]
 
@@ -41,6 +42,8 @@ class PdfUnavailable(Problem):
     error page without each endpoint catching it; elsewhere an ordinary exception
     whose message says what to install.
     """
+
+    failure_kind = DeliveryFailure.PDF_UNAVAILABLE  # in the outbox: retried, and a retry can help
 
     def __init__(self) -> None:
         super().__init__(

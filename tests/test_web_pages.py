@@ -67,7 +67,7 @@ def test_admin_creates_a_landlord_and_sees_the_key_once(client, make_user):
     assert answer.status_code == 200
     key = re.search(r"<code>(vsl_[^<]+)</code>", answer.text).group(1)
     assert "visas bara nu" in answer.text
-    assert key not in client.get("/admin", headers=HTML).text
+    assert key not in client.get("/admin/hyresvardar", headers=HTML).text
 
 
 def test_an_admin_never_sees_case_pages(client, make_user):

@@ -23,16 +23,18 @@ from app.db import transaction, utcnow
 from app.files import write_private
 from app.jobs.base import JobContext
 from app.routing.districts import load_municipality
+from app.vocabulary_records import DeliveryFailure
 from integrations.errors import IntegrationRejected
 from integrations.kronofogden.factory import kronofogden_client_from_settings
 from integrations.kronofogden.protocol import Acknowledgement, KronofogdenClient
 from notifications import outbox
 from notifications.email import SmtpChannel
 from notifications.models import OutboxMessage
-from notifications.outbox import PermanentFailure
+from notifications.outbox import PermanentFailure, RetryLater
 from notifications.sms import SmsSender, sms_sender_from_settings
 
 log = structlog.get_logger("varsel.delivery")
+NOT_PRODUCED = DeliveryFailure.LETTER_NOT_PRODUCED
 
 
 class LetterChannel:
@@ -48,7 +50,7 @@ class LetterChannel:
                 pdf = self._render(session, message)
             except ValueError as exc:
                 # The letter's content is wrong or stale (e.g. its date has passed): retrying cannot help.
-                raise PermanentFailure(f"letter not produced: {exc}") from exc
+                raise PermanentFailure(f"letter not produced: {exc}", NOT_PRODUCED) from exc
         folder = Path(self.settings.storage_dir) / "letters" / utcnow().astimezone(STOCKHOLM).strftime("%Y-%m")
         path = folder / f"{message.template}-{message.id}.pdf"
         write_private(path, pdf)
@@ -58,7 +60,7 @@ class LetterChannel:
         payload = message.payload
         case = session.get(Case, message.case_id) if message.case_id else None
         if case is None:
-            raise PermanentFailure("the case is gone (purged)")
+            raise PermanentFailure("the case is gone (purged)", DeliveryFailure.CASE_GONE)
         try:
             if message.template == "tenant_redemption_letter":
                 return documents.tenant_redemption_letter(session, self.settings, case,
@@ -74,8 +76,8 @@ class LetterChannel:
                     raise documents.LetterUnavailable("the eviction notice is gone")
                 return documents.kronofogden_copy(self.settings, case, record)
         except documents.LetterUnavailable as exc:
-            raise PermanentFailure(str(exc)) from exc
-        raise PermanentFailure(f"unknown letter {message.template!r}")
+            raise PermanentFailure(str(exc), NOT_PRODUCED) from exc
+        raise PermanentFailure(f"unknown letter {message.template!r}", NOT_PRODUCED)
 
 
 class KronofogdenChannel:
@@ -91,10 +93,10 @@ class KronofogdenChannel:
             record = session.get(EvictionNotice, uuid.UUID(message.payload["eviction_notice_id"]))
             case = session.get(Case, record.case_id) if record and record.case_id else None
             if record is None or case is None:
-                raise PermanentFailure("the eviction notice or its case is gone")
+                raise PermanentFailure("the eviction notice or its case is gone", DeliveryFailure.CASE_GONE)
             handler = case.assigned_to
             if handler is None:
-                raise RuntimeError("no responsible handler assigned yet")
+                raise RetryLater("no responsible handler assigned yet", DeliveryFailure.NO_HANDLER)
             municipality = load_municipality(self.settings.municipality)
             ack = Acknowledgement(
                 reference=record.reference, received_at=record.received_at,
@@ -106,7 +108,7 @@ class KronofogdenChannel:
         try:
             receipt = self.client.send_acknowledgement(ack, idempotency_key=str(message.id))
         except IntegrationRejected as exc:
-            raise PermanentFailure(str(exc)) from exc
+            raise PermanentFailure(str(exc), DeliveryFailure.REJECTED) from exc
         return receipt.authority_reference
 
 
@@ -116,7 +118,7 @@ class SmsChannel:
 
     def send(self, message: OutboxMessage) -> str:
         if not message.recipient:
-            raise PermanentFailure("no phone number")
+            raise PermanentFailure("no phone number", DeliveryFailure.NO_RECIPIENT)
         return self.sender.send(message.recipient, message.payload["text"], idempotency_key=str(message.id))
 
 

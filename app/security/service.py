@@ -50,17 +50,21 @@ def _issue(session: Session, settings: Settings, *, test: bool = False, **owner:
     return IssuedKey(key, new.plaintext)
 
 
+_BAD_ORG_NUMBER = "Organisationsnumret är inte giltigt. Skriv det som NNNNNN-NNNN."
+
+
 def create_landlord(session: Session, settings: Settings, *, name: str, org_number: str) -> tuple[Landlord, IssuedKey]:
     try:
         canonical = parse_org_number(org_number)
     except IdentityNumberError as exc:
-        raise AccountError(f"organisationsnummer: {exc}") from exc
+        raise AccountError(f"organisationsnummer: {exc}", _BAD_ORG_NUMBER) from exc
     if not name.strip():
-        raise AccountError("the landlord needs a name")
+        raise AccountError("the landlord needs a name", "Skriv hyresvärdens namn.")
     if session.scalar(select(Landlord).where(Landlord.org_number == canonical)):
         raise AccountError(
             f"a landlord with organisationsnummer {canonical} exists already; "
-            "create another key with `varsel landlords keys create --org-number`"
+            "create another key with `varsel landlords keys create --org-number`",
+            f"Det finns redan en hyresvärd med organisationsnummer {canonical}. Skapa en ny nyckel åt den i stället.",
         )
     landlord = Landlord(name=name.strip(), org_number=canonical)
     session.add(landlord)
@@ -73,10 +77,11 @@ def create_landlord_key(session: Session, settings: Settings, *, org_number: str
     try:
         canonical = parse_org_number(org_number)
     except IdentityNumberError as exc:
-        raise AccountError(f"organisationsnummer: {exc}") from exc
+        raise AccountError(f"organisationsnummer: {exc}", _BAD_ORG_NUMBER) from exc
     landlord = session.scalar(select(Landlord).where(Landlord.org_number == canonical))
     if landlord is None:
-        raise AccountError(f"no landlord has organisationsnummer {canonical}; create it with `varsel landlords create`")
+        raise AccountError(f"no landlord has organisationsnummer {canonical}; create it with `varsel landlords create`",
+                           f"Ingen hyresvärd har organisationsnummer {canonical}. Lägg upp hyresvärden först.")
     return _issue(session, settings, test=test, landlord_id=landlord.id)
 
 

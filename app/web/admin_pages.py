@@ -1,15 +1,21 @@
-"""Administration: landlords, API keys, users, districts and failed messages — never case contents."""
+"""Administration: landlords and API keys, users, districts — never case contents.
+
+The administrators' pages, each with the same sub-navigation (`admin_nav.html`):
+`/admin` (what needs attention), `/admin/hyresvardar` (landlords and their API
+keys; the landlords' portal users are `landlord_user_pages.py`), `/admin/anvandare`
+(staff users), `/admin/stadsdelar` (districts' contact details) and `/admin/utskick`
+(the outbox, `admin_outbox_pages.py`).
+"""
 
 from __future__ import annotations
 
-import uuid
 from datetime import datetime
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.calendar import STOCKHOLM, local_today
 from app.deps import SessionDep, SettingsDep
@@ -18,7 +24,7 @@ from app.routing.districts import current_districts, district_by_code
 from app.security import audit
 from app.security import service as accounts
 from app.security import users
-from app.security.models import ApiKey, Landlord
+from app.security.models import ApiKey, Landlord, LandlordUser, User
 from app.security.passwords import WeakPassword
 from app.web.common import CsrfField, page, request_now, require_role, see_other
 from app.web.session import (
@@ -31,23 +37,55 @@ from notifications.models import OutboxMessage
 router = APIRouter(include_in_schema=False)
 
 
-def _admin_context(request: Request, session: Any, new_key: str | None = None) -> dict[str, Any]:
-    today = local_today(request_now(request))
-    return {
-        "landlords": list(session.scalars(select(Landlord).order_by(Landlord.name))),
-        "keys": list(session.scalars(select(ApiKey).order_by(ApiKey.created_at.desc()))),
-        "failed": list(session.scalars(select(OutboxMessage).where(OutboxMessage.status == "failed")
-                                       .order_by(OutboxMessage.created_at.desc()).limit(50))),
-        "districts": current_districts(session, today),
-        # A new key is shown on the answer that created it, and never again (only its hash is kept).
-        "new_key": new_key,
-    }
-
-
 @router.get("/admin", response_class=HTMLResponse)
 def admin_page(request: Request, web: WebUserDep, session: SessionDep) -> HTMLResponse:
+    """What each administration page holds, and what needs attention there."""
     require_role(web, "admin")
-    return page(request, "admin.html", web, **_admin_context(request, session))
+    keys = session.execute(select(ApiKey.test, func.count()).where(ApiKey.revoked_at.is_(None))
+                           .group_by(ApiKey.test)).all()
+    districts = current_districts(session, local_today(request_now(request)))
+    failed = [outbox.failure_of(m) for m in session.scalars(
+        select(OutboxMessage).where(OutboxMessage.status == "failed"))]
+    return page(request, "admin.html", web, section="oversikt", summary={
+        "landlords": session.scalar(select(func.count()).select_from(Landlord)),
+        "api_keys": sum(n for test, n in keys if not test), "test_keys": sum(n for test, n in keys if test),
+        "portal_users": session.scalar(select(func.count()).select_from(LandlordUser)
+                                       .where(LandlordUser.active.is_(True))),
+        "users": session.scalar(select(func.count()).select_from(User).where(User.active.is_(True))),
+        "inactive_users": session.scalar(select(func.count()).select_from(User).where(User.active.is_(False))),
+        "districts": len(districts),
+        "without_contact": sum(1 for d in districts if not (d.contact_phone and d.contact_address)),
+        "failed": len(failed), "retryable": sum(1 for kind in failed if kind is None or not kind.permanent),
+        "waiting": session.scalar(select(func.count()).select_from(OutboxMessage).where(
+            OutboxMessage.status == "pending", OutboxMessage.attempts > 0)),
+    })
+
+
+# ------------------------------------------------------------------ landlords and their API keys
+
+def _landlords_page(request: Request, web: Any, session: Any, *, new_key: str | None = None,
+                    done: str | None = None, error: str | None = None, status: int = 200) -> HTMLResponse:
+    keys = list(session.scalars(select(ApiKey).order_by(ApiKey.created_at.desc())))
+    active = {}
+    for key in keys:
+        if key.landlord_id and key.revoked_at is None:
+            active[key.landlord_id] = active.get(key.landlord_id, 0) + 1
+    portal = dict(session.execute(select(LandlordUser.landlord_id, func.count()).where(LandlordUser.active.is_(True))
+                                  .group_by(LandlordUser.landlord_id)).all())
+    return page(request, "admin_landlords.html", web, status=status, section="hyresvardar",
+                landlords=list(session.scalars(select(Landlord).order_by(Landlord.name))), keys=keys,
+                active_keys=active, portal_users=portal, done=done, error=error,
+                # A new key is shown on the answer that created it, and never again (only its hash is kept).
+                new_key=new_key)
+
+
+@router.get("/admin/hyresvardar", response_class=HTMLResponse)
+def admin_landlords(request: Request, web: WebUserDep, session: SessionDep, klart: str = "",
+                    nyckel: str = "") -> HTMLResponse:
+    require_role(web, "admin")
+    done = f"Nyckeln {nyckel} är spärrad. Anrop med den nekas från och med nu." if klart == "sparrad" and nyckel \
+        else None
+    return _landlords_page(request, web, session, done=done)
 
 
 @router.post("/admin/hyresvardar")
@@ -59,9 +97,10 @@ def admin_create_landlord(request: Request, web: WebUserDep, session: SessionDep
     try:
         landlord, issued = accounts.create_landlord(session, settings, name=name, org_number=org_number)
     except accounts.AccountError as exc:
-        raise Problem(422, str(exc)) from None
+        return _landlords_page(request, web, session, error=exc.sv, status=422)
     audit.record(session, web.actor, "admin.landlord.create", object_type="landlord", object_id=landlord.id)
-    return _show_key_once(request, web, session, issued.plaintext)
+    return _landlords_page(request, web, session, new_key=issued.plaintext,
+                           done=f"Hyresvärden {landlord.name} är upplagd med en API-nyckel.")
 
 
 @router.post("/admin/nycklar")
@@ -73,14 +112,12 @@ def admin_create_key(request: Request, web: WebUserDep, session: SessionDep, set
     try:
         issued = accounts.create_landlord_key(session, settings, org_number=org_number, test=test)
     except accounts.AccountError as exc:
-        raise Problem(422, str(exc)) from None
+        return _landlords_page(request, web, session, error=exc.sv, status=422)
     audit.record(session, web.actor, "admin.key.create", object_type="api_key", object_id=issued.api_key.prefix,
                  details={"test": True} if test else None)
-    return _show_key_once(request, web, session, issued.plaintext)
-
-
-def _show_key_once(request: Request, web: Any, session: Any, plaintext: str) -> HTMLResponse:
-    return page(request, "admin.html", web, **_admin_context(request, session, new_key=plaintext))
+    owner = issued.api_key.landlord.name if issued.api_key.landlord else ""
+    return _landlords_page(request, web, session, new_key=issued.plaintext,
+                           done=f"Ny {'testnyckel' if test else 'API-nyckel'} för {owner}.")
 
 
 @router.post("/admin/nycklar/{prefix}/sparra")
@@ -93,7 +130,18 @@ def admin_revoke_key(web: WebUserDep, session: SessionDep, settings: SettingsDep
     except accounts.AccountError as exc:
         raise Problem(404, str(exc)) from None
     audit.record(session, web.actor, "admin.key.revoke", object_type="api_key", object_id=prefix)
-    return see_other("/admin")
+    return see_other(f"/admin/hyresvardar?{urlencode({'klart': 'sparrad', 'nyckel': prefix})}")
+
+
+# ------------------------------------------------------------------ districts
+
+@router.get("/admin/stadsdelar", response_class=HTMLResponse)
+def admin_districts(request: Request, web: WebUserDep, session: SessionDep, klart: str = "") -> HTMLResponse:
+    require_role(web, "admin")
+    districts = current_districts(session, local_today(request_now(request)))
+    saved = next((d.name for d in districts if d.code == klart), None)
+    return page(request, "admin_districts.html", web, section="stadsdelar", districts=districts,
+                done=f"Kontaktuppgifterna för {saved} är sparade." if saved else None)
 
 
 @router.post("/admin/stadsdelar/{code}")
@@ -110,22 +158,7 @@ def admin_district(web: WebUserDep, session: SessionDep, settings: SettingsDep, 
     district.contact_email = email.strip() or None
     district.contact_address = address.strip() or None
     audit.record(session, web.actor, "admin.district.update", object_type="district", object_id=district.code)
-    return see_other("/admin")
-
-
-@router.post("/admin/utskick/{message_id}/forsok-igen")
-def admin_retry(web: WebUserDep, session: SessionDep, settings: SettingsDep, message_id: str,
-                csrf: CsrfField = None) -> RedirectResponse:
-    check_csrf(settings, web, csrf)
-    require_role(web, "admin")
-    try:
-        key = uuid.UUID(message_id)
-    except ValueError:
-        raise Problem(404) from None
-    if not outbox.retry_failed(session, key):
-        raise Problem(404)
-    audit.record(session, web.actor, "admin.outbox.retry", object_type="outbox", object_id=key)
-    return see_other("/admin")
+    return see_other(f"/admin/stadsdelar?{urlencode({'klart': district.code})}#stadsdel-{district.code}")
 
 
 # Staff users: their own page, /admin/anvandare. Every change goes through app/security/users.py,
@@ -151,7 +184,8 @@ def admin_users(request: Request, web: WebUserDep, session: SessionDep, klart: s
 def _users_page(request: Request, web: Any, session: Any, *, done: str | None = None, error: str | None = None,
                 status: int = 200) -> HTMLResponse:
     listed = users.list_users(session)
-    return page(request, "admin_users.html", web, status=status, users=listed, done=done, error=error,
+    return page(request, "admin_users.html", web, status=status, section="anvandare", users=listed, done=done,
+                error=error,
                 districts=current_districts(session, local_today(request_now(request))),
                 last_sign_in={u.username: _local(u.last_sign_in_at) for u in listed})
 

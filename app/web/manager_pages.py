@@ -1,4 +1,4 @@
-"""The managers' pages: the overview and the audit log."""
+"""The managers' pages: the overview (the audit log is `audit_pages.py`)."""
 
 from __future__ import annotations
 
@@ -12,8 +12,7 @@ from app.cases import queue as case_queue
 from app.cases.models import Case
 from app.deadlines.models import Deadline
 from app.deps import SessionDep
-from app.security import audit
-from app.security.models import AuditEvent, User
+from app.security.models import User
 from app.security.scope import cases_readable_by
 from app.web.common import page, request_now, require_role
 from app.web.session import (
@@ -45,18 +44,3 @@ def overview(request: Request, web: WebUserDep, session: SessionDep) -> HTMLResp
         .order_by(Deadline.resolved_at.desc()).limit(50)
     ).all()
     return page(request, "overview.html", web, load=load, unassigned=unassigned, critical=critical, missed=missed)
-
-
-@router.get("/granskning", response_class=HTMLResponse)
-def audit_log(request: Request, web: WebUserDep, session: SessionDep, object_id: str = "") -> HTMLResponse:
-    require_role(web, "manager", "admin")
-    query = select(AuditEvent).order_by(AuditEvent.id.desc()).limit(200)
-    if web.user.role == "manager":
-        query = query.where(AuditEvent.district_id == web.user.district_id)
-    if object_id:
-        query = query.where(AuditEvent.object_id == object_id)
-    events = list(session.scalars(query))
-    audit.record(session, web.actor, "audit.read", details={"count": len(events)})
-    return page(request, "audit.html", web, events=events, object_id=object_id)
-
-

@@ -9,8 +9,19 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from app.web import admin_pages, case_pages, intake_pages, landlord_user_pages, manager_pages, queue_pages, signin
+from app.web import (
+    admin_outbox_pages,
+    admin_pages,
+    audit_pages,
+    case_pages,
+    intake_pages,
+    landlord_user_pages,
+    manager_pages,
+    queue_pages,
+    signin,
+)
 
 router = APIRouter(include_in_schema=False)
-for module in (signin, queue_pages, case_pages, intake_pages, manager_pages, admin_pages, landlord_user_pages):
+for module in (signin, queue_pages, case_pages, intake_pages, manager_pages, audit_pages, admin_pages,
+               admin_outbox_pages, landlord_user_pages):
     router.include_router(module.router)

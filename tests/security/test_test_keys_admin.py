@@ -60,7 +60,7 @@ def test_the_admin_page_makes_a_test_key_with_its_box_ticked(client, make_user, 
     signed_in = client.post("/logga-in", data={"username": "admin", "password": TEST_PASSWORD, "csrf_token": csrf},
                             headers=HTML)
     csrf = re.search(r'name="csrf_token" value="([^"]+)"', signed_in.text).group(1)
-    admin = client.get("/admin", headers=HTML).text
+    admin = client.get("/admin/hyresvardar", headers=HTML).text
     assert re.search(r'<input id="key-test" name="test" type="checkbox" value="true"', admin)
     assert '<label class="check" for="key-test">' in admin and "Testnyckel</label>" in admin
 
@@ -76,6 +76,6 @@ def test_the_admin_page_makes_a_test_key_with_its_box_ticked(client, make_user, 
         audits = [a.details for a in session.scalars(select(AuditEvent).where(AuditEvent.action == "admin.key.create"))]
     assert kinds == {landlord.prefix: False, made[True].split("_")[1]: True, made[False].split("_")[1]: False}
     assert audits == [{"test": True}, None]
-    listing = client.get("/admin", headers=HTML).text
+    listing = client.get("/admin/hyresvardar", headers=HTML).text
     assert listing.count("<strong>testnyckel</strong>") == 1
     assert _today_notice(client, made[True], "T-1")["test"] is True

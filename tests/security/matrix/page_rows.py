@@ -27,6 +27,10 @@ def _new_case(world):
     return {"case_id": case.id, "number": case.number}
 
 
+def _viewed(case):
+    return {"case_id": case.id, "number": case.number}
+
+
 def _back(message: str):
     return lambda c: f"/arenden/{c.params['case_id']}?ok={message}"
 
@@ -89,24 +93,30 @@ MANAGER_PAGES = (
     # The overview lists the district's critical cases: another district's manager sees theirs, not this one.
     Entry("GET", "/oversikt", frozenset({"manager"}), 200, lambda w: {"case_id": w.critical_case().id},
           hidden=frozenset({"manager-farsta"}), shows=lambda c: c.params["case_id"]),
-    # The audit log: a manager reads their district's events, an admin all of them.
-    Entry("GET", "/granskning", frozenset({"manager", "admin"}), 200, lambda w: {"case_id": w.viewed_case().id},
-          hidden=frozenset({"manager-farsta"}), shows=lambda c: c.params["case_id"]),
+    # The audit log: a manager reads their district's events, an admin all of them. A case is shown by its
+    # number (#13.4), never its id.
+    Entry("GET", "/granskning", frozenset({"manager", "admin"}), 200, lambda w: _viewed(w.viewed_case()),
+          hidden=frozenset({"manager-farsta"}), shows=lambda c: c.params["number"]),
 )
 
 ADMIN_PAGES = (
-    Entry("GET", "/admin", ADMIN, 200, shows=lambda c: "Bostadsbolaget AB"),
+    # The administrators' pages (#13.6): a landing page and one page per part, each with the sub-navigation.
+    Entry("GET", "/admin", ADMIN, 200, shows=lambda c: 'href="/admin/utskick"'),
+    Entry("GET", "/admin/hyresvardar", ADMIN, 200, shows=lambda c: "Bostadsbolaget AB"),
+    Entry("GET", "/admin/stadsdelar", ADMIN, 200, shows=lambda c: f'action="/admin/stadsdelar/{HOME_DISTRICT}"'),
+    Entry("GET", "/admin/utskick", ADMIN, 200, lambda w: {"message_id": w.failed_message()},
+          shows=lambda c: f"/admin/utskick/{c.params['message_id']}/forsok-igen"),
     Entry("POST", "/admin/hyresvardar", ADMIN, 200,
           body=lambda c: {"name": "Stadsholmen AB", "org_number": c.world.org_number()}, shows=lambda c: "vsl_"),
     Entry("POST", "/admin/nycklar", ADMIN, 200, body=lambda c: {"org_number": c.world.landlord.org_number},
           shows=lambda c: "vsl_"),
     Entry("POST", "/admin/nycklar/{prefix}/sparra", ADMIN, 303, lambda w: {"prefix": w.key_prefix()}, fresh=True,
-          location=lambda c: "/admin"),
+          location=lambda c: f"/admin/hyresvardar?klart=sparrad&nyckel={c.params['prefix']}"),
     Entry("POST", "/admin/stadsdelar/{code}", ADMIN, 303, lambda w: {"code": HOME_DISTRICT},
           body=lambda c: {"phone": "08-508 12 000", "email": "sodermalm@stad.example", "address": "Box 4041"},
-          location=lambda c: "/admin"),
+          location=lambda c: f"/admin/stadsdelar?klart={HOME_DISTRICT}#stadsdel-{HOME_DISTRICT}"),
     Entry("POST", "/admin/utskick/{message_id}/forsok-igen", ADMIN, 303, lambda w: {"message_id": w.failed_message()},
-          fresh=True, location=lambda c: "/admin"),
+          fresh=True, location=lambda c: "/admin/utskick?klart=forsok-igen"),
     Entry("GET", "/admin/anvandare", ADMIN, 200, shows=lambda c: "assessor-elderly"),
     # The landlord portal's accounts, per landlord: the admin's (no case contents).
     Entry("GET", "/admin/hyresvardar/anvandare", ADMIN, 200, shows=lambda c: "Bostadsbolaget AB"),
