@@ -91,9 +91,10 @@ def notice_body(rng: random.Random, index: int, code: str, sent_on: date) -> dic
     if kind == NoticeKind.RENT_ARREARS:
         rent = Decimal(rng.randrange(5500, 14500, 50))
         months = rng.randint(1, 3)
-        body["termination_on"] = (sent_on - timedelta(days=rng.randint(0, 2))).isoformat()
+        terminated = rng.randint(0, 3)  # days before the notice was sent; served between the two
+        body["termination_on"] = (sent_on - timedelta(days=terminated)).isoformat()
         if rng.random() < 0.7:
-            body["tenant_served_on"] = (sent_on - timedelta(days=rng.randint(0, 3))).isoformat()
+            body["tenant_served_on"] = (sent_on - timedelta(days=rng.randint(0, terminated))).isoformat()
         body["arrears"] = {"amount_sek": float(rent * months), "monthly_rent_sek": float(rent),
                            "due_date": (sent_on - timedelta(days=10 + 30 * (months - 1))).isoformat(),
                            "payment_instructions": "Bankgiro 123-4567, ange OCR 998877"}
