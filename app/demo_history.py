@@ -150,7 +150,7 @@ def seed_history(session: Session, settings: Settings, *, now: datetime, progres
             step.run()
         done += 1
         if done % 250 == 0:
-            progress(f"demo: history {done}/{total} steps")
+            progress(f"demo: history, {done} of {total} steps")
     _sweep_until(world, now)
     _file_away_messages(session, before=now - timedelta(days=1))
     progress(f"demo: history of {len(world.notices)} notices, {world.swept.missed} deadlines missed")

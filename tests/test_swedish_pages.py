@@ -12,6 +12,7 @@ placeholder, alt and button values — must hold none of the vocabulary's codes
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Iterator
 from datetime import timedelta
@@ -77,6 +78,10 @@ AUDIT_ACTION = re.compile(r"(?<![\w@.-])(case|notice|user|landlord|landlord_user
 SNAKE_CASE = re.compile(r"(?<![\w@./-])[a-z]+(?:_[a-z0-9]+)+(?![\w@/-])")
 UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 ONLY_REDIRECTS = {"/"}  # each role's start page (README "Staff"), read under its own path
+# Swedish formats: money with a space every three digits and no öre when whole ("4 200 kr", not "4200.00 kr"),
+# and the singular after 1 ("1 vardag", not "1 vardagar").
+UNFORMATTED_MONEY = re.compile(r"(?<![\d.,])(?:\d{4,}(?:[.,]\d{2})?|\d+[.,]00) kr\b")
+WRONG_PLURAL = re.compile(r"(?<![\d.,])1 (vardagar|dagar|ärenden|tidsfrister|veckor|månader)\b")
 READABLE_ATTRIBUTES = ("title", "aria-label", "placeholder", "alt", "aria-description", "data-tooltip")
 
 
@@ -128,6 +133,8 @@ def leaks(text: str) -> list[str]:
     found = [f"code {m}" for m in CODE.findall(text)]
     found += [f"audit action {m.group(0)}" for m in AUDIT_ACTION.finditer(text)]
     found += [f"code {m}" for m in SNAKE_CASE.findall(text)]
+    found += [f"format {m.group(0)}" for m in UNFORMATTED_MONEY.finditer(text)]
+    found += [f"format {m.group(0)}" for m in WRONG_PLURAL.finditer(text)]
     found += [f"English {m}" for m in ENGLISH_WORD.findall(text)]
     uuids = sorted(set(UUID.findall(text)))
     found += [f"UUID {m}" for m in uuids[:3]] + ([f"… {len(uuids) - 3} more UUIDs"] if len(uuids) > 3 else [])
@@ -143,6 +150,8 @@ def test_the_scanner_finds_what_it_looks_for():
     assert "English Search" in found and "code rent_arrears" in found and "audit action case.view" in found
     assert "English postal code" in found and "English ambiguous" in found
     assert "code new_cases_digest" in leaks("Mejl new_cases_digest: no recipient address")
+    assert leaks("Skuld 4200.00 kr, 1 vardagar kvar") == ["format 1 vardagar", "format 4200.00 kr"]
+    assert not leaks("Skuld 4 200 kr, 16 900 kr, 1 vardag kvar, 11 vardagar kvar")
     assert found.count("UUID 3f1c2d4e-1111-2222-3333-444455556666") == 1  # the visible one, not the link
     assert not [f for f in found if "null" in f or "status" in f]  # scripts and styles are not read
     assert not leaks(readable_text("<p>Obetald hyra, Hyran betald, Söndag, Normal prioritet, 4 200 kr</p>"))
@@ -260,12 +269,28 @@ def test_a_staff_page_speaks_swedish_only(path: str, demo: dict[str, Any], brows
                 answer = client.get(answer.headers["location"], headers=HTML)
             elif answer.status_code == 200:
                 shown += 1
-            if answer.headers.get("content-type", "").startswith("text/html"):
-                problems = leaks(readable_text(answer.text))
-                if problems:
-                    found[f"{role} {url} ({answer.status_code})"] = problems
+            pages = [(url, answer)]
+            more = re.search(r'<a href="(/ko\?[^"]*cursor=[^"]+)"', answer.text) if url.startswith("/ko") else None
+            if more:  # the queue's next page
+                following = html.unescape(more.group(1))
+                pages.append((following, client.get(following, headers=HTML)))
+            for where, shown_page in pages:
+                if shown_page.headers.get("content-type", "").startswith("text/html"):
+                    problems = leaks(readable_text(shown_page.text))
+                    if problems:
+                        found[f"{role} {where} ({shown_page.status_code})"] = problems
     assert shown or path in ONLY_REDIRECTS, f"no role could open {path}: fill its parameters in _urls"
     assert not found, "\n".join(f"{where}: {', '.join(what)}" for where, what in found.items())
+
+
+def test_a_failed_sign_in_is_told_in_swedish(demo: dict[str, Any]):
+    with TestClient(create_app(demo["settings"])) as client:
+        form = client.get("/logga-in?next=/ko", headers=HTML)
+        csrf = re.search(r'name="csrf_token" value="([^"]+)"', form.text).group(1)
+        answer = client.post("/logga-in", data={"username": "handlaggare.sodermalm", "password": "fel-lösenord-1",
+                                                "csrf_token": csrf}, headers=HTML)
+    assert answer.status_code in (400, 401, 422) and "Logga in" in answer.text
+    assert not leaks(readable_text(form.text)) and not leaks(readable_text(answer.text))
 
 
 def test_the_scan_covers_the_pages_it_should():
