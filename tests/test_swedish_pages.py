@@ -258,7 +258,7 @@ def _params() -> list[Any]:
 def test_a_staff_page_speaks_swedish_only(path: str, demo: dict[str, Any], browsers: dict[str, TestClient]):
     """Each role's view of the page; where a role may not open it, the page it gets instead (the sign-in
     page, "not found") is read as well."""
-    shown = 0
+    shown = followed = 0
     found: dict[str, list[str]] = {}
     for role, client in browsers.items():
         for url in _urls(path, demo):
@@ -274,12 +274,14 @@ def test_a_staff_page_speaks_swedish_only(path: str, demo: dict[str, Any], brows
             if more:  # the queue's next page
                 following = html.unescape(more.group(1))
                 pages.append((following, client.get(following, headers=HTML)))
+                followed += 1
             for where, shown_page in pages:
                 if shown_page.headers.get("content-type", "").startswith("text/html"):
                     problems = leaks(readable_text(shown_page.text))
                     if problems:
                         found[f"{role} {where} ({shown_page.status_code})"] = problems
     assert shown or path in ONLY_REDIRECTS, f"no role could open {path}: fill its parameters in _urls"
+    assert followed or path != "/ko", "the demo's closed cases fill more than one page of the queue"
     assert not found, "\n".join(f"{where}: {', '.join(what)}" for where, what in found.items())
 
 
