@@ -24,7 +24,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from app.cases.models import Case, PaymentCommitment
+from app.cases.models import Case, PaymentCommitment, TimelineEvent
 from app.cli import upgrade_database
 from app.cli_support import unit_of_work
 from app.config import Settings
@@ -42,7 +42,7 @@ from tests.security.matrix.test_route_table import route_table
 
 HTML = {"Accept": "text/html"}
 ROLES = {"handler": "handlaggare.sodermalm", "manager": "chef.sodermalm", "admin": "admin", "intake": "mottagning",
-         "joint_assessor": "barn.sodermalm"}
+         "joint_assessor": "barn.sodermalm", "handler-enskede": "handlaggare.enskede"}
 
 # Pages that are not the staff's: their own audience and rules (the landlord portal has its own tests), the
 # API's viewers, the machine endpoints, signing in through the identity provider, and files that are no page.
@@ -199,9 +199,12 @@ def _targets(session: Any) -> dict[str, Any]:
     disturbance = session.scalar(mine.where(Case.id.in_(select(Notice.case_id).where(
         Notice.kind == "disturbance_termination"))))
     evicted = session.scalar(mine.where(Case.outcome == "evicted"))
+    enskede = session.scalar(select(District.id).where(District.code == "enskede-arsta-vantor"))
+    by_hand = session.scalar(select(Case).where(Case.district_id == enskede, Case.id.in_(
+        select(TimelineEvent.case_id).where(TimelineEvent.type == "routed_manually"))).order_by(Case.opened_at))
     landlord = session.scalar(select(Landlord).where(Landlord.name == DEMO_LANDLORDS[0][0]))
-    cases = [c for c in (joint, committed, closed, disturbance, evicted) if c is not None]
-    assert len(cases) == 5 and session.scalar(select(func.count()).select_from(Case)) > 100
+    cases = [c for c in (joint, committed, closed, disturbance, evicted, by_hand) if c is not None]
+    assert len(cases) == 6 and session.scalar(select(func.count()).select_from(Case)) > 100
     return {"cases": [(c.id, c.number) for c in cases], "org": landlord.org_number,
             "month": str(Month.of(utcnow() - timedelta(days=31)))}
 
