@@ -87,7 +87,7 @@ class _World:
     settings: Settings
     routers: RouterProvider
     landlords: list[Actor]
-    staff: dict[str, list[Actor]]  # district code → its handlers (and managers)
+    staff: dict[str, list[Actor]]  # district code → its handlers
     intake: Actor
     assessors: dict[tuple[str, str], Actor]  # (district, unit) → the unit's assessor
     now: datetime
@@ -122,7 +122,8 @@ def seed_history(session: Session, settings: Settings, *, now: datetime, progres
     if history_exists(session):
         progress("demo: the history is there already")
         return 0
-    users = {u.username: u for u in session.scalars(select(User).where(User.active.is_(True)))}
+    users = {u.username: u for u in session.scalars(select(User).where(User.active.is_(True))
+                                                    .order_by(User.username))}
     staff: dict[str, list[Actor]] = {}
     assessors: dict[tuple[str, str], Actor] = {}
     for user in users.values():
