@@ -10,6 +10,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import datetime, timezone
 from typing import Any
 
@@ -60,8 +61,23 @@ class UTCDateTime(TypeDecorator[datetime]):
 PortableJSON = JSON().with_variant(JSONB(), "postgresql")
 
 
+_CLOCK: ContextVar[datetime | None] = ContextVar("varsel_clock", default=None)
+
+
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    """Now, in UTC — or the moment `clock_at` set (only the demo's history, made in the past, sets one)."""
+    return _CLOCK.get() or datetime.now(timezone.utc)
+
+
+@contextmanager
+def clock_at(moment: datetime) -> Iterator[None]:
+    """Within this block `utcnow()` (and every column default that uses it) answers `moment`, so that
+    what the demo's history does at a past moment is recorded at that moment (`app/demo_history.py`)."""
+    token = _CLOCK.set(moment.astimezone(timezone.utc))
+    try:
+        yield
+    finally:
+        _CLOCK.reset(token)
 
 
 class Base(DeclarativeBase):

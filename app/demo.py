@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 from app.calendar import local_today
 from app.config import Settings
 from app.db import utcnow
+from app.demo_history import DISTRICT_HANDLERS, seed_history
 from app.files import write_private
 from app.identity import format_identity_number as personnummer
 from app.notices.schemas import NoticeIn
@@ -177,7 +178,8 @@ def seed_demo(session: Session, settings: Settings, progress: Callable[[str], No
     _authority, issued = accounts.create_authority(session, settings, name="Kronofogden (demo)")
     credentials.authority_key = issued.plaintext
     progress("demo: staff users")
-    for username, role, district, unit, full_name in DEMO_USERS:
+    district_handlers = [(username, "handler", district, None, name) for username, district, name in DISTRICT_HANDLERS]
+    for username, role, district, unit, full_name in DEMO_USERS + district_handlers:
         if session.scalar(select(User).where(User.username == username)) is None:
             accounts.create_user(
                 session, username=username, role=role, password=DEMO_PASSWORD, district_code=district,
@@ -188,6 +190,8 @@ def seed_demo(session: Session, settings: Settings, progress: Callable[[str], No
     landlord = session.scalar(select(Landlord).where(Landlord.name == DEMO_LANDLORDS[0][0]))
     created = seed_notices(session, settings, landlord)
     progress(f"demo: {created} new notices")
+    progress("demo: twelve months of history")
+    seed_history(session, settings, now=utcnow(), progress=progress)
     return credentials
 
 

@@ -103,15 +103,20 @@ def _process(session: Session, alert: DeadlineAlert, now: datetime, result: Swee
     result.messages += sent
 
 
+def process_due(session: Session, at: datetime, result: SweepResult, batch: int = 200) -> int:
+    """Claim and process up to `batch` timers due at `at`, in the caller's transaction. Returns how many."""
+    claimed = _claim(session, at, batch)
+    for alert in claimed:
+        _process(session, alert, at, result)
+    return len(claimed)
+
+
 def sweep(sessions: sessionmaker[Session], *, now: Callable[[], datetime] = utcnow, batch: int = 200) -> SweepResult:
     result = SweepResult()
     while True:
         with transaction(sessions) as session:
-            at = now()
-            claimed = _claim(session, at, batch)
-            for alert in claimed:
-                _process(session, alert, at, result)
-        if len(claimed) < batch:
+            claimed = process_due(session, now(), result, batch)
+        if claimed < batch:
             return result
 
 
