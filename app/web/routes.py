@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from app.web import admin_pages, case_pages, intake_pages, landlord_user_pages, manager_pages, queue_pages, signin
+from app.web import admin_pages, case_pages, intake_pages, landlord_user_pages, manager_pages, queue_pages, report_pages, signin
 
 router = APIRouter(include_in_schema=False)
-for module in (signin, queue_pages, case_pages, intake_pages, manager_pages, admin_pages, landlord_user_pages):
+for module in (signin, queue_pages, case_pages, intake_pages, manager_pages, report_pages, admin_pages,
+               landlord_user_pages):
     router.include_router(module.router)
