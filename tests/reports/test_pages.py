@@ -23,20 +23,6 @@ PAGE = "/rapporter"
 
 
 @pytest.fixture
-def browser_of(app, make_user):
-    """A signed-in browser (its own cookie jar) of a new user."""
-
-    def make(username: str, role: str, district: str | None = None, unit: str | None = None) -> TestClient:
-        make_user(username, role, district, unit)
-        client = TestClient(app)
-        assert web_sign_in(client, username).status_code == 303
-        client.headers.update(HTML)
-        return client
-
-    return make
-
-
-@pytest.fixture
 def now(app):
     app.state.clock = lambda: REPORT_NOW
 
