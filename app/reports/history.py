@@ -36,7 +36,7 @@ from app.deadlines.models import Deadline
 from app.households.models import JointAssessmentPart
 from app.notices.models import Notice, NoticeEvent
 from app.reports import charts
-from app.reports.render import format_number
+from app.reports.render import format_number, month_label
 from app.reports.figures import OUTCOMES
 from app.reports.month import Month
 from app.reports.summary import (
@@ -157,7 +157,7 @@ def comparison(history: list[MonthFigures]) -> dict[str, Any]:
                                  "hittills. Samma siffror finns i tabellen under diagrammen.")
         for key, name in SERIES
     ]
-    table = [(Month.parse(m.month).label_sv, [format_number(getattr(m, key)) for key, _ in SERIES]) for m in history]
+    table = [(month_label(m.month), [format_number(getattr(m, key)) for key, _ in SERIES]) for m in history]
     return {"this_month": last.label_sv, "period": period, "rows": rows, "outcome_rows": outcome_rows,
             "charts": figures, "series_names": [name for _, name in SERIES], "table": table}
 
