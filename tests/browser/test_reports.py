@@ -30,6 +30,16 @@ def october(history, app, settings, sessions, make_user):  # noqa: F811
     make_user("stadens-admin", "admin")
 
 
+def _policy_watch(page) -> list[str]:
+    """What the content security policy refused (nothing, or the charts lost their fonts and styles)."""
+    refused: list[str] = []
+    page.on("console", lambda message: refused.append(message.text)
+            if "Content Security Policy" in message.text else None)
+    page.add_init_script("document.addEventListener('securitypolicyviolation', e => "
+                         "console.error('Content Security Policy violation: ' + e.violatedDirective))")
+    return refused
+
+
 def _sign_in(page, base: str, username: str) -> None:
     page.goto(f"{base}/logga-in")
     page.get_by_label("Användarnamn").fill(username)
@@ -49,6 +59,7 @@ def _accessible_at_both_widths(page, name: str) -> None:
 
 
 def test_a_manager_opens_last_months_report_from_rapporter_and_downloads_the_pdf(october, live_server, page):
+    refused = _policy_watch(page)
     _sign_in(page, live_server, "chef")
     page.get_by_role("navigation", name="Huvudmeny").get_by_role("link", name="Rapporter").click()
     page.wait_for_url(f"{live_server}/rapporter")
@@ -81,9 +92,11 @@ def test_a_manager_opens_last_months_report_from_rapporter_and_downloads_the_pdf
     page.get_by_role("button", name="Visa rapporten").click()
     page.wait_for_url(f"{live_server}/rapporter?manad=2026-09")
     assert page.locator("h2#rapport-rubrik").inner_text() == "Månadsrapport september 2026 – Södermalm"
+    assert refused == []
 
 
 def test_the_overview_shows_this_month_against_the_last_twelve(october, live_server, page):
+    refused = _policy_watch(page)
     _sign_in(page, live_server, "chef")
     page.goto(f"{live_server}/oversikt")
     section = page.locator("section.trend")
@@ -91,6 +104,7 @@ def test_the_overview_shows_this_month_against_the_last_twelve(october, live_ser
     assert section.locator("svg.chart[role=img]").count() == 6
     assert section.get_by_role("table", name="Siffrorna i diagrammen, månad för månad").locator("tbody tr").count() == 13
     _accessible_at_both_widths(page, "manager-oversikt")
+    assert refused == []
 
 
 def test_an_admin_reads_the_city_and_then_one_district(october, live_server, page):
