@@ -53,6 +53,9 @@ class PdfUnavailable(Problem):
             type_="pdf-unavailable",
             title="PDF rendering unavailable",
         )
+        # What a page says instead (app/web/errors.py): the reason, in Swedish, without the packages' names.
+        self.detail_sv = ("PDF-filer kan inte skapas på servern just nu. Andra format (till exempel CSV) går att "
+                          "ladda ned; be administratören installera det som saknas för PDF.")
 
 
 def weasyprint() -> ModuleType:

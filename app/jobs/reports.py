@@ -138,7 +138,8 @@ def _mail_managers(session: Session, item: _Built, archived: ReportArchive, pdf:
         "children_affected": summary.evictions.children_affected,
         "missed_deadlines": summary.timeliness.missed_deadlines.total,
         "backlog": summary.backlog.total,
-        "path": f"/api/v1/reports/monthly?month={summary.month}&format=html",
+        # The staff page Rapporter: the report with its charts, its downloads and its archived versions.
+        "path": f"/rapporter?manad={summary.month}",
         "attachments": [{"path": str(pdf), "filename": f"manadsrapport-{item.code}-{summary.month}.pdf"}],
     }
     queued = 0

@@ -15,17 +15,16 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Query, Request, Response
 
 from app.deps import SessionDep, require_roles
-from app.errors import Problem, ValidationProblem
+from app.errors import ValidationProblem
 from app.reports import render
+from app.reports.access import READERS, record_read, report_scope
 from app.reports.summary import Month, compute_summary
-from app.routing.districts import district_by_code, load_municipality
-from app.routing.models import District
-from app.security import audit
+from app.routing.districts import load_municipality
 from app.security.actors import Actor
 
 router = APIRouter(prefix="/api/v1/reports", tags=["reports"])
 
-ReportReader = Annotated[Actor, Depends(require_roles("manager", "admin"))]
+ReportReader = Annotated[Actor, Depends(require_roles(*READERS))]
 
 
 def parse_month(text: str | None, now_month: Month) -> Month:
@@ -39,22 +38,6 @@ def parse_month(text: str | None, now_month: Month) -> Month:
     if month > now_month:
         raise ValidationProblem([{"field": "month", "message": "must not be after the current month"}])
     return month
-
-
-def _district(session: SessionDep, actor: Actor, code: str | None) -> District | None:
-    if actor.role == "manager":
-        if actor.district_id is None:
-            raise Problem(404)
-        own = session.get(District, actor.district_id)
-        if own is None or (code is not None and code != own.code):
-            raise Problem(404, "No report for this district, or it is not yours to see")
-        return own
-    if code is None:
-        return None  # admin: the whole city
-    district = district_by_code(session, code)
-    if district is None:
-        raise Problem(404, "No district with this code; see GET /api/v1/districts")
-    return district
 
 
 @router.get(
@@ -83,12 +66,10 @@ def monthly(
 ) -> Response:
     now = request.app.state.clock()
     wanted = parse_month(month, Month.of(now))
-    scope = _district(session, actor, district)
+    scope = report_scope(session, actor, district)
     municipality = load_municipality(request.app.state.settings.municipality)["name"]
     summary = compute_summary(session, wanted, scope, now=now, municipality=municipality)
-    audit.record(session, actor, "report.monthly", object_type="district" if scope else None,
-                 object_id=scope.id if scope else None, district_id=scope.id if scope else None,
-                 details={"month": str(wanted), "format": format})
+    record_read(session, actor, scope, wanted, format)
     body = render.render(summary, format)
     headers = {"Cache-Control": "no-store"}
     if format in ("csv", "pdf"):

@@ -16,7 +16,8 @@ BAR = "#1f4e79"
 HIGHLIGHT = "#b8432f"
 AXIS = "#555555"
 TEXT = "#222222"
-FONT = "font-family:'DejaVu Sans',sans-serif"
+# A presentation attribute, not a style attribute: the staff pages' policy refuses inline styles.
+FONT = 'font-family="DejaVu Sans, sans-serif"'
 
 
 def _number(value: int) -> str:
@@ -27,8 +28,12 @@ def _scale(values: Sequence[int]) -> int:
     return max(max(values, default=0), 1)
 
 
+def _desc(desc: str | None) -> str:
+    return f"<desc>{escape(desc)}</desc>" if desc else ""
+
+
 def column_chart(title: str, labels: Sequence[str], values: Sequence[int], *, highlight_last: bool = True,
-                 width: int = 320, height: int = 150) -> Markup:
+                 width: int = 320, height: int = 150, desc: str | None = None) -> Markup:
     """Vertical bars with the value above each bar and the label below (e.g. a 12-month trend)."""
     if len(labels) != len(values):
         raise ValueError("labels and values differ in length")
@@ -41,8 +46,8 @@ def column_chart(title: str, labels: Sequence[str], values: Sequence[int], *, hi
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" role="img" viewBox="0 0 {width} {height}" '
         f'width="{width}" height="{height}" class="chart">',
-        f"<title>{escape(title)}</title>",
-        f'<text x="{left}" y="11" font-size="10" font-weight="bold" fill="{TEXT}" style="{FONT}">'
+        f"<title>{escape(title)}</title>{_desc(desc)}",
+        f'<text x="{left}" y="11" font-size="10" font-weight="bold" fill="{TEXT}" {FONT}>'
         f"{escape(title)}</text>",
         f'<line x1="{left}" y1="{top + plot_h}" x2="{width - right}" y2="{top + plot_h}" '
         f'stroke="{AXIS}" stroke-width="0.8"/>',
@@ -56,15 +61,15 @@ def column_chart(title: str, labels: Sequence[str], values: Sequence[int], *, hi
         if value:
             parts.append(f'<rect x="{x:.1f}" y="{y:.1f}" width="{bar_w:.1f}" height="{bar_h:.1f}" fill="{colour}"/>')
         parts.append(f'<text x="{centre:.1f}" y="{y - 2:.1f}" font-size="7.5" text-anchor="middle" '
-                     f'fill="{TEXT}" style="{FONT}">{_number(value)}</text>')
+                     f'fill="{TEXT}" {FONT}>{_number(value)}</text>')
         parts.append(f'<text x="{centre:.1f}" y="{height - 5}" font-size="7" text-anchor="middle" '
-                     f'fill="{AXIS}" style="{FONT}">{escape(label)}</text>')
+                     f'fill="{AXIS}" {FONT}>{escape(label)}</text>')
     parts.append("</svg>")
     return Markup("".join(parts))
 
 
 def bar_chart(title: str, labels: Sequence[str], values: Sequence[int], *, width: int = 480,
-              row_height: int = 15, label_width: int = 190) -> Markup:
+              row_height: int = 15, label_width: int = 190, desc: str | None = None) -> Markup:
     """Horizontal bars, one row per category, the value after the bar (e.g. cases closed by outcome)."""
     if len(labels) != len(values):
         raise ValueError("labels and values differ in length")
@@ -75,19 +80,19 @@ def bar_chart(title: str, labels: Sequence[str], values: Sequence[int], *, width
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" role="img" viewBox="0 0 {width} {height}" '
         f'width="{width}" height="{height}" class="chart">',
-        f"<title>{escape(title)}</title>",
-        f'<text x="0" y="11" font-size="10" font-weight="bold" fill="{TEXT}" style="{FONT}">{escape(title)}</text>',
+        f"<title>{escape(title)}</title>{_desc(desc)}",
+        f'<text x="0" y="11" font-size="10" font-weight="bold" fill="{TEXT}" {FONT}>{escape(title)}</text>',
     ]
     for index, (label, value) in enumerate(zip(labels, values, strict=True)):
         y = top + index * row_height
         bar_w = plot_w * value / peak
         parts.append(f'<text x="{label_width - 6}" y="{y + row_height * 0.7:.1f}" font-size="8" '
-                     f'text-anchor="end" fill="{TEXT}" style="{FONT}">{escape(label)}</text>')
+                     f'text-anchor="end" fill="{TEXT}" {FONT}>{escape(label)}</text>')
         if value:
             parts.append(f'<rect x="{label_width}" y="{y + 2}" width="{bar_w:.1f}" height="{row_height - 5}" '
                          f'fill="{BAR}"/>')
         parts.append(f'<text x="{label_width + bar_w + 4:.1f}" y="{y + row_height * 0.7:.1f}" font-size="8" '
-                     f'fill="{TEXT}" style="{FONT}">{_number(value)}</text>')
+                     f'fill="{TEXT}" {FONT}>{_number(value)}</text>')
     parts.append(f'<line x1="{label_width}" y1="{top}" x2="{label_width}" y2="{height - 4}" stroke="{AXIS}" '
                  f'stroke-width="0.8"/>')
     parts.append("</svg>")

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+from markupsafe import Markup
 
 from app import vocabulary
 from app.reports import charts
@@ -193,13 +194,13 @@ def _row(summary: MonthlySummary, section: str, metric: str) -> tuple[str, str]:
     return label(section, metric), display(section, metric, value)
 
 
-def _scope_name(summary: MonthlySummary) -> str:
+def scope_name(summary: MonthlySummary) -> str:
     if summary.district is not None:
         return summary.district.name
     return f"{summary.municipality} – hela staden" if summary.municipality else "Hela staden"
 
 
-def render_html(summary: MonthlySummary) -> str:
+def _context(summary: MonthlySummary) -> dict[str, Any]:
     month = summary.month_obj
     trend_labels = [month_label(point.month) for point in summary.trend]
     short_labels = [Month.parse(point.month).short_sv for point in summary.trend]
@@ -212,7 +213,7 @@ def render_html(summary: MonthlySummary) -> str:
         "s": summary,
         "month_sv": month.label_sv,
         "period_text": f"1–{(month.shift(1).first_day - month.first_day).days} {month.label_sv}",
-        "scope_name": _scope_name(summary),
+        "scope_name": scope_name(summary),
         "row": functools.partial(_row, summary),
         "rows": functools.partial(_rows, summary),
         "trend": list(zip(trend_labels, summary.trend, strict=True)),
@@ -225,13 +226,24 @@ def render_html(summary: MonthlySummary) -> str:
                                              list(summary.backlog.by_age.values()), highlight_last=False,
                                              width=260),
         "landlords": [(row.landlord, format_number(row.count)) for row in summary.notices.by_landlord],
-        "generated": _stockholm_text(summary.generated_at),
-        "as_of": _stockholm_text(summary.backlog.as_of),
+        "generated": stockholm_text(summary.generated_at),
+        "as_of": stockholm_text(summary.backlog.as_of),
     }
-    return _environment().get_template("monthly.html").render(**context)
+    return context
 
 
-def _stockholm_text(iso: str) -> str:
+def render_html(summary: MonthlySummary) -> str:
+    """The standalone report: one HTML document with its stylesheet inside (also what the PDF prints)."""
+    return _environment().get_template("monthly.html").render(**_context(summary))
+
+
+def render_sections(summary: MonthlySummary) -> Markup:
+    """The report's sections without the document around them, for the staff page Rapporter (same numbers,
+    same charts, same words as the PDF)."""
+    return Markup(_environment().get_template("monthly_body.html").render(**_context(summary)))
+
+
+def stockholm_text(iso: str) -> str:
     moment = datetime.fromisoformat(iso)
     return f"{moment:%Y-%m-%d} kl. {moment:%H.%M}"
 

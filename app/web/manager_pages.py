@@ -1,4 +1,4 @@
-"""The managers' pages: the overview (the audit log is `audit_pages.py`)."""
+"""The managers' pages: the overview, with this month against the last twelve (the audit log is `audit_pages.py`)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from app.cases import queue as case_queue
 from app.cases.models import Case
 from app.deadlines.models import Deadline
 from app.deps import SessionDep
+from app.reports.history import history_now
 from app.security.models import User
 from app.security.scope import cases_readable_by
 from app.web.common import page, request_now, require_role
@@ -43,4 +44,7 @@ def overview(request: Request, web: WebUserDep, session: SessionDep) -> HTMLResp
         .where(cases_readable_by(web.actor), Deadline.status == "missed", Deadline.resolved_at >= since)
         .order_by(Deadline.resolved_at.desc()).limit(50)
     ).all()
-    return page(request, "overview.html", web, load=load, unassigned=unassigned, critical=critical, missed=missed)
+    # This month against the twelve before it: the monthly summary's figures, a handful of queries.
+    trend = history_now(session, web.user.district, request_now(request)) if web.user.district else None
+    return page(request, "overview.html", web, load=load, unassigned=unassigned, critical=critical, missed=missed,
+                trend=trend)

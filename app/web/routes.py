@@ -18,10 +18,11 @@ from app.web import (
     landlord_user_pages,
     manager_pages,
     queue_pages,
+    report_pages,
     signin,
 )
 
 router = APIRouter(include_in_schema=False)
-for module in (signin, queue_pages, case_pages, intake_pages, manager_pages, audit_pages, admin_pages,
+for module in (signin, queue_pages, case_pages, intake_pages, manager_pages, report_pages, audit_pages, admin_pages,
                admin_outbox_pages, landlord_user_pages):
     router.include_router(module.router)

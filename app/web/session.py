@@ -60,9 +60,10 @@ def current_web_user(request: Request, session: SessionDep, settings: SettingsDe
 
 def _return_to(request: Request) -> str:
     """Where to come back after signing in: the page itself, or for a form's post (which a browser cannot
-    repeat by following a link) the page the form was on, when it is one of ours."""
+    repeat by following a link) the page the form was on, when it is one of ours. A page keeps its query:
+    a link such as the monthly mail's `/rapporter?manad=2026-10` must come back to that month."""
     if request.method in ("GET", "HEAD"):
-        return request.url.path
+        return request.url.path + (f"?{request.url.query}" if request.url.query else "")
     referer = urlsplit(request.headers.get("referer", ""))
     same_site = referer.netloc == request.url.netloc and referer.path.startswith("/")
     return referer.path if same_site else "/"

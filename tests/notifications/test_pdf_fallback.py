@@ -88,6 +88,22 @@ def test_a_report_as_pdf_answers_503_and_the_other_formats_still_work(no_pango, 
         assert client.get("/api/v1/reports/monthly", params={**params, "format": fmt}, headers=admin).status_code == 200
 
 
+def test_the_report_page_says_so_in_swedish_and_the_csv_still_comes(no_pango, app, make_user):
+    from fastapi.testclient import TestClient
+
+    from tests.security.helpers import HTML, web_sign_in
+
+    make_user("chef", "manager", "sodermalm")
+    browser = TestClient(app)
+    assert web_sign_in(browser, "chef").status_code == 303
+    page = browser.get("/rapporter", headers=HTML)
+    assert page.status_code == 200 and 'role="img"' in page.text  # the charts are SVG: no PDF needed
+    answer = browser.get("/rapporter/manadsrapport.pdf", headers=HTML)
+    assert answer.status_code == 503 and answer.headers["content-type"].startswith("text/html")
+    assert "PDF-filer kan inte skapas på servern just nu" in answer.text and "libpango" not in answer.text
+    assert browser.get("/rapporter/manadsrapport.csv", headers=HTML).status_code == 200
+
+
 def _run(args: list[str], tmp_path: Path) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(_without_pango(tmp_path / "no-pango")),
                                                         str(Path(__file__).resolve().parents[2])]),

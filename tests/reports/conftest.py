@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import select, update
 
 from app.calendar import STOCKHOLM
@@ -19,6 +20,7 @@ from app.households.models import JointAssessmentPart
 from app.notices.models import Notice
 from app.notices.schemas import EXAMPLE_NOTICE
 from app.security.actors import Actor
+from tests.security.helpers import HTML, web_sign_in
 from tests.support.people import personnummer
 
 
@@ -199,3 +201,17 @@ def history(app, client, db, sessions, landlord, make_landlord, staff_headers) -
     work("Nx", "close", {"outcome": "evicted"})
     at(REPORT_NOW)
     return built
+
+
+@pytest.fixture
+def browser_of(app, make_user):
+    """A signed-in browser (its own cookie jar) of a new user."""
+
+    def make(username: str, role: str, district: str | None = None, unit: str | None = None) -> TestClient:
+        make_user(username, role, district, unit)
+        client = TestClient(app)
+        assert web_sign_in(client, username).status_code == 303
+        client.headers.update(HTML)
+        return client
+
+    return make

@@ -78,7 +78,7 @@ def test_each_manager_gets_one_mail_with_the_pdf_and_a_rerun_sends_nothing(
     for line in ("- Underrättelser från hyresvärdar: 5", "- Nya ärenden: 5", "- Avslutade ärenden: 4",
                  "- Genomförda avhysningar: 2, varav hushåll med barn: 1", "- Missade tidsfrister: 5",
                  "- Öppna ärenden vid månadens slut: 4",
-                 "http://127.0.0.1:8000/api/v1/reports/monthly?month=2026-10&format=html"):
+                 "http://127.0.0.1:8000/rapporter?manad=2026-10"):
         assert line in body, line
     [attachment] = list(mail.iter_attachments())
     assert attachment.get_content_type() == "application/pdf"

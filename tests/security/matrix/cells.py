@@ -9,7 +9,7 @@ the sign-in page (303 to /logga-in?next=…) from a page.
 
 from __future__ import annotations
 
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 import httpx
 
@@ -57,8 +57,10 @@ def judge(entry: Entry, cell: Cell, answer: httpx.Response) -> list[str]:
             wrong.append(f"outside the scope, yet the list shows {shown!r}")
     elif not cell.actor.staff:
         if entry.is_page:
-            # A page comes back to itself after signing in; a form's post (no Referer here) to the start page.
-            back = cell.url(entry.path) if entry.method == "GET" else "/"
+            # A page comes back to itself (its query too) after signing in; a form's post (no Referer here) to
+            # the start page.
+            back = cell.url(entry.path) + (f"?{urlencode(entry.query)}" if entry.query else "") \
+                if entry.method == "GET" else "/"
             wrong = _status(answer, 303) or _location(answer, f"/logga-in?next={quote(back)}")
         else:
             wrong = _status(answer, 401) or _media_is(answer, PROBLEM)

@@ -16,6 +16,8 @@ from tests.security.matrix.world import HOME_DISTRICT, UNIT
 HOME = {"handler": "/ko", "manager": "/ko", "joint_assessor": "/gemensam-bedomning", "intake": "/manuell-fordelning",
         "admin": "/admin"}
 ADMIN = frozenset({"admin"})
+READERS = frozenset({"manager", "admin"})  # of the monthly summaries
+OCTOBER = {"manad": "2026-10", "stadsdel": HOME_DISTRICT}
 
 
 def _case(world):
@@ -93,6 +95,14 @@ MANAGER_PAGES = (
     # The overview lists the district's critical cases: another district's manager sees theirs, not this one.
     Entry("GET", "/oversikt", frozenset({"manager"}), 200, lambda w: {"case_id": w.critical_case().id},
           hidden=frozenset({"manager-farsta"}), shows=lambda c: c.params["case_id"]),
+    # Rapporter: the monthly summary of the manager's own district (another district's manager: 404), any
+    # district's for an admin; the page, its two downloads and an archived version alike.
+    Entry("GET", "/rapporter", READERS, 200, query=OCTOBER, shows=lambda c: "Månadsrapport oktober 2026 – Södermalm"),
+    Entry("GET", "/rapporter/manadsrapport.pdf", READERS, 200, query=OCTOBER, media_type="application/pdf"),
+    Entry("GET", "/rapporter/manadsrapport.csv", READERS, 200, query=OCTOBER, media_type="text/csv",
+          shows=lambda c: "report,district,sodermalm"),
+    Entry("GET", "/rapporter/arkiv/{archive_id}.pdf", READERS, 200, lambda w: w.archived_report(),
+          media_type="application/pdf"),
     # The audit log: a manager reads their district's events, an admin all of them. A case is shown by its
     # number (#13.4), never its id.
     Entry("GET", "/granskning", frozenset({"manager", "admin"}), 200, lambda w: _viewed(w.viewed_case()),

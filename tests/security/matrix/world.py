@@ -30,6 +30,9 @@ from app.identity import luhn_valid
 from app.models import Base
 from app.notices.models import Notice, Tenant
 from app.notices.schemas import EXAMPLE_NOTICE
+from app.reports.models import ReportArchive
+from app.reports.summary import Month, compute_summary
+from app.routing.districts import district_by_code
 from app.security import landlord_users
 from app.security import service as accounts
 from app.security.actors import SYSTEM as SYSTEM_ACTOR
@@ -205,6 +208,17 @@ class World:
         made = self._notice(street_address="Okänd väg 1", postal_code="121 32")
         assert made["receipt"]["district"] is None, made["receipt"]
         return made["receipt"]["id"]
+
+    def archived_report(self) -> dict[str, str]:
+        """The home district's October summary as the monthly job archives it (no file: printed from its numbers)."""
+        with self.db() as session:
+            district = district_by_code(session, HOME_DISTRICT)
+            summary = compute_summary(session, Month(2026, 10), district, now=NOW)
+            row = ReportArchive(month="2026-10", district_id=district.id, version=next(self._serial), format="pdf",
+                                path=None, content=summary.to_dict(), digest=summary.digest(), created_at=NOW)
+            session.add(row)
+            session.flush()
+            return {"archive_id": str(row.id)}
 
     # ------------------------------------------------------------------ what the administrators handle
 
