@@ -22,7 +22,6 @@ from app.security import audit
 from app.security.actors import Actor
 
 READERS = ("manager", "admin")
-AUDIT_ACTION = "report.monthly"
 
 
 def report_scope(session: Session, actor: Actor, code: str | None) -> District | None:
@@ -47,6 +46,6 @@ def report_scope(session: Session, actor: Actor, code: str | None) -> District |
 def record_read(session: Session, actor: Actor, scope: District | None, month: Month, fmt: str,
                 **details: Any) -> None:
     """The audit row of one read of a summary (the page, a download, an archived version)."""
-    audit.record(session, actor, AUDIT_ACTION, object_type="district" if scope else None,
+    audit.record(session, actor, "report.monthly", object_type="district" if scope else None,
                  object_id=scope.id if scope else None, district_id=scope.id if scope else None,
                  details={"month": str(month), "format": fmt, **details})
