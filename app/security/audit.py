@@ -116,10 +116,21 @@ def _append_pending(session: Session) -> None:
     # The transaction's own changes first: then the chain's lock is the last lock it takes, and a
     # transaction holding it never waits for a row another transaction holds while waiting for it.
     session.flush()
-    previous = chain_head(session.connection())
+    connection = session.connection()
+    next_id = None
+    if connection.dialect.name == "postgresql":
+        previous = chain_head(connection)  # its sequence numbers the rows, all in one statement
+    else:
+        # SQLite (one writer) numbers the rows here, so that they go in one executemany: with ids
+        # to fetch, each row would be an INSERT of its own.
+        head = connection.execute(text("SELECT row_hash, id FROM audit_events ORDER BY id DESC LIMIT 1")).first()
+        previous, next_id = (head[0], head[1] + 1) if head is not None else (None, 1)
     for audit_event, _ in pending:
         audit_event.prev_hash = previous
         audit_event.row_hash = previous = row_hash(key, previous, audit_event)
+        if next_id is not None:
+            audit_event.id = next_id
+            next_id += 1
     session.add_all([audit_event for audit_event, _ in pending])  # inserted by the commit's flush, in order
 
 
