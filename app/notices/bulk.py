@@ -25,11 +25,15 @@ which replays what the other batch stored and gives a failing item its own 500.
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Sequence
+from datetime import date, datetime
+from decimal import Decimal
 from dataclasses import dataclass, field
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy import insert, select, text
 from sqlalchemy.orm import Session, selectinload
 
@@ -48,6 +52,7 @@ from app.routing.service import route
 from app.security import audit
 from app.security.crypto import matching_hash
 from notifications import outbox
+from notifications.models import OutboxMessage
 
 DEFER = object()  # the item is taken by the one-notice path, after the batch's own rows are written
 
@@ -252,27 +257,54 @@ def _write(session: Session, ctx: service.IntakeContext, batch: _Batch) -> None:
     for case, sequence in zip(rows.cases, _case_numbers(session, len(rows.cases)), strict=True):
         case.number = plan.case_number(ctx.now, sequence)
     messages = _messages(session, ctx, rows)
-    session.execute(insert(Case.__table__), [case.values() for case in rows.cases])
+    _insert(session, Case.__table__, [case.values() for case in rows.cases])
     notices = sorted((notice for notice, _ in batch.created), key=lambda n: n.external_id)  # one lock order
-    session.execute(insert(Notice.__table__), [_values(Notice, notice) for notice in notices])
-    tenants = [{**_values(Tenant, tenant), "id": uuid.uuid4(), "notice_id": notice.id}
-               for notice in notices for tenant in notice.tenants]
-    if tenants:
-        session.execute(insert(Tenant.__table__), tenants)
-    if rows.deadlines:
-        session.execute(insert(Deadline.__table__), [d.values() for d in rows.deadlines])
-    timers = [{"id": uuid.uuid4(), "deadline_id": d.id, "kind": t.kind, "fire_at": t.fire_at, "status": "pending"}
-              for d in rows.deadlines for t in d.timers]
-    if timers:
-        session.execute(insert(DeadlineAlert.__table__), timers)
-    session.execute(insert(TimelineEvent.__table__), rows.timeline)
-    if rows.parts:
-        session.execute(insert(JointAssessmentPart.__table__), rows.parts)
-    outbox.enqueue_many(session, messages)
+    _insert(session, Notice.__table__, [_values(Notice, notice) for notice in notices])
+    _insert(session, Tenant.__table__, [{**_values(Tenant, tenant), "id": uuid.uuid4(), "notice_id": notice.id}
+                                        for notice in notices for tenant in notice.tenants])
+    _insert(session, Deadline.__table__, [d.values() for d in rows.deadlines])
+    _insert(session, DeadlineAlert.__table__, [
+        {"id": uuid.uuid4(), "deadline_id": d.id, "kind": t.kind, "fire_at": t.fire_at, "status": "pending"}
+        for d in rows.deadlines for t in d.timers])
+    _insert(session, TimelineEvent.__table__, rows.timeline)
+    _insert(session, JointAssessmentPart.__table__, rows.parts)
+    if session.get_bind().dialect.name == "postgresql":
+        # outbox.enqueue_many's statement, with its rows as one parameter: the dedup key still decides.
+        _insert(session, OutboxMessage.__table__, [outbox.message_values(m) for m in messages],
+                suffix=" ON CONFLICT (dedup_key) DO NOTHING")
+    else:
+        outbox.enqueue_many(session, messages)
 
 
 def _values(model: Any, row: Any) -> dict[str, Any]:
     return {column.key: getattr(row, column.key) for column in model.__table__.columns}
+
+
+def _insert(session: Session, table: Any, rows: list[dict[str, Any]], *, suffix: str = "") -> None:
+    """One multi-row INSERT. On PostgreSQL the rows travel as one JSON parameter
+    (`json_populate_recordset`): no statement with thousands of placeholders to build and parse,
+    no round trip per row; the columns' Python defaults are filled in first, as the ORM would."""
+    if not rows:
+        return
+    if session.get_bind().dialect.name != "postgresql":
+        session.execute(insert(table), rows)
+        return
+    defaults = {c.key: c.default for c in table.columns if c.default is not None and c.key not in rows[0]}
+    filled = [{**row, **{k: d.arg(None) if d.is_callable else d.arg for k, d in defaults.items()}} for row in rows]
+    columns = list(filled[0])
+    # A JSON column's None is JSON null, as SQLAlchemy writes it (JSON.none_as_null is off).
+    selected = [f"COALESCE({c}, 'null'::jsonb)" if isinstance(table.c[c].type, sa.JSON) else c for c in columns]
+    statement = (f"INSERT INTO {table.name} ({', '.join(columns)}) SELECT {', '.join(selected)} "
+                 f"FROM json_populate_recordset(NULL::{table.name}, CAST(:rows AS json)){suffix}")
+    session.execute(text(statement), {"rows": json.dumps(filled, default=_json_value, ensure_ascii=False)})
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, uuid.UUID | Decimal):
+        return str(value)
+    raise TypeError(type(value).__name__)
 
 
 def _case_numbers(session: Session, count: int) -> list[int]:
