@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
+import structlog
 from sqlalchemy import insert, select, text
 from sqlalchemy.orm import Session, selectinload
 
@@ -53,6 +54,8 @@ from app.security import audit
 from app.security.crypto import matching_hash
 from notifications import outbox
 from notifications.models import OutboxMessage
+
+log = structlog.get_logger("varsel.notices")
 
 DEFER = object()  # the item is taken by the one-notice path, after the batch's own rows are written
 
@@ -89,6 +92,7 @@ def receive_many(session: Session, ctx: service.IntakeContext,
         ctx.memo.digests.update(digests)
         if is_contention(exc):
             raise  # busy for every item alike: the whole request answers 503
+        log.info("batch_chunk_one_by_one", items=len(items), error=type(exc).__name__)
         return None
     savepoint.commit()
     return results
