@@ -28,8 +28,6 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Sequence
-from datetime import date, datetime
-from decimal import Decimal
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -141,14 +139,15 @@ def _receive_many(session: Session, ctx: service.IntakeContext,
         except Problem as problem:
             results[index] = {"status": problem.status, "problem": problem.body()}
     _write(session, ctx, batch)
-    return {index: _answer(result, batch) for index, result in results.items()}
+    cases = {id(notice): case for notice, case in batch.created}
+    return {index: _answer(result, cases) for index, result in results.items()}
 
 
-def _answer(result: Any, batch: _Batch) -> Any:
+def _answer(result: Any, cases: dict[int, plan.CaseDraft]) -> Any:
     if result is DEFER or isinstance(result, dict):
         return result
     notice, created = result
-    draft = next((case for stored, case in batch.created if stored is notice), None)
+    draft = cases.get(id(notice))  # a notice of this batch: its deadlines are in its draft
     receipt = service.receipt(notice, draft.deadlines if draft is not None else None)
     return {"status": 201 if created else 200, "receipt": receipt}
 
@@ -300,15 +299,8 @@ def _insert(session: Session, table: Any, rows: list[dict[str, Any]], *, suffix:
     selected = [f"COALESCE({c}, 'null'::jsonb)" if isinstance(table.c[c].type, sa.JSON) else c for c in columns]
     statement = (f"INSERT INTO {table.name} ({', '.join(columns)}) SELECT {', '.join(selected)} "
                  f"FROM json_populate_recordset(NULL::{table.name}, CAST(:rows AS json)){suffix}")
-    session.execute(text(statement), {"rows": json.dumps(filled, default=_json_value, ensure_ascii=False)})
-
-
-def _json_value(value: Any) -> Any:
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    if isinstance(value, uuid.UUID | Decimal):
-        return str(value)
-    raise TypeError(type(value).__name__)
+    # str() writes UUIDs, dates and aware timestamps ("2026-11-20 08:14:03+00:00") as PostgreSQL reads them.
+    session.execute(text(statement), {"rows": json.dumps(filled, default=str, ensure_ascii=False)})
 
 
 def _case_numbers(session: Session, count: int) -> list[int]:
