@@ -6,10 +6,10 @@ Side by side in one run, same uvicorn settings (one worker, no access log):
 2. batch ingest: POST /api/v1/notices/batch with 500 notices per request, notices/s;
 3. the server's resident memory under that load.
 
-    .venv/bin/python bench/bench_ingest.py [--duration 15] [--connections 16] [--batches 20]
+    .venv/bin/python bench/bench_ingest.py [--duration 15] [--connections 16] [--batches 20] [--database varsel_bench]
 
 Needs PostgreSQL on 127.0.0.1:5432 and `wrk` (apt-get install wrk). Uses and
-re-creates the database `varsel_bench`.
+re-creates the database `varsel_bench` (or `--database`).
 """
 
 from __future__ import annotations
@@ -79,13 +79,15 @@ def main() -> None:
     parser.add_argument("--duration", type=int, default=15)
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--batches", type=int, default=20)
+    parser.add_argument("--database", default=DATABASE, help="the database to (re-)create and use")
     args = parser.parse_args()
+    database = args.database
     if shutil.which("wrk") is None:
         sys.exit("wrk is not installed: apt-get install -y wrk")
 
-    subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-qc", f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)",
-                    "-c", f"CREATE DATABASE {DATABASE}"], check=True)
-    env = {**os.environ, "VARSEL_DATABASE_URL": f"{PG}/{DATABASE}", "VARSEL_SCHEDULER_ENABLED": "false",
+    subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-qc", f"DROP DATABASE IF EXISTS {database} WITH (FORCE)",
+                    "-c", f"CREATE DATABASE {database}"], check=True)
+    env = {**os.environ, "VARSEL_DATABASE_URL": f"{PG}/{database}", "VARSEL_SCHEDULER_ENABLED": "false",
            "VARSEL_RATE_LIMIT_PER_SECOND": "100000", "VARSEL_RATE_LIMIT_BURST": "100000", "VARSEL_LOG_LEVEL": "WARNING"}
     print("migrating …", file=sys.stderr)
     run([PYTHON, "-m", "app.cli", "db", "upgrade"], env=env, capture_output=True)

@@ -105,14 +105,17 @@ def enqueue_many(session: Session, messages: Sequence[Mapping[str, Any]]) -> lis
     # A message may name rows of this unit of work (its case): those are stored first.
     session.flush()
     now = utcnow()
-    rows = [
-        {"id": uuid.uuid4(), "channel": m["channel"], "template": m["template"], "dedup_key": m["dedup_key"],
-         "recipient": m.get("recipient"), "recipient_user_id": m.get("recipient_user_id"),
-         "case_id": m.get("case_id"), "district_id": m.get("district_id"), "payload": m.get("payload") or {},
-         "next_attempt_at": m.get("not_before") or now}
-        for m in messages
-    ]
+    rows = [message_values(m, now) for m in messages]
     return list(session.scalars(_insert_new_keys(session.get_bind().dialect.name), rows))
+
+
+def message_values(message: Mapping[str, Any], now: datetime | None = None) -> dict[str, Any]:
+    """The outbox row of one message (`enqueue`'s arguments as a dict)."""
+    return {"id": uuid.uuid4(), "channel": message["channel"], "template": message["template"],
+            "dedup_key": message["dedup_key"], "recipient": message.get("recipient"),
+            "recipient_user_id": message.get("recipient_user_id"), "case_id": message.get("case_id"),
+            "district_id": message.get("district_id"), "payload": message.get("payload") or {},
+            "next_attempt_at": message.get("not_before") or now or utcnow()}
 
 
 @functools.cache

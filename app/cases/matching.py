@@ -11,7 +11,7 @@ own case, no notice joins a test case, and test notices make no repeat.
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
@@ -84,3 +84,33 @@ def case_for_eviction_notice(session: Session, district_id: uuid.UUID | None, pi
         return by_address, "address"
     return None, "new_case"
 
+
+
+# --------------------------------------------------------------------------- a batch's look-ups, set-wise
+
+def people_seen(session: Session, pin_hashes: set[str], since: datetime) -> tuple[
+        list[tuple[str, uuid.UUID, datetime, uuid.UUID]], set[str]]:
+    """For a batch: the open (real) cases of these people as (pin_hash, case_id, opened_at, district_id), and
+    which of them had a (real) notice received since `since` — `case_for_notice`'s two look-ups, for all at once."""
+    if not pin_hashes:
+        return [], set()
+    rows = session.execute(
+        select(Tenant.pin_hash, Notice.received_at, Notice.test, Case.id, Case.status, Case.opened_at,
+               Case.district_id, Case.test)
+        .join(Notice, Notice.id == Tenant.notice_id).outerjoin(Case, Case.id == Notice.case_id)
+        .where(Tenant.pin_hash.in_(pin_hashes))
+    ).all()
+    open_cases = sorted({(pin, case_id, opened, district) for pin, _, _, case_id, status, opened, district, test
+                         in rows if case_id is not None and status == CaseStatus.OPEN and not test
+                         and district is not None}, key=lambda r: (r[2], str(r[1])))
+    recent = {pin for pin, received, test, *_ in rows if not test and received >= since}
+    return open_cases, recent
+
+
+def tenancies_seen(session: Session, tenancy_keys: set[str], since: datetime) -> set[str]:
+    """For a batch: which of these tenancies had a (real) notice received since `since`."""
+    if not tenancy_keys:
+        return set()
+    return set(session.scalars(
+        select(Notice.tenancy_key).where(Notice.tenancy_key.in_(tenancy_keys), Notice.received_at >= since,
+                                         Notice.test.is_(False)).distinct()))

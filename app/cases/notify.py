@@ -41,7 +41,7 @@ def staff_of(session: Session, district_id: uuid.UUID | None, *roles: str, unit:
     return list(session.scalars(query.order_by(User.username)))
 
 
-def _base(case: Case | None) -> dict[str, Any]:
+def _base(case: Any) -> dict[str, Any]:
     # `path` becomes a full link at send time (the email channel knows VARSEL_PUBLIC_BASE_URL).
     if case is None:
         return {}
@@ -56,20 +56,36 @@ def _enqueue(session: Session, about: Case, messages: list[dict[str, Any]]) -> l
     return outbox.enqueue_many(session, messages)
 
 
-def _mail(session: Session, users: list[User], *, template: str, key: str, payload: dict[str, Any],
-          about: Case, case: Case | None = None, district_id: uuid.UUID | None = None) -> int:
-    """`about`: the case that causes the mail; `case`: the case the mail names (a digest names none)."""
+def mail_rows(users: list[User], *, template: str, key: str, payload: dict[str, Any],
+              case_id: uuid.UUID | None, district_id: uuid.UUID | None) -> list[dict[str, Any]]:
+    """One outbox message per recipient with an address (pure: the batch writer builds its rows with it)."""
     messages = []
     for user in users:
         if not user.email:
             log.warning("recipient_without_email", user_id=str(user.id), template=template)
             continue
         messages.append({"channel": "email", "template": template, "dedup_key": f"{key}:{user.id}",
-                         "recipient": user.email, "recipient_user_id": user.id,
-                         "case_id": case.id if case else None,
-                         "district_id": district_id or (case.district_id if case else None), "payload": payload})
+                         "recipient": user.email, "recipient_user_id": user.id, "case_id": case_id,
+                         "district_id": district_id, "payload": payload})
+    return messages
+
+
+def _mail(session: Session, users: list[User], *, template: str, key: str, payload: dict[str, Any],
+          about: Case, case: Case | None = None, district_id: uuid.UUID | None = None) -> int:
+    """`about`: the case that causes the mail; `case`: the case the mail names (a digest names none)."""
+    messages = mail_rows(users, template=template, key=key, payload=payload, case_id=case.id if case else None,
+                         district_id=district_id or (case.district_id if case else None))
     # One INSERT for all recipients; each one's dedup key still decides for that one.
     return len(_enqueue(session, about, messages))
+
+
+def digest_key(district_id: uuid.UUID, now: datetime) -> str:
+    """New cases of a district in one hour share one digest per handler."""
+    return f"digest:{district_id}:{now.astimezone(STOCKHOLM).strftime('%Y-%m-%dT%H')}"
+
+
+def digest_payload(case: Any) -> dict[str, Any]:
+    return {"district_name": case.district.name if case.district else "", "path": "/ko"}
 
 
 def new_case(session: Session, case: Case, now: datetime, *, enqueued: set[str] | None = None) -> None:
@@ -80,15 +96,13 @@ def new_case(session: Session, case: Case, now: datetime, *, enqueued: set[str] 
     """
     if case.district_id is None:
         return
-    hour = now.astimezone(STOCKHOLM).strftime("%Y-%m-%dT%H")
-    key = f"digest:{case.district_id}:{hour}"
+    key = digest_key(case.district_id, now)
     if enqueued is not None:
         if key in enqueued:
             return
         enqueued.add(key)
-    payload = {"district_name": case.district.name if case.district else "", "path": "/ko"}
     _mail(session, staff_of(session, case.district_id, "handler"), template="new_cases_digest",
-          key=key, payload=payload, about=case, district_id=case.district_id)
+          key=key, payload=digest_payload(case), about=case, district_id=case.district_id)
 
 
 def deadline_alert(session: Session, case: Case, *, alert_id: uuid.UUID, alert_kind: str,
@@ -118,10 +132,18 @@ def deadline_alert(session: Session, case: Case, *, alert_id: uuid.UUID, alert_k
                  payload=payload, about=case, case=case)
 
 
+def joint_assessment_payload(case: Any, unit: str) -> dict[str, Any]:
+    return _base(case) | {"unit_sv": Unit(unit).label}
+
+
+def joint_assessment_key(case: Any, unit: str) -> str:
+    return f"joint:{case.id}:{unit}"
+
+
 def joint_assessment_requested(session: Session, case: Case, unit: str) -> None:
-    payload = _base(case) | {"unit_sv": Unit(unit).label}
     _mail(session, staff_of(session, case.district_id, "joint_assessor", unit=unit),
-          template="joint_assessment_request", key=f"joint:{case.id}:{unit}", payload=payload, about=case, case=case)
+          template="joint_assessment_request", key=joint_assessment_key(case, unit),
+          payload=joint_assessment_payload(case, unit), about=case, case=case)
 
 
 def kronofogden_without_handler(session: Session, case: Case, eviction_notice_id: uuid.UUID,
@@ -151,13 +173,17 @@ def kronofogden_copy_to_tenant(session: Session, case: Case, eviction_notice_id:
                                      {"eviction_notice_id": str(eviction_notice_id)})])
 
 
+def tenant_letter(case: Any, notice_id: uuid.UUID) -> dict[str, Any]:
+    """The message for the letter to the tenant of a rent-arrears notice (pure)."""
+    return _letter(case, "tenant_redemption_letter", f"tenant-letter:{notice_id}", {"notice_id": str(notice_id)})
+
+
 def tenant_redemption_letter(session: Session, case: Case, notice_id: uuid.UUID) -> None:
     """The letter to the tenant of a rent-arrears notice: the date that matters, in plain Swedish
     (printed and posted by the district)."""
-    _enqueue(session, case, [_letter(case, "tenant_redemption_letter", f"tenant-letter:{notice_id}",
-                                     {"notice_id": str(notice_id)})])
+    _enqueue(session, case, [tenant_letter(case, notice_id)])
 
 
-def _letter(case: Case, template: str, key: str, payload: dict[str, Any], *, channel: str = "letter") -> dict[str, Any]:
+def _letter(case: Any, template: str, key: str, payload: dict[str, Any], *, channel: str = "letter") -> dict[str, Any]:
     return {"channel": channel, "template": template, "dedup_key": key, "case_id": case.id,
             "district_id": case.district_id, "payload": payload}

@@ -17,21 +17,17 @@ from typing import Any
 from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
-from app.calendar import STOCKHOLM
-from app.cases import notify, queue
-from app.cases.facts import household_facts, received_at
-from app.cases.models import PRIORITY_RANK, Case, CaseNumber, ContactAttempt, PaymentCommitment, TimelineEvent
+from app.cases import notify, plan, queue
+from app.cases.models import Case, CaseNumber, ContactAttempt, PaymentCommitment, TimelineEvent
 from app.db import utcnow
 from app.deadlines import rules
 from app.deadlines import service as deadlines
 from app.deadlines.models import Deadline
-from app.deadlines.policy import policy_for
 from app.households.models import JointAssessmentPart
-from app.households.rules import assess
 from app.notices.models import Notice
 from app.routing.models import District
 from app.security.actors import Actor
-from app.vocabulary import CaseStatus, DeadlineKind, DeadlineStatus, NoticeStatus, TimelineType, Unit
+from app.vocabulary import CaseStatus, DeadlineKind, DeadlineStatus, NoticeStatus, TimelineType
 from notifications import outbox
 
 # What may be done to a case in each status. Working a case needs it open; a closed case can only be reopened.
@@ -84,7 +80,7 @@ def _case_number(session: Session, now: datetime) -> str:
     # Only the sequence value is needed: one INSERT … RETURNING, without an ORM object and a flush.
     table = CaseNumber.__table__
     number = session.execute(insert(table).returning(table.c.id)).scalar_one()
-    return f"{now.astimezone(STOCKHOLM).year}-{number:06d}"
+    return plan.case_number(now, number)
 
 
 def open_case(session: Session, *, district_id: uuid.UUID | None, actor: Actor, now: datetime,
@@ -162,60 +158,41 @@ def refresh(case: Case) -> None:
 def reassess(session: Session, case: Case, actor: Actor) -> bool:
     """Recompute flags, priority and joint-assessment units; record the change. Returns True if changed.
 
-    Joint-assessment units only join (a unit once asked stays asked), and the
-    service-level deadlines follow: first contact tightens with priority,
-    families with children get the budget-advice offer.
+    What changes is decided by `plan.reassessment` (the same rules the batch writer applies to
+    its drafts): joint-assessment units only join (a unit once asked stays asked), and the
+    service-level deadlines follow: first contact tightens with priority, families with
+    children get the budget-advice offer.
     """
-    assessment = assess(household_facts(case))
-    units = sorted(set(case.joint_assessment_units) | set(assessment.units))
-    before = (case.priority, list(case.flags), list(case.joint_assessment_units))
-    case.priority = assessment.priority
-    case.priority_rank = PRIORITY_RANK[assessment.priority]
-    case.flags = list(assessment.flags)
-    case.explanation = assessment.as_explanation()
-    new_units = [u for u in units if u not in case.joint_assessment_units]
-    case.joint_assessment_units = units
-    after = (case.priority, list(case.flags), units)
+    decided = plan.reassessment(case)
+    plan.apply_assessment(case, decided)
     if case.status == CaseStatus.OPEN:
-        if "household_unknown" in case.flags and case.household_lookup is None:
-            case.household_lookup = "pending"  # the household-lookups job asks the population register
-        _service_deadlines(session, case)
-        for unit in new_units:
-            _request_joint_assessment(session, case, unit, actor, assessment.reasons)
+        _service_deadlines(session, case, decided)
+        for unit in decided.new_units:
+            _request_joint_assessment(session, case, unit, actor, decided.reason_for(unit))
     refresh(case)
-    if before == after:
+    if not decided.changed:
         return False
-    record(session, case, TimelineType.CASE_ASSESSED, actor, {
-        "priority": case.priority,
-        "flags": case.flags,
-        "joint_assessment_units": units,
-        "rule": assessment.priority_rule,
-    })
+    record(session, case, TimelineType.CASE_ASSESSED, actor, decided.timeline())
     return True
 
 
-def _service_deadlines(session: Session, case: Case) -> None:
-    policy = policy_for(case.district.policy if case.district else None)
-    received = received_at(case)
-    by_kind = {d.kind: d for d in case.deadlines}
-    first = by_kind.get(DeadlineKind.FIRST_CONTACT)
-    wanted = rules.first_contact_deadline(received, policy.first_contact_for(case.priority), case.priority)
-    if first is None and case.first_contact_at is None:
-        deadlines.add(session, case, None, wanted)
-    elif first is not None and first.status == DeadlineStatus.PENDING and wanted.due_at < first.due_at:
-        # A higher priority tightens the first-contact deadline; it never loosens it.
-        first.due_at = wanted.due_at
-        first.due_on = wanted.due_on
-        first.computed_from = {**first.computed_from, "priority": wanted.computed_from["priority"],
-                               "vardagar": wanted.computed_from["vardagar"]}
+def _service_deadlines(session: Session, case: Case, decided: plan.Reassessment) -> None:
+    if decided.first_contact_action == "add":
+        assert decided.first_contact is not None
+        deadlines.add(session, case, None, decided.first_contact)
+    elif decided.first_contact_action == "tighten":
+        assert decided.first_contact is not None
+        first = next(d for d in case.deadlines if d.kind == DeadlineKind.FIRST_CONTACT)
+        first.due_at = decided.first_contact.due_at
+        first.due_on = decided.first_contact.due_on
+        first.computed_from = plan.tightened_from(first.computed_from, decided.first_contact)
         deadlines.plan_alerts(session, case, first)
-    if "children" in case.flags and DeadlineKind.BUDGET_ADVICE_OFFER not in by_kind:
-        deadlines.add(session, case, None, rules.budget_advice_offer_deadline(received))
+    if decided.budget_advice is not None:
+        deadlines.add(session, case, None, decided.budget_advice)
 
 
 def _request_joint_assessment(session: Session, case: Case, unit: str, actor: Actor,
-                              reasons: dict[str, str]) -> JointAssessmentPart:
-    why = reasons.get("age_65_plus") if unit in (Unit.ELDERLY_CARE, Unit.DISABILITY) else reasons.get("children")
+                              why: str | None) -> JointAssessmentPart:
     part = JointAssessmentPart(case_id=case.id, unit=unit, requested_by=actor.name, reason=why)
     session.add(part)
     record(session, case, TimelineType.JOINT_ASSESSMENT_REQUESTED, actor, {"unit": unit, "reason": why})

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from app.deps import LandlordDep, SessionDep
 from app.errors import Problem, errors_from_pydantic, is_contention, safe_stack
-from app.notices import service
+from app.notices import bulk, service
 from app.notices.batch_input import BatchItemsDep, openapi_request_body
 from app.notices.schemas import BatchResult, EventIn, NoticeIn, Receipt, ReceiptPage
 from app.security.actors import Actor
@@ -79,7 +79,7 @@ def post_notice(request: Request, body: NoticeIn, landlord: LandlordDep, session
 # SQLite's busy handler sleeps between tries (100 ms), so a waiting request gets the
 # lock before the next chunk takes it. PostgreSQL keeps one transaction per batch:
 # readers never wait for it and other writers only for the same rows, the items are
-# independent anyway (each in its own savepoint), and one commit is the cheapest.
+# independent anyway, and one commit is the cheapest.
 SQLITE_CHUNK = 25
 SQLITE_PAUSE_SECONDS = 0.12
 
@@ -106,16 +106,23 @@ def post_batch(request: Request, landlord: LandlordDep, batch: BatchItemsDep, se
 
 def process_batch(request: Request, session: Session, context: service.IntakeContext,
                   items: Sequence[Any]) -> list[dict[str, Any]]:
-    """The batch processing, one for JSON and CSV: raw items in, one result per item ({"index", "status", …})."""
-    chunked = session.get_bind().dialect.name == "sqlite"
-    results = []
-    for index, item in enumerate(items):
-        if chunked and index and index % SQLITE_CHUNK == 0:
+    """The batch processing, one for JSON and CSV: raw items in, one result per item ({"index", "status", …}).
+
+    Each chunk (the whole batch on PostgreSQL) is written set-wise (`app/notices/bulk.py`); an item
+    that joins a case stored before the batch, or every item of a chunk the bulk writer gave back
+    (a concurrent batch stored the same notice first, an item failed unexpectedly), goes through
+    the one-notice path, in order, with its own savepoint.
+    """
+    chunk = SQLITE_CHUNK if session.get_bind().dialect.name == "sqlite" else max(len(items), 1)
+    results: list[dict[str, Any]] = []
+    for start in range(0, len(items), chunk):
+        if start:
             session.commit()  # the request owns its transaction; the items so far are stored
             time.sleep(SQLITE_PAUSE_SECONDS)
-        results.append({"index": index, **_batch_item(request, session, context, index, item)})
+        results += _chunk(request, session, context, start, items[start:start + chunk])
+    for item, result in zip(items, results, strict=True):
         request.app.state.metrics.count_notice(item.get("kind") if isinstance(item, dict) else None,
-                                               results[-1]["status"])
+                                               result["status"])
     return results
 
 
@@ -123,15 +130,27 @@ def _parse_item(item: Any) -> NoticeIn:
     return NoticeIn.model_validate(item)
 
 
-def _batch_item(request: Request, session: Session, context: service.IntakeContext, index: int,
-                item: Any) -> dict[str, Any]:
-    try:
-        notice_in = _parse_item(item)
-    except ValidationError as exc:
-        problem = Problem(422, title="The notice is not valid", type_="validation",
-                          errors=errors_from_pydantic(exc.errors()))
-        problem.detail = f"{len(problem.errors or [])} field(s) invalid"
-        return {"status": 422, "problem": problem.body()}
+def _chunk(request: Request, session: Session, context: service.IntakeContext, start: int,
+           items: Sequence[Any]) -> list[dict[str, Any]]:
+    answers: dict[int, dict[str, Any]] = {}
+    parsed: list[tuple[int, NoticeIn]] = []
+    for index, item in enumerate(items, start):
+        try:
+            parsed.append((index, _parse_item(item)))
+        except ValidationError as exc:
+            problem = Problem(422, title="The notice is not valid", type_="validation",
+                              errors=errors_from_pydantic(exc.errors()))
+            problem.detail = f"{len(problem.errors or [])} field(s) invalid"
+            answers[index] = {"status": 422, "problem": problem.body()}
+    written = bulk.receive_many(session, context, parsed) or {}
+    for index, notice_in in parsed:
+        answer = written.get(index, bulk.DEFER)
+        answers[index] = _batch_item(session, context, index, notice_in) if answer is bulk.DEFER else answer
+    return [{"index": index, **answers[index]} for index in sorted(answers)]
+
+
+def _batch_item(session: Session, context: service.IntakeContext, index: int, notice_in: NoticeIn) -> dict[str, Any]:
+    """One item by the one-notice path: its own savepoint, its own 409/422, its own 500."""
     try:
         notice, created = service.receive(session, context, notice_in, None)
     except Problem as problem:

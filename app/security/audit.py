@@ -116,11 +116,43 @@ def _append_pending(session: Session) -> None:
     # The transaction's own changes first: then the chain's lock is the last lock it takes, and a
     # transaction holding it never waits for a row another transaction holds while waiting for it.
     session.flush()
-    previous = chain_head(session.connection())
+    connection = session.connection()
+    next_id = None
+    if connection.dialect.name == "postgresql":
+        previous = chain_head(connection)  # its sequence numbers the rows, all in one statement
+    else:
+        # SQLite (one writer) numbers the rows here, so that they go in one executemany: with ids
+        # to fetch, each row would be an INSERT of its own.
+        head = connection.execute(text("SELECT row_hash, id FROM audit_events ORDER BY id DESC LIMIT 1")).first()
+        previous, next_id = (head[0], head[1] + 1) if head is not None else (None, 1)
     for audit_event, _ in pending:
         audit_event.prev_hash = previous
         audit_event.row_hash = previous = row_hash(key, previous, audit_event)
-    session.add_all([audit_event for audit_event, _ in pending])  # inserted by the commit's flush, in order
+        if next_id is not None:
+            audit_event.id = next_id
+            next_id += 1
+    if next_id is None:
+        _insert_in_order(connection, [audit_event for audit_event, _ in pending])
+    else:
+        session.add_all([audit_event for audit_event, _ in pending])  # inserted by the commit's flush, in order
+
+
+_COLUMNS = ("at", "actor_kind", "actor_id", "actor_name", "action", "object_type", "object_id", "district_id", "ip",
+            "request_id", "details", "note", "prev_hash", "row_hash")
+# PostgreSQL: the rows as one JSON parameter, inserted in the chain's order (the sequence numbers
+# them as they arrive); a batch's hundreds of rows are one short statement, not thousands of
+# placeholders. `details` None is JSON null, as the ORM writes it.
+_SELECTED = ", ".join("COALESCE(details, 'null'::jsonb)" if c == "details" else c for c in _COLUMNS)
+_INSERT_IN_ORDER = text(
+    f"INSERT INTO audit_events ({', '.join(_COLUMNS)}) SELECT {_SELECTED} "
+    "FROM json_populate_recordset(NULL::audit_events, CAST(:rows AS json)) WITH ORDINALITY AS r "
+    "ORDER BY r.ordinality"
+)
+
+
+def _insert_in_order(connection: Connection, events: list[AuditEvent]) -> None:
+    rows = [{column: getattr(event, column) for column in _COLUMNS} for event in events]
+    connection.execute(_INSERT_IN_ORDER, {"rows": json.dumps(rows, default=str, ensure_ascii=False)})
 
 
 @event.listens_for(Session, "after_soft_rollback")

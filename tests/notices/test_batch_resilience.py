@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import text
 
 from app.notices import api as notices_api
-from app.notices import service
+from app.notices import bulk, service
 from notifications.models import OutboxMessage
 from tests.conftest import IS_POSTGRES, TEST_DATABASE_URL
 from tests.notices.conftest import BATCH, PROBLEM_BASE, count_rows, notice_body
@@ -32,9 +32,16 @@ def _stored_external_ids(db) -> list[str]:
 
 
 def _fail_for_bad(monkeypatch, name: str, *, after: bool = False, error: Exception | None = None) -> None:
-    """Make `service.<name>` raise for the notice with external_id BAD (before or after doing its work)."""
-    original = getattr(service, name)
+    """Make `<name>` raise for the notice with external_id BAD (before or after doing its work).
 
+    Both paths of a batch have the step: the one-notice path (`service`) and the set-wise
+    writer (`bulk`, which gives the chunk back to the one-notice path when an item fails)."""
+    for module in (service, bulk):
+        if hasattr(module, name):
+            monkeypatch.setattr(module, name, _failing(getattr(module, name), after=after, error=error))
+
+
+def _failing(original, *, after: bool, error: Exception | None):
     def failing(session, ctx, body_or_notice, *args, **kwargs):
         external_id = getattr(body_or_notice, "external_id", None)
         if external_id == BAD and not after:
@@ -44,7 +51,7 @@ def _fail_for_bad(monkeypatch, name: str, *, after: bool = False, error: Excepti
             raise error or RuntimeError("boom for Anna Andersson 19850412-1230")
         return result
 
-    monkeypatch.setattr(service, name, failing)
+    return failing
 
 
 def _assert_only_the_bad_item_failed(answer, db, caplog) -> None:
@@ -107,14 +114,15 @@ def test_an_item_whose_statement_fails_in_the_database(client, landlord, db, mon
 
 def test_an_item_whose_first_query_fails(client, landlord, db, monkeypatch, caplog):
     # On PostgreSQL a failed statement ends the transaction unless a savepoint was begun before it.
-    original = service._existing
+    for module in (service, bulk):  # the one-notice path's look-up, and the set-wise writer's
+        original = module._existing
 
-    def existing(session, landlord_id, external_id, key, *rest):
-        if external_id == BAD:
-            session.execute(text("SELECT * FROM no_such_table"))
-        return original(session, landlord_id, external_id, key, *rest)
+        def existing(session, landlord_id, external_id, key, *rest, original=original):
+            if external_id == BAD:
+                session.execute(text("SELECT * FROM no_such_table"))
+            return original(session, landlord_id, external_id, key, *rest)
 
-    monkeypatch.setattr(service, "_existing", existing)
+        monkeypatch.setattr(module, "_existing", existing)
     answer = client.post(BATCH, json={"notices": _items("B-1", BAD, "B-3")}, headers=landlord.headers)
     _assert_only_the_bad_item_failed(answer, db, caplog)
 

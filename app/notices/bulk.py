@@ -1,0 +1,349 @@
+"""Batch intake, set-wise: a batch's notices looked up together and written with one INSERT per table.
+
+The one-notice path (`service.receive`) costs some twenty statements per notice;
+here a batch (or, on SQLite, a chunk of it) costs about as many in all:
+
+1. one look-up for the stored notices with the batch's `external_id`s; one for the
+   earlier notices and open cases of the same people (identity hash); one for earlier
+   notices of the same tenancies (`app/cases/matching.py: people_seen, tenancies_seen`);
+2. each item in order, in memory, exactly as the one-notice path would take it one by
+   one: a replay (of a stored notice, or of an earlier item: same body 200, another
+   409), its own 422, or a new notice that opens a case or joins one opened earlier in
+   the batch — the rows decided by `app/cases/plan.py`, the rules `transitions` uses;
+3. the case numbers in one statement, the district's handlers and joint assessors once,
+   then one multi-row INSERT per table (cases, notices, tenants, deadlines, timers,
+   timeline, joint-assessment parts, outbox); the audit rows join the hash chain at
+   commit like every other (`app/security/audit.py`).
+
+An item that would join a case stored before the batch (the same person's open case) is
+left to the one-notice path (`DEFER`), which loads and locks that case; so is a later
+item with the same `external_id`. Everything runs in one savepoint: a unique violation
+(a concurrent batch stored the same `external_id` first) or any unexpected failure rolls
+it back and answers None — the caller then takes every item of the chunk one by one,
+which replays what the other batch stored and gives a failing item its own 500.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+import structlog
+from sqlalchemy import insert, select, text
+from sqlalchemy.orm import Session, selectinload
+
+from app.calendar import local_today
+from app.cases import matching, notify, plan
+from app.cases.models import Case, CaseNumber, TimelineEvent
+from app.deadlines.models import Deadline, DeadlineAlert
+from app.errors import Problem, ValidationProblem, is_contention
+from app.households.models import JointAssessmentPart
+from app.identity import parse_identity_number
+from app.notices import service
+from app.notices.models import Notice, Tenant
+from app.notices.schemas import NoticeIn
+from app.notices.validation import check_notice, require_own_municipality
+from app.routing.service import route
+from app.security import audit
+from app.security.crypto import matching_hash
+from notifications import outbox
+from notifications.models import OutboxMessage
+
+log = structlog.get_logger("varsel.notices")
+
+DEFER = object()  # the item is taken by the one-notice path, after the batch's own rows are written
+
+
+class Deferred(Exception):
+    """The notice joins a case stored before this batch."""
+
+
+@dataclass
+class _Batch:
+    """What the batch knows while its items are taken in order."""
+
+    known: dict[str, Any]  # external_id → stored Notice, a notice of this batch, or DEFER
+    open_by_pin: dict[str, list[tuple[Any, Any]]] = field(default_factory=dict)  # pin → [(district_id, case)]
+    recent_pins: set[str] = field(default_factory=set)
+    recent_tenancies: set[str] = field(default_factory=set)
+    plan: plan.IntakePlan = field(default_factory=plan.IntakePlan)
+    created: list[tuple[Notice, plan.CaseDraft]] = field(default_factory=list)
+
+
+def receive_many(session: Session, ctx: service.IntakeContext,
+                 items: Sequence[tuple[int, NoticeIn]]) -> dict[int, Any] | None:
+    """{index: result ({"status", "receipt"} or {"status", "problem"}) or DEFER}, or None: take each alone."""
+    if not items:
+        return {}
+    digests = set(ctx.memo.digests)
+    savepoint = session.begin_nested()
+    try:
+        results = _receive_many(session, ctx, items)
+    except Exception as exc:
+        if savepoint.is_active:
+            savepoint.rollback()
+        ctx.memo.digests.clear()
+        ctx.memo.digests.update(digests)
+        if is_contention(exc):
+            raise  # busy for every item alike: the whole request answers 503
+        log.info("batch_chunk_one_by_one", items=len(items), error=type(exc).__name__)
+        return None
+    savepoint.commit()
+    return results
+
+
+def _receive_many(session: Session, ctx: service.IntakeContext,
+                  items: Sequence[tuple[int, NoticeIn]]) -> dict[int, Any]:
+    landlord_id = ctx.actor.id
+    assert landlord_id is not None
+    batch = _look_up(session, ctx, items)
+    results: dict[int, Any] = {}
+    data_key = ctx.settings.data_key
+    today = local_today(ctx.now)
+    router = ctx.routers.get(session)
+    for index, body in items:
+        try:
+            existing, via = _existing(session, landlord_id, body.external_id, None, batch)
+            if existing is DEFER:
+                results[index] = DEFER
+                continue
+            if existing is not None:
+                results[index] = (service._replay(existing, body, data_key, via), False)
+                continue
+            errors = check_notice(body, today)
+            if errors:
+                raise ValidationProblem(errors, title="The notice is not valid")
+            prop = body.property
+            decision = route(router, street_address=prop.street_address, postal_code=prop.postal_code,
+                             city=prop.city, apartment_number=prop.apartment_number,
+                             lat=prop.coordinates.lat if prop.coordinates else None,
+                             lon=prop.coordinates.lon if prop.coordinates else None)
+            decision = require_own_municipality(decision, router, prop)
+            notice = service._store(session, ctx, body, decision, service.body_hash(body, data_key), None)
+            try:
+                case, opened = _open_or_join_case(session, ctx, notice, batch)
+            except Deferred:
+                batch.known[body.external_id] = DEFER
+                results[index] = DEFER
+                continue
+            audit.record(session, ctx.actor, "notice.create", object_type="notice", object_id=notice.id,
+                         district_id=notice.district_id)
+            _enqueue_messages(session, ctx, notice, case, opened, batch)
+            batch.known[body.external_id] = notice
+            batch.created.append((notice, case))
+            results[index] = (notice, True)
+        except Problem as problem:
+            results[index] = {"status": problem.status, "problem": problem.body()}
+    _write(session, ctx, batch)
+    cases = {id(notice): case for notice, case in batch.created}
+    return {index: _answer(result, cases) for index, result in results.items()}
+
+
+def _answer(result: Any, cases: dict[int, plan.CaseDraft]) -> Any:
+    if result is DEFER or isinstance(result, dict):
+        return result
+    notice, created = result
+    draft = cases.get(id(notice))  # a notice of this batch: its deadlines are in its draft
+    receipt = service.receipt(notice, draft.deadlines if draft is not None else None)
+    return {"status": 201 if created else 200, "receipt": receipt}
+
+
+# --------------------------------------------------------------------------- the look-ups
+
+def _look_up(session: Session, ctx: service.IntakeContext, items: Sequence[tuple[int, NoticeIn]]) -> _Batch:
+    """The three look-ups of the batch: its stored notices, the people's and the tenancies' history."""
+    external_ids = {body.external_id for _, body in items}
+    stored = session.scalars(
+        select(Notice).where(Notice.landlord_id == ctx.actor.id, Notice.test == ctx.actor.test,
+                             Notice.external_id.in_(external_ids))
+        .options(selectinload(Notice.case).selectinload(Case.deadlines))
+    ).all()
+    batch = _Batch(known={n.external_id: n for n in stored})
+    if ctx.actor.test:
+        return batch  # test notices match nothing (app/cases/matching.py)
+    data_key = ctx.settings.data_key
+    today = local_today(ctx.now)
+    pins: set[str] = set()
+    tenancies: set[str] = set()
+    for _, body in items:
+        for tenant in body.tenants:
+            if tenant.personal_identity_number:
+                try:
+                    canonical = parse_identity_number(tenant.personal_identity_number, today=today).canonical
+                except ValueError:
+                    continue  # the item's own 422 follows
+                pins.add(matching_hash(data_key, canonical))
+        prop = body.property
+        if prop.apartment_number:
+            postal = "".join(ch for ch in prop.postal_code if ch.isdigit())
+            tenancies.add(service.tenancy_key(data_key, postal, prop.street_address, prop.apartment_number))
+    since = ctx.now - matching.REPEAT_WINDOW
+    open_cases, batch.recent_pins = matching.people_seen(session, pins, since)
+    for pin, case_id, _opened, district_id in open_cases:  # oldest case first, as `open_case_of_person`
+        batch.open_by_pin.setdefault(pin, []).append((district_id, case_id))
+    batch.recent_tenancies = matching.tenancies_seen(session, tenancies, since)
+    return batch
+
+
+def _existing(session: Session, landlord_id: uuid.UUID, external_id: str, key: str | None,
+              batch: _Batch) -> tuple[Any, str]:
+    """`service._existing` from what the batch looked up: a stored notice, one of this batch, or DEFER."""
+    return batch.known.get(external_id), "external_id"
+
+
+# --------------------------------------------------------------------------- the case, in memory
+
+def _open_or_join_case(session: Session, ctx: service.IntakeContext, notice: Notice,
+                       batch: _Batch) -> tuple[plan.CaseDraft, bool]:
+    """`cases.service.receive_notice` on drafts: `matching.case_for_notice`'s answer from the batch's look-ups."""
+    facts = plan.NoticeFacts.of(notice)
+    case: Any = None
+    repeat = None
+    if not facts.test:
+        if facts.district_id is not None:
+            # The person's oldest open case in this district: one stored before the batch comes first.
+            candidates = [case for pin in facts.pin_hashes for district_id, case in batch.open_by_pin.get(pin, ())
+                          if district_id == facts.district_id]
+            stored = [c for c in candidates if not isinstance(c, plan.CaseDraft)]
+            if stored:
+                _remember(batch, facts, stored[0])
+                raise Deferred()
+            # Opened in this batch, at the same instant: the first opened.
+            case = min(candidates, key=batch.plan.cases.index, default=None)
+        if case is not None:
+            repeat = "person"
+        elif set(facts.pin_hashes) & batch.recent_pins:
+            repeat = "person"
+        elif facts.apartment_number and facts.tenancy_key in batch.recent_tenancies:
+            repeat = "tenancy"
+    opened = case is None
+    if case is None:
+        case = batch.plan.open_case(case_id=uuid.uuid4(), number="", district=notice.district, now=ctx.now,
+                                    test=facts.test)
+    batch.plan.receive_notice(case, facts, ctx.actor, repeat=repeat)
+    notice.case_id = case.id
+    if not facts.test:
+        _remember(batch, facts, case)
+    return case, opened
+
+
+def _remember(batch: _Batch, facts: plan.NoticeFacts, case: Any) -> None:
+    """A later notice of the batch sees this one: its people's open case, and a repeat."""
+    for pin in facts.pin_hashes:
+        entries = batch.open_by_pin.setdefault(pin, [])
+        if facts.district_id is not None and (facts.district_id, case) not in entries:
+            entries.append((facts.district_id, case))
+    batch.recent_pins.update(facts.pin_hashes)
+    if facts.tenancy_key:
+        batch.recent_tenancies.add(facts.tenancy_key)
+
+
+def _enqueue_messages(session: Session, ctx: service.IntakeContext, notice: Notice, case: plan.CaseDraft,
+                      opened: bool, batch: _Batch) -> None:
+    """`service._enqueue_messages`, as message plans: resolved to recipients when the batch is written."""
+    if opened:
+        batch.plan.messages.append(("digest", case))
+    if notice.kind == "rent_arrears" and notice.district_id is not None:
+        batch.plan.messages.append(("letter", case, notice.id))
+
+
+# --------------------------------------------------------------------------- writing
+
+def _write(session: Session, ctx: service.IntakeContext, batch: _Batch) -> None:
+    rows = batch.plan
+    if not rows.cases:
+        return
+    for case, sequence in zip(rows.cases, _case_numbers(session, len(rows.cases)), strict=True):
+        case.number = plan.case_number(ctx.now, sequence)
+    messages = _messages(session, ctx, rows)
+    _insert(session, Case.__table__, [case.values() for case in rows.cases])
+    notices = sorted((notice for notice, _ in batch.created), key=lambda n: n.external_id)  # one lock order
+    _insert(session, Notice.__table__, [_values(Notice, notice) for notice in notices])
+    _insert(session, Tenant.__table__, [{**_values(Tenant, tenant), "id": uuid.uuid4(), "notice_id": notice.id}
+                                        for notice in notices for tenant in notice.tenants])
+    _insert(session, Deadline.__table__, [d.values() for d in rows.deadlines])
+    _insert(session, DeadlineAlert.__table__, [
+        {"id": uuid.uuid4(), "deadline_id": d.id, "kind": t.kind, "fire_at": t.fire_at, "status": "pending"}
+        for d in rows.deadlines for t in d.timers])
+    _insert(session, TimelineEvent.__table__, rows.timeline)
+    _insert(session, JointAssessmentPart.__table__, rows.parts)
+    if session.get_bind().dialect.name == "postgresql":
+        # outbox.enqueue_many's statement, with its rows as one parameter: the dedup key still decides.
+        _insert(session, OutboxMessage.__table__, [outbox.message_values(m) for m in messages],
+                suffix=" ON CONFLICT (dedup_key) DO NOTHING")
+    else:
+        outbox.enqueue_many(session, messages)
+
+
+def _values(model: Any, row: Any) -> dict[str, Any]:
+    return {column.key: getattr(row, column.key) for column in model.__table__.columns}
+
+
+def _insert(session: Session, table: Any, rows: list[dict[str, Any]], *, suffix: str = "") -> None:
+    """One multi-row INSERT. On PostgreSQL the rows travel as one JSON parameter
+    (`json_populate_recordset`): no statement with thousands of placeholders to build and parse,
+    no round trip per row; the columns' Python defaults are filled in first, as the ORM would."""
+    if not rows:
+        return
+    if session.get_bind().dialect.name != "postgresql":
+        session.execute(insert(table), rows)
+        return
+    defaults = {c.key: c.default for c in table.columns if c.default is not None and c.key not in rows[0]}
+    filled = [{**row, **{k: d.arg(None) if d.is_callable else d.arg for k, d in defaults.items()}} for row in rows]
+    columns = list(filled[0])
+    # A JSON column's None is JSON null, as SQLAlchemy writes it (JSON.none_as_null is off).
+    selected = [f"COALESCE({c}, 'null'::jsonb)" if isinstance(table.c[c].type, sa.JSON) else c for c in columns]
+    statement = (f"INSERT INTO {table.name} ({', '.join(columns)}) SELECT {', '.join(selected)} "
+                 f"FROM json_populate_recordset(NULL::{table.name}, CAST(:rows AS json)){suffix}")
+    # str() writes UUIDs, dates and aware timestamps ("2026-11-20 08:14:03+00:00") as PostgreSQL reads them.
+    session.execute(text(statement), {"rows": json.dumps(filled, default=str, ensure_ascii=False)})
+
+
+def _case_numbers(session: Session, count: int) -> list[int]:
+    """`count` values of the case-number sequence, in one statement."""
+    table = CaseNumber.__table__
+    if session.get_bind().dialect.name == "postgresql":
+        statement = text("INSERT INTO case_numbers (id) SELECT nextval(pg_get_serial_sequence('case_numbers', 'id')) "
+                         "FROM generate_series(1, :count) RETURNING id")
+        return sorted(session.execute(statement, {"count": count}).scalars())
+    return sorted(session.execute(insert(table).values([{"id": None}] * count).returning(table.c.id)).scalars())
+
+
+def _messages(session: Session, ctx: service.IntakeContext, rows: plan.IntakePlan) -> list[dict[str, Any]]:
+    """The planned messages as outbox rows: `notify`'s, with each district's staff looked up once."""
+    staff: dict[tuple[Any, ...], list[Any]] = {}
+
+    def staff_of(district_id: Any, role: str, unit: str | None = None) -> list[Any]:
+        if (district_id, role, unit) not in staff:
+            staff[(district_id, role, unit)] = notify.staff_of(session, district_id, role, unit=unit)
+        return staff[(district_id, role, unit)]
+
+    messages: list[dict[str, Any]] = []
+    for kind, case, *rest in rows.messages:
+        if kind == "digest":
+            if case.district_id is None:
+                continue
+            key = notify.digest_key(case.district_id, ctx.now)
+            if key in ctx.memo.digests:
+                continue
+            ctx.memo.digests.add(key)
+            if not case.test:
+                messages += notify.mail_rows(staff_of(case.district_id, "handler"), template="new_cases_digest",
+                                             key=key, payload=notify.digest_payload(case), case_id=None,
+                                             district_id=case.district_id)
+        elif case.test:
+            continue  # a test case causes no message (`notify._enqueue`)
+        elif kind == "joint":
+            (unit,) = rest
+            messages += notify.mail_rows(staff_of(case.district_id, "joint_assessor", unit),
+                                         template="joint_assessment_request",
+                                         key=notify.joint_assessment_key(case, unit),
+                                         payload=notify.joint_assessment_payload(case, unit), case_id=case.id,
+                                         district_id=case.district_id)
+        else:
+            messages.append(notify.tenant_letter(case, rest[0]))
+    return messages

@@ -1,0 +1,70 @@
+"""Two batches racing on the same notices store each notice exactly once (the set-wise writer).
+
+The bulk writer inserts a batch's notices in one statement; the unique constraints decide a
+race. The batch that loses gets a unique violation, rolls its savepoint back and takes its
+items one by one (`app/notices/api.py: process_batch`), which replays what the winner stored.
+"""
+
+from __future__ import annotations
+
+import threading
+from datetime import date
+
+from sqlalchemy import text
+
+from app.notices import bulk
+from app.security import service as accounts
+from tests.conftest import IS_POSTGRES
+from tests.notices.conftest import BATCH, notice_body, personnummer
+from tests.notices.test_idempotency import fire_together, live_server
+
+PARALLEL = 3
+ITEMS = 12
+
+
+def _items() -> list[dict]:
+    return [notice_body({"tenants": [{"name": "Anna Andersson",
+                                      "personal_identity_number": personnummer(date(1970 + i, 3, 3), serial=300 + i)}],
+                         "property.apartment_number": f"{1100 + i}"}, external_id=f"RACE-BATCH-{i}")
+            for i in range(ITEMS)]
+
+
+def test_racing_batches_store_each_notice_once_and_replay_it_to_the_others(app, landlord, db, settings, caplog, monkeypatch):
+    items = _items()
+    # A key of its own for each sender (the landlord's systems): one key's use is one row to update.
+    keys = [landlord.key]
+    with db() as session:
+        keys += [accounts.create_landlord_key(session, settings, org_number=landlord.org_number).plaintext
+                 for _ in range(PARALLEL - 1)]
+    if IS_POSTGRES:
+        # Every batch has looked up its notices (none stored yet) before any writes: a real race.
+        # (SQLite's single writer runs them one after the other: no race to lose.)
+        looked_up = threading.Barrier(PARALLEL)
+        original = bulk._look_up
+
+        def look_up(*args):
+            found = original(*args)
+            looked_up.wait(timeout=20)
+            return found
+
+        monkeypatch.setattr(bulk, "_look_up", look_up)
+    with live_server(app) as url:
+        answers = fire_together(url, PARALLEL, lambda http, i: http.post(
+            BATCH, json={"notices": items}, headers={"Authorization": f"Bearer {keys[i]}"}))
+
+    assert all(a.status_code == 200 for a in answers), [a.text for a in answers]
+    for index in range(ITEMS):
+        results = [a.json()["results"][index] for a in answers]
+        statuses = sorted(r["status"] for r in results)
+        assert statuses == [200] * (PARALLEL - 1) + [201], (index, results)
+        assert len({r["receipt"]["id"] for r in results}) == 1
+        assert all(r["receipt"] == results[0]["receipt"] for r in results)
+    with db() as session:
+        counts = {table: session.execute(text(f"SELECT COUNT(*) FROM {table}")).scalar()
+                  for table in ("notices", "tenants", "cases")}
+        audited = session.execute(text("SELECT COUNT(*) FROM audit_events WHERE action = 'notice.create'")).scalar()
+    assert counts == {"notices": ITEMS, "tenants": ITEMS, "cases": ITEMS}
+    assert audited == ITEMS
+    if IS_POSTGRES:  # the losers wrote nothing set-wise and took their items one by one
+        lost = [r.msg for r in caplog.records if isinstance(r.msg, dict) and r.msg.get("event") == "batch_chunk_one_by_one"]
+        assert len(lost) == PARALLEL - 1 and all(m["error"] == "IntegrityError" for m in lost), lost
