@@ -69,7 +69,8 @@ def _answer(notice, created: bool, request: Request) -> JSONResponse:
 def post_notice(request: Request, body: NoticeIn, landlord: LandlordDep, session: SessionDep,
                 idempotency_key: IdempotencyKey = None) -> Response:
     request.state.notice_kind = body.kind  # app/metrics.py counts the answer by kind and status
-    notice, created = service.receive(session, _context(request, landlord), body, idempotency_key)
+    # The notice is the request's only work: its transaction stands in for a savepoint (service.receive).
+    notice, created = service.receive(session, _context(request, landlord), body, idempotency_key, alone=True)
     return _answer(notice, created, request)
 
 

@@ -139,30 +139,37 @@ def _replay(notice: Notice, body: NoticeIn, data_key: str, via: str) -> Notice:
     return notice
 
 
-def receive(session: Session, ctx: IntakeContext, body: NoticeIn, idempotency_key: str | None) -> tuple[Notice, bool]:
+def receive(session: Session, ctx: IntakeContext, body: NoticeIn, idempotency_key: str | None, *,
+            alone: bool = False) -> tuple[Notice, bool]:
     """Store one notice. Returns (notice, created); raises Problem for 409/422.
 
     All of it runs in one savepoint, begun before the first statement: a failure of any
     kind leaves nothing of this notice in the session or the memo, and the transaction
     usable for the next notice of a batch (on PostgreSQL a failed statement outside a
     savepoint would end it).
+
+    `alone`: the notice is its transaction's only work (`POST /api/v1/notices`), so the
+    transaction itself stands in for the savepoint — two round trips fewer. A unique
+    violation (a concurrent retry got there first) then rolls the whole transaction back
+    before the stored notice is replayed, and any other failure ends the request, whose
+    transaction is rolled back by its owner (`app/deps.py`).
     """
     enqueued = set(ctx.memo.digests)
-    savepoint = session.begin_nested()
+    savepoint = None if alone else session.begin_nested()
     try:
         notice, created = _receive(session, ctx, body, idempotency_key, savepoint)
     except BaseException:
-        if savepoint.is_active:
+        if savepoint is not None and savepoint.is_active:
             savepoint.rollback()
         ctx.memo.digests.intersection_update(enqueued)
         raise
-    if savepoint.is_active:
+    if savepoint is not None and savepoint.is_active:
         savepoint.commit()
     return notice, created
 
 
 def _receive(session: Session, ctx: IntakeContext, body: NoticeIn, idempotency_key: str | None,
-             savepoint: SessionTransaction) -> tuple[Notice, bool]:
+             savepoint: SessionTransaction | None) -> tuple[Notice, bool]:
     landlord_id = ctx.actor.id
     assert landlord_id is not None
     digest = body_hash(body, ctx.settings.data_key)
@@ -189,8 +196,8 @@ def _receive(session: Session, ctx: IntakeContext, body: NoticeIn, idempotency_k
     decision = require_own_municipality(decision, router, prop)
 
     # The unit is built in memory and stored by as few flushes as the foreign keys allow
-    # (no autoflush before each query or lazy load); the savepoint makes a concurrent
-    # retry's unique violation on the notice a replay.
+    # (no autoflush before each query or lazy load); the savepoint (or, alone, the
+    # transaction) makes a concurrent retry's unique violation on the notice a replay.
     try:
         with session.no_autoflush:
             notice = _store(session, ctx, body, decision, digest, idempotency_key)
@@ -199,7 +206,10 @@ def _receive(session: Session, ctx: IntakeContext, body: NoticeIn, idempotency_k
                          district_id=notice.district_id)
         session.flush()
     except IntegrityError:
-        savepoint.rollback()
+        if savepoint is not None:
+            savepoint.rollback()
+        else:
+            session.rollback()  # the notice was the transaction's only work
         existing, via = _existing(session, landlord_id, body.external_id, idempotency_key, ctx.actor.test)
         if existing is None:  # pragma: no cover - a constraint we did not expect
             raise
