@@ -227,8 +227,8 @@ def test_recording_costs_one_statement_per_transaction_not_per_row(sessions, eng
     inserts = [s for s in statements if s.lstrip().upper().startswith("INSERT INTO AUDIT_EVENTS")]
     assert len(reads) == 1, statements
     assert "FROM audit_events ORDER BY id DESC LIMIT 1" in reads[0] or "varsel_audit_chain_head" in reads[0]
-    # PostgreSQL inserts the three rows in one statement; SQLite one at a time, as it did before the chain.
-    assert len(inserts) == (1 if IS_POSTGRES else 3)
+    # The three rows in one statement on both databases (a plain INSERT, in chain order).
+    assert len(inserts) == 1
 
 
 
