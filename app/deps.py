@@ -28,7 +28,8 @@ from app.security.models import User
 from app.security.tokens import csrf_valid, read_token
 
 
-def get_settings_dep(request: Request) -> Settings:
+async def get_settings_dep(request: Request) -> Settings:
+    # Async: read from the app's state on the event loop, not by a hop through the thread pool.
     return request.app.state.settings
 
 
