@@ -1,39 +1,53 @@
-"""Ingest benchmark (not part of the test run).
+"""Ingest benchmark (not part of the test run): Varsel beside a bare FastAPI endpoint, in one run.
 
-Side by side in one run, same uvicorn settings (one worker, no access log):
-1. single-notice ingest: Varsel's POST /api/v1/notices on PostgreSQL vs a bare
-   FastAPI endpoint that only validates the same body (bench/bare_app.py), with wrk;
-2. batch ingest: POST /api/v1/notices/batch with 500 notices per request, notices/s;
-3. the server's resident memory under that load.
+1. single notices: `POST /api/v1/notices` of `varsel serve` (one worker, PostgreSQL) and a bare
+   FastAPI endpoint that only validates the same body (bench/bare_app.py), back to back with the
+   same wrk settings: requests/s answered 2xx, their ratio, p50/p95/p99 latency, server RSS;
+2. batches: `POST /api/v1/notices/batch`, N batches of 500 notices, notices/s and RSS;
+3. scale-out: `varsel serve --workers N` for N = 1, 2, 4: requests/s and p95; and, first of all
+   (with the scheduler on, on the fresh database), exactly one scheduler leader among the workers —
+   the advisory lock of `app/scheduler.py` counted in `pg_locks` at start and after the others'
+   retry period, and one `scheduler_leader` line in the workers' log. The run fails otherwise.
 
-    .venv/bin/python bench/bench_ingest.py [--duration 15] [--connections 16] [--batches 20] [--database varsel_bench]
+Both servers log as Varsel does in production (`VARSEL_ENV=production`): JSON lines at INFO with
+one access line per request, written to files under a temporary folder (their line counts are
+printed). The rate limit is raised out of the way; the measurements run without the scheduler, so
+that they measure ingest alone (a leader's outbox run renders a PDF letter per rent-arrears notice).
 
-Needs PostgreSQL on 127.0.0.1:5432 and `wrk` (apt-get install wrk). Uses and
-re-creates the database `varsel_bench` (or `--database`).
+    .venv/bin/python bench/bench_ingest.py [--database varsel_bench] [--duration 15] [--connections 4]
+        [--batches 20] [--workers 1,2,4] [--scale-connections 8] [--skip-scale] [--skip-batch]
+
+Needs PostgreSQL (`--postgres`, default postgresql+psycopg://postgres@127.0.0.1:5432) and `wrk`
+(apt-get install wrk). Drops and re-creates the database named by `--database`. On a shared or
+small machine, compare the ratio, not the absolute figures: both sides run back to back.
 """
 
 from __future__ import annotations
 
 import argparse
+import base64
 import json
 import os
 import re
+import secrets
 import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
 import httpx
+import psycopg
 
 from app.notices.schemas import EXAMPLE_NOTICE
+from app.scheduler import LEADER_LOCK_KEY, LEADER_RETRY_SECONDS
 
 REPO = Path(__file__).resolve().parents[1]
 PYTHON = sys.executable
-PG = "postgresql+psycopg://postgres@127.0.0.1:5432"
-DATABASE = "varsel_bench"
 
 
 def free_port() -> int:
@@ -42,21 +56,46 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def run(cmd: list[str], env: dict[str, str] | None = None, **kwargs) -> subprocess.CompletedProcess:
-    return subprocess.run(cmd, check=True, env=env, cwd=REPO, **kwargs)
+@dataclass
+class Server:
+    name: str
+    process: subprocess.Popen
+    port: int
+    log: Path
+    workers: int = 1
 
+    def pids(self) -> list[int]:
+        """The serving processes: the workers under uvicorn's supervisor, or the one process."""
+        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
+        found = [int(p) for p in children.read_text().split()] if children.exists() else []
+        workers = [p for p in found if _is_worker(p)]
+        return workers if self.workers > 1 and workers else [self.process.pid]
 
-def server(app: str, port: int, env: dict[str, str]) -> subprocess.Popen:
-    process = subprocess.Popen([PYTHON, "-m", "uvicorn", app, "--port", str(port), "--no-access-log",
-                                "--log-level", "warning"], cwd=REPO, env=env)
-    for _ in range(100):
+    def rss_mb(self) -> list[float]:
+        return [rss_mb(pid) for pid in self.pids()]
+
+    def log_lines(self) -> int:
+        with self.log.open("rb") as handle:
+            return sum(1 for _ in handle)
+
+    def log_count(self, text: str) -> int:
+        return self.log.read_text(errors="replace").count(text)
+
+    def stop(self) -> None:
+        self.process.terminate()
         try:
-            httpx.get(f"http://127.0.0.1:{port}/docs", timeout=0.5)
-            return process
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    process.kill()
-    raise RuntimeError(f"{app} did not start")
+            self.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+def _is_worker(pid: int) -> bool:
+    """uvicorn's workers are spawned by multiprocessing (its resource tracker is a child too)."""
+    try:
+        return "spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")
+    except OSError:
+        return False
 
 
 def rss_mb(pid: int) -> float:
@@ -64,76 +103,245 @@ def rss_mb(pid: int) -> float:
     return int(re.search(r"VmRSS:\s+(\d+)", status).group(1)) / 1024
 
 
-def wrk(port: int, duration: int, connections: int, env: dict[str, str]) -> float:
-    out = subprocess.run(["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "-s", "bench/notice.lua",
-                          f"http://127.0.0.1:{port}"], cwd=REPO, env=env, check=True, capture_output=True,
-                         text=True).stdout
-    non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    if non_2xx:
-        print(f"  warning: {non_2xx.group(1)} non-2xx answers", file=sys.stderr)
-    return float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+def start(name: str, command: list[str], env: dict[str, str], logs: Path, workers: int = 1) -> Server:
+    port = free_port()
+    log = logs / f"{name}.log"
+    handle = log.open("wb")
+    process = subprocess.Popen([*command, "--port", str(port)], cwd=REPO, env=env, stdout=handle,
+                               stderr=subprocess.STDOUT)
+    server = Server(name, process, port, log, workers)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{name} exited: see {log}")
+        # Every worker has started once each logged it (uvicorn's line, through Varsel's JSON logs).
+        if server.log_count("Application startup complete") >= workers:
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/docs", timeout=1).status_code < 500:
+                    return server
+            except httpx.HTTPError:
+                pass
+        time.sleep(0.2)
+    server.stop()
+    raise RuntimeError(f"{name} did not start within 120 s: see {log}")
+
+
+@dataclass
+class Load:
+    requests: int
+    non_2xx: int
+    errors: int
+    seconds: float
+    p50: float
+    p95: float
+    p99: float
+    extra: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def ok_per_second(self) -> float:
+        return (self.requests - self.non_2xx - self.errors) / self.seconds
+
+
+def wrk(port: int, duration: int, connections: int, env: dict[str, str]) -> Load:
+    threads = min(2, connections)
+    out = subprocess.run(["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration}s", "--latency",
+                          "-s", "bench/notice.lua", f"http://127.0.0.1:{port}"],
+                         cwd=REPO, env=env, check=True, capture_output=True, text=True).stdout
+    line = re.search(r"^BENCH (.*)$", out, re.MULTILINE)
+    if line is None:
+        raise RuntimeError(f"wrk gave no summary:\n{out}")
+    values = dict(pair.split("=") for pair in line.group(1).split())
+    load = Load(int(values["requests"]), int(values["non2xx"]), int(values["errors"]), float(values["seconds"]),
+                float(values["p50"]), float(values["p95"]), float(values["p99"]))
+    if load.non_2xx or load.errors:
+        print(f"  warning: {load.non_2xx} non-2xx answers, {load.errors} socket errors", file=sys.stderr)
+    return load
+
+
+def leaders(url: str, database: str) -> int:
+    """Sessions holding the scheduler's advisory lock in this database (pg_try_advisory_lock(bigint))."""
+    with psycopg.connect(url.replace("postgresql+psycopg", "postgresql") + "/postgres") as connection:
+        return connection.execute(
+            "SELECT count(*) FROM pg_locks l JOIN pg_database d ON d.oid = l.database "
+            "WHERE l.locktype = 'advisory' AND l.granted AND d.datname = %s "
+            "AND ((l.classid::bigint << 32) | l.objid::bigint) = %s AND l.objsubid = 1",
+            (database, LEADER_LOCK_KEY)).fetchone()[0]
+
+
+def batches(port: int, key: str, today: str, count: int, size: int) -> tuple[float, int]:
+    template = {**EXAMPLE_NOTICE, "sent_on": today, "tenant_served_on": today, "termination_on": today}
+    template["property"] = {**template["property"], "coordinates": None}
+    run = secrets.token_hex(3)
+    stored = 0
+    with httpx.Client(base_url=f"http://127.0.0.1:{port}", headers={"Authorization": f"Bearer {key}"},
+                      timeout=600) as client:
+        started = time.perf_counter()
+        for batch in range(count):
+            items = [{**template, "external_id": f"BATCH-{run}-{batch}-{i}", "tenants": [{"name": "Anna Andersson"}]}
+                     for i in range(size)]
+            answer = client.post("/api/v1/notices/batch", json={"notices": items})
+            answer.raise_for_status()
+            stored += sum(1 for r in answer.json()["results"] if r["status"] == 201)
+        elapsed = time.perf_counter() - started
+    return stored / elapsed, stored
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--duration", type=int, default=15)
-    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--database", default="varsel_bench", help="re-created for the run")
+    parser.add_argument("--postgres", default="postgresql+psycopg://postgres@127.0.0.1:5432")
+    parser.add_argument("--duration", type=int, default=15, help="seconds of wrk load per measurement")
+    parser.add_argument("--connections", type=int, default=4)
     parser.add_argument("--batches", type=int, default=20)
-    parser.add_argument("--database", default=DATABASE, help="the database to (re-)create and use")
+    parser.add_argument("--batch-size", type=int, default=500)
+    parser.add_argument("--workers", default="1,2,4", help="worker counts for the scale-out")
+    parser.add_argument("--scale-connections", type=int, default=8)
+    parser.add_argument("--skip-batch", action="store_true")
+    parser.add_argument("--skip-scale", action="store_true")
+    parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args()
-    database = args.database
     if shutil.which("wrk") is None:
         sys.exit("wrk is not installed: apt-get install -y wrk")
+    if not re.fullmatch(r"[a-z_][a-z0-9_]*", args.database):
+        sys.exit("--database: lower-case letters, digits and _")
 
-    subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-qc", f"DROP DATABASE IF EXISTS {database} WITH (FORCE)",
-                    "-c", f"CREATE DATABASE {database}"], check=True)
-    env = {**os.environ, "VARSEL_DATABASE_URL": f"{PG}/{database}", "VARSEL_SCHEDULER_ENABLED": "false",
-           "VARSEL_RATE_LIMIT_PER_SECOND": "100000", "VARSEL_RATE_LIMIT_BURST": "100000", "VARSEL_LOG_LEVEL": "WARNING"}
+    load_before = os.getloadavg()
+    subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-qc",
+                    f"DROP DATABASE IF EXISTS {args.database} WITH (FORCE)", "-c", f"CREATE DATABASE {args.database}"],
+                   check=True, capture_output=True)
+    env = {
+        **os.environ,
+        # Production as an operator runs it: JSON logs at INFO, one access line per request.
+        "VARSEL_ENV": "production",
+        "VARSEL_SECRET_KEY": secrets.token_urlsafe(48),
+        "VARSEL_DATA_KEY": base64.b64encode(os.urandom(32)).decode(),
+        "VARSEL_DATABASE_URL": f"{args.postgres}/{args.database}",
+        "VARSEL_SCHEDULER_ENABLED": "false",
+        "VARSEL_RATE_LIMIT_PER_SECOND": "1000000",
+        "VARSEL_RATE_LIMIT_BURST": "1000000",
+    }
+    for name in ("VARSEL_LOG_LEVEL", "VARSEL_LOG_JSON"):
+        env.pop(name, None)
     print("migrating …", file=sys.stderr)
-    run([PYTHON, "-m", "app.cli", "db", "upgrade"], env=env, capture_output=True)
-    key = run([PYTHON, "-m", "app.cli", "landlords", "create", "--name", "Bench AB", "--org-number", "556035-9555"],
-              env=env, capture_output=True, text=True).stdout.strip().splitlines()[-1]
+    subprocess.run([PYTHON, "-m", "app.cli", "db", "upgrade"], cwd=REPO, env=env, check=True, capture_output=True)
+    key = subprocess.run([PYTHON, "-m", "app.cli", "landlords", "create", "--name", "Bench AB",
+                          "--org-number", "556035-9555"], cwd=REPO, env=env, check=True, capture_output=True,
+                         text=True).stdout.strip().splitlines()[-1]
     today = date.today().isoformat()
     wrk_env = {**env, "VARSEL_BENCH_KEY": key, "VARSEL_BENCH_DATE": today}
+    logs = Path(tempfile.mkdtemp(prefix="varsel-bench-"))
+    bare_command = [PYTHON, "-c", "import sys, uvicorn; uvicorn.run('bench.bare_app:app', port=int(sys.argv[2]), "
+                                  "log_config=None, access_log=False, proxy_headers=False)"]
+    serve = [PYTHON, "-m", "app.cli", "serve"]
+    figures: dict[str, object] = {"load_average_before": load_before}
 
-    results: dict[str, float] = {}
-    bare_port, varsel_port = free_port(), free_port()
-    bare = server("bench.bare_app:app", bare_port, env)
-    varsel = server("app.asgi:app", varsel_port, env)
+    # 0. One scheduler leader however many workers: on the fresh database, before any notice, so that
+    #    the leader's jobs find nothing to do (later, its outbox run renders every tenant's letter).
+    worker_counts = [int(n) for n in args.workers.split(",")]
+    leadership: dict[int, dict[str, int]] = {}
+    if not args.skip_scale:
+        scheduler_env = {**env, "VARSEL_SCHEDULER_ENABLED": "true"}
+        for workers in worker_counts:
+            print(f"leader: varsel serve --workers {workers}, scheduler on …", file=sys.stderr)
+            server = start(f"leader-{workers}", [*serve, "--workers", str(workers)], scheduler_env, logs, workers)
+            try:
+                time.sleep(3)  # each worker tries for the lock as its scheduler starts
+                first = leaders(args.postgres, args.database)
+                time.sleep(LEADER_RETRY_SECONDS + 2)  # the others try again once: still one
+                leadership[workers] = {"processes": len(server.pids()), "leaders_at_start": first,
+                                       "leaders_later": leaders(args.postgres, args.database),
+                                       "leader_log_lines": server.log_count('"scheduler_leader"')}
+            finally:
+                server.stop()
+
+    # 1–2. Single notices side by side, then batches.
+    bare = start("bare", bare_command, env, logs)
     try:
-        print("single notices: bare FastAPI validation …", file=sys.stderr)
-        results["bare_rps"] = wrk(bare_port, args.duration, args.connections, wrk_env)
-        print("single notices: Varsel on PostgreSQL …", file=sys.stderr)
-        results["varsel_rps"] = wrk(varsel_port, args.duration, args.connections, wrk_env)
-        results["varsel_rss_mb_after_single"] = rss_mb(varsel.pid)
-
-        print(f"batches of 500: {args.batches} requests …", file=sys.stderr)
-        template = {**EXAMPLE_NOTICE, "sent_on": today, "tenant_served_on": today, "termination_on": today}
-        template["property"] = {**template["property"], "coordinates": None}
-        headers = {"Authorization": f"Bearer {key}"}
-        started = time.perf_counter()
-        stored = 0
-        with httpx.Client(base_url=f"http://127.0.0.1:{varsel_port}", headers=headers, timeout=120) as client:
-            for batch in range(args.batches):
-                items = [{**template, "external_id": f"BATCH-{batch}-{i}", "tenants": [{"name": "Anna Andersson"}]}
-                         for i in range(500)]
-                answer = client.post("/api/v1/notices/batch", json={"notices": items})
-                answer.raise_for_status()
-                stored += sum(1 for r in answer.json()["results"] if r["status"] == 201)
-        elapsed = time.perf_counter() - started
-        results["batch_notices_per_s"] = stored / elapsed
-        results["varsel_rss_mb_after_batch"] = rss_mb(varsel.pid)
+        print(f"single notices, bare FastAPI, {args.connections} connections …", file=sys.stderr)
+        bare_load = wrk(bare.port, args.duration, args.connections, {**wrk_env, "VARSEL_BENCH_RUN": "bare"})
+        figures["bare_rss_mb"] = bare.rss_mb()[0]
+        figures["bare_log_lines"] = bare.log_lines()
     finally:
-        for process in (bare, varsel):
-            process.terminate()
-            process.wait(timeout=10)
+        bare.stop()
+    varsel = start("varsel", serve, env, logs)
+    try:
+        print(f"single notices, Varsel on PostgreSQL, {args.connections} connections …", file=sys.stderr)
+        single = wrk(varsel.port, args.duration, args.connections, {**wrk_env, "VARSEL_BENCH_RUN": "single"})
+        figures["varsel_rss_mb_after_single"] = varsel.rss_mb()[0]
+        figures["varsel_log_lines"] = varsel.log_lines()
+        if not args.skip_batch:
+            print(f"batches: {args.batches} × {args.batch_size} …", file=sys.stderr)
+            rate, stored = batches(varsel.port, key, today, args.batches, args.batch_size)
+            figures["batch_notices_per_s"], figures["batch_stored"] = rate, stored
+            figures["varsel_rss_mb_after_batch"] = varsel.rss_mb()[0]
+    finally:
+        varsel.stop()
+    figures["bare"], figures["single"] = vars(bare_load), vars(single)
+    figures["single_ratio"] = single.ok_per_second / bare_load.ok_per_second
 
-    results["single_ratio"] = results["varsel_rps"] / results["bare_rps"]
-    print(json.dumps({k: round(v, 3) for k, v in results.items()}, indent=2))
-    print(f"single-notice ingest: {results['varsel_rps']:.0f} req/s = {results['single_ratio']:.0%} of bare FastAPI "
-          f"({results['bare_rps']:.0f} req/s); target ≥ 30 %")
-    print(f"batch ingest: {results['batch_notices_per_s']:.0f} notices/s; target ≥ 2000")
-    print(f"server RSS: {results['varsel_rss_mb_after_batch']:.0f} MB; target < 250 MB")
+    # 3. Scale-out of ingest (the scheduler off, as in 1–2).
+    scale: list[dict[str, object]] = []
+    if not args.skip_scale:
+        for workers in worker_counts:
+            print(f"scale-out: varsel serve --workers {workers}, {args.scale_connections} connections …",
+                  file=sys.stderr)
+            server = start(f"workers-{workers}", [*serve, "--workers", str(workers)], env, logs, workers)
+            try:
+                load = wrk(server.port, args.duration, args.scale_connections,
+                           {**wrk_env, "VARSEL_BENCH_RUN": f"w{workers}"})
+                scale.append({"workers": workers, "ok_per_second": load.ok_per_second, "p50": load.p50,
+                              "p95": load.p95, "p99": load.p99, "rss_mb": server.rss_mb(), **leadership[workers]})
+            finally:
+                server.stop()
+    figures["scale"] = scale
+    figures["load_average_after"] = os.getloadavg()
+    figures["logs"] = str(logs)
+    report(figures, args)
+    if args.json:
+        args.json.write_text(json.dumps(figures, indent=2, default=str))
+    if any(row["leaders_at_start"] != 1 or row["leaders_later"] != 1 or row["leader_log_lines"] != 1 for row in scale):
+        sys.exit("FAILED: not exactly one scheduler leader (see the scale-out table)")
+
+
+def report(f: dict, args: argparse.Namespace) -> None:
+    bare, single = f["bare"], f["single"]
+    bare_rate = (bare["requests"] - bare["non_2xx"] - bare["errors"]) / bare["seconds"]
+    rate = (single["requests"] - single["non_2xx"] - single["errors"]) / single["seconds"]
+
+    def verdict(ok: bool) -> str:
+        return "met" if ok else "NOT met"
+
+    rss = max(v for k, v in f.items() if k.startswith("varsel_rss_mb"))
+    rows = [
+        ("bare FastAPI, single notices (2xx/s)", f"{bare_rate:,.0f}", "", ""),
+        ("Varsel, single notices (2xx/s)", f"{rate:,.0f}", "", ""),
+        ("single-notice ratio", f"{f['single_ratio']:.3f}", "≥ 0.30", verdict(f["single_ratio"] >= 0.30)),
+        (f"single p50 / p95 / p99 at {args.connections} connections (ms)",
+         f"{single['p50']:.1f} / {single['p95']:.1f} / {single['p99']:.1f}", "p99 ≤ 50", verdict(single["p99"] <= 50)),
+        ("bare p50 / p95 / p99 (ms)", f"{bare['p50']:.1f} / {bare['p95']:.1f} / {bare['p99']:.1f}", "", ""),
+    ]
+    if "batch_notices_per_s" in f:
+        rows.append((f"batch ingest, {args.batches} × {args.batch_size} (notices/s)",
+                     f"{f['batch_notices_per_s']:,.0f}", "≥ 2,000", verdict(f["batch_notices_per_s"] >= 2000)))
+    rows.append(("server RSS, one worker (MB)", f"{rss:.0f}", "< 250", verdict(rss < 250)))
+    rows.append(("log lines written (bare / Varsel)", f"{f['bare_log_lines']} / {f['varsel_log_lines']}", "", ""))
+    width = max(len(r[0]) for r in rows)
+    print(f"\nIngest on PostgreSQL — one run; load average {f['load_average_before'][0]:.2f} before, "
+          f"{f['load_average_after'][0]:.2f} after ({os.cpu_count()} CPUs)")
+    print(f"{'what':<{width}}  {'measured':>22}  {'target':>9}  verdict")
+    for what, measured, target, ok in rows:
+        print(f"{what:<{width}}  {measured:>22}  {target:>9}  {ok}")
+    if f["scale"]:
+        print(f"\nScale-out: varsel serve --workers N, {args.scale_connections} connections; scheduler leaders "
+              "counted with the scheduler on (the advisory lock at start and after a retry period, and log lines)")
+        print(f"{'workers':>7}  {'processes':>9}  {'2xx/s':>8}  {'p50 ms':>7}  {'p95 ms':>7}  {'RSS MB (each)':>22}  "
+              "leaders (lock, lock later, log)")
+        for row in f["scale"]:
+            each = ", ".join(f"{v:.0f}" for v in row["rss_mb"])
+            print(f"{row['workers']:>7}  {row['processes']:>9}  {row['ok_per_second']:>8,.0f}  {row['p50']:>7.1f}  "
+                  f"{row['p95']:>7.1f}  {each:>22}  {row['leaders_at_start']}, {row['leaders_later']}, "
+                  f"{row['leader_log_lines']}")
+    print(f"\nlogs: {f['logs']}")
 
 
 if __name__ == "__main__":

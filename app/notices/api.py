@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from app.deps import LandlordDep, SessionDep
 from app.errors import Problem, errors_from_pydantic, is_contention, safe_stack
 from app.notices import bulk, service
+from app.notices.events import add_event
 from app.notices.batch_input import BatchItemsDep, openapi_request_body
 from app.notices.schemas import BatchResult, EventIn, NoticeIn, Receipt, ReceiptPage
 from app.security.actors import Actor
@@ -69,7 +70,8 @@ def _answer(notice, created: bool, request: Request) -> JSONResponse:
 def post_notice(request: Request, body: NoticeIn, landlord: LandlordDep, session: SessionDep,
                 idempotency_key: IdempotencyKey = None) -> Response:
     request.state.notice_kind = body.kind  # app/metrics.py counts the answer by kind and status
-    notice, created = service.receive(session, _context(request, landlord), body, idempotency_key)
+    # The notice is the request's only work: its transaction stands in for a savepoint (service.receive).
+    notice, created = service.receive(session, _context(request, landlord), body, idempotency_key, alone=True)
     return _answer(notice, created, request)
 
 
@@ -217,5 +219,5 @@ def post_event(request: Request, notice_id: str, body: EventIn, landlord: Landlo
                idempotency_key: IdempotencyKey = None) -> Response:
     assert landlord.id is not None
     notice = service.get_own(session, landlord.id, notice_id)
-    created = service.add_event(session, _context(request, landlord), notice, body, idempotency_key)
+    created = add_event(session, _context(request, landlord), notice, body, idempotency_key)
     return JSONResponse(service.receipt(notice), status_code=201 if created else 200)

@@ -100,6 +100,7 @@ def revoke_key(session: Session, *, prefix: str) -> ApiKey:
         raise AccountError(f"no API key has the prefix {prefix!r}")
     if key.revoked_at is None:
         key.revoked_at = utcnow()
+    apikeys.VERIFIED.forget(key.prefix)  # this process stops trusting it at once; others within the cache's bound
     return key
 
 
@@ -116,6 +117,32 @@ def authenticate_key(session: Session, settings: Settings, plaintext: str) -> Ap
     if key.last_used_at is None or now - key.last_used_at >= LAST_USED_PRECISION:
         key.last_used_at = now
     return key
+
+
+def verify_key(session: Session, settings: Settings, plaintext: str,
+               cache: apikeys.KeyCache | None = None) -> apikeys.VerifiedKey | None:
+    """A bearer key checked as `authenticate_key` does, remembered by the process for a few seconds.
+
+    Within `cache.ttl` (apikeys.KEY_CACHE_SECONDS) of a look-up the key is not looked up again: a
+    revocation by another process takes effect within that bound (this process forgets a key it
+    revokes at once). Unknown, revoked and mismatching keys are never remembered.
+    """
+    cache = apikeys.VERIFIED if cache is None else cache
+    if apikeys.split_prefix(plaintext) is None:
+        return None
+    hashed = apikeys.key_hash(settings.secret_key, plaintext)
+    found = cache.get(hashed)
+    if found is not None:
+        return found
+    key = authenticate_key(session, settings, plaintext)
+    if key is None:
+        return None
+    owner = key.landlord if key.landlord is not None else key.authority
+    assert owner is not None  # the table's check constraint: one owner
+    verified = apikeys.VerifiedKey(prefix=key.prefix, test=key.test, owner_kind=key.owner_kind,
+                                   owner_id=owner.id, owner_name=owner.name)
+    cache.put(hashed, verified)
+    return verified
 
 
 def create_user(

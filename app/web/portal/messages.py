@@ -64,7 +64,7 @@ _EXACT = {
     "Input should be a valid string, unable to parse raw data as a unicode string": SURROGATE_SV,
     "must include a UTC offset, e.g. 2027-01-14T09:00:00+01:00": TIME_SV,
     "must be an RFC 3339 timestamp with offset, e.g. 2027-01-14T09:00:00+01:00": TIME_SV,
-    # Events (validation.check_event, service.add_event)
+    # Events (validation.check_event, events.add_event)
     "required for eviction_scheduled": "Ange dag och tid för avhysningen.",
     "only for eviction_scheduled": "Dag och tid anges bara när Kronofogden har bestämt tid för avhysning.",
     "tenant_served applies only to rent_arrears notices":

@@ -3,7 +3,7 @@
 Everything here is what the landlord API gives a key of the same landlord: the
 list and the receipt come from `service.list_own` / `service.get_own` (another
 landlord's notice is 404, as for a key) and `service.receipt`; an event goes
-through `service.add_event`. Nothing of the social services' work with the
+through `events.add_event`. Nothing of the social services' work with the
 tenant is shown (OSL 26 kap. 1 §): the receipt's status, district and statutory
 deadlines, and the events the landlord itself reported. Every read is audited.
 """
@@ -21,7 +21,7 @@ from sqlalchemy import select
 from app.calendar import STOCKHOLM, local_today
 from app.deps import SessionDep, SettingsDep
 from app.errors import Problem
-from app.notices import service
+from app.notices import events, service
 from app.notices.models import Notice, NoticeEvent
 from app.notices.schemas import EventIn
 from app.routing.districts import load_municipality
@@ -105,7 +105,7 @@ def report_event(request: Request, notice_id: str, portal: PortalFormDep, sessio
         raw["eviction_at"] = at
     try:
         event = EventIn.model_validate(raw)
-        created = service.add_event(session, intake_context(request, portal), notice, event, None)
+        created = events.add_event(session, intake_context(request, portal), notice, event, None)
     except ValidationError as exc:
         return _notice_page(request, portal, session, notice, status=422, values=values,
                             errors=pydantic_errors(exc.errors()))
