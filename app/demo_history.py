@@ -39,7 +39,8 @@ from app.demo_notices import DISTRICTS, FIRST_OF_EACH, HISTORY_PREFIX, notice_bo
 from app.jobs.sweep import SweepResult, process_due
 from app.notices.models import Notice
 from app.notices.schemas import EventIn, NoticeIn
-from app.notices.service import IntakeContext, add_event, receive
+from app.notices.events import add_event
+from app.notices.service import IntakeContext, receive
 from app.routing.service import RouterProvider
 from app.security.actors import Actor
 from app.security.models import Landlord, User
