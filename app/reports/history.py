@@ -48,6 +48,7 @@ from app.reports.summary import (
     _missed_query,
     _Scope,
     has_flag,
+    month_windows,
 )
 from app.routing.models import District
 from app.vocabulary import Outcome, label
@@ -81,9 +82,7 @@ def monthly_history(session: Session, district: District, month: Month,
                     months: int = MONTHS_SHOWN) -> list[MonthFigures]:
     """`months` months of `district`, oldest first, ending with `month` (counted up to now if it is running)."""
     scope = _Scope(district.id)
-    shown = [month.shift(offset) for offset in range(-(months - 1), 1)]
-    instants = [m.start_utc for m in shown] + [month.end_utc]
-    days = [m.first_day for m in shown] + [month.shift(1).first_day]
+    shown, instants, days = month_windows(month, months)
     start, end = instants[0], instants[-1]
 
     notices = _grouped(session, select(_bucket(Notice.received_at, instants).label("k"))

@@ -332,10 +332,16 @@ def _backlog(session: Session, scope: _Scope, as_of: datetime) -> Backlog:
     return Backlog(as_of=_local_iso(as_of), total=sum(by_age.values()), by_age=by_age)
 
 
+def month_windows(month: Month, count: int) -> tuple[list[Month], list[datetime], list[date]]:
+    """The `count` months ending with `month`, oldest first, and their bounds as instants and as days
+    (one more than the months: each month is [bound i, bound i + 1)), for the buckets of a trend."""
+    months = [month.shift(offset) for offset in range(-(count - 1), 1)]
+    return (months, [m.start_utc for m in months] + [month.end_utc],
+            [m.first_day for m in months] + [month.shift(1).first_day])
+
+
 def _trend(session: Session, scope: _Scope, month: Month) -> list[TrendPoint]:
-    months = [month.shift(offset) for offset in range(-(TREND_MONTHS - 1), 1)]
-    instants = [m.start_utc for m in months] + [month.end_utc]
-    days = [m.first_day for m in months] + [month.shift(1).first_day]
+    months, instants, days = month_windows(month, TREND_MONTHS)
     span_start, span_end = instants[0], instants[-1]
 
     notices = _grouped(session, select(_bucket(Notice.received_at, instants).label("k"))
