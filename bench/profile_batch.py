@@ -48,6 +48,7 @@ from app.db import transaction  # noqa: E402
 from app.main import create_app  # noqa: E402
 from app.notices.schemas import EXAMPLE_NOTICE, NoticeIn  # noqa: E402
 from app.security import service as accounts  # noqa: E402
+from app.startup import settle_memory  # noqa: E402
 
 PG = "postgresql+psycopg://postgres@127.0.0.1:5432"
 
@@ -208,6 +209,7 @@ def main() -> None:
     with transaction(app.state.sessionmaker) as session:
         _, issued = accounts.create_landlord(session, settings, name="Profil AB", org_number="556035-9555")
         key = issued.plaintext
+    settle_memory()  # as app/asgi.py does after create_app
     anyio.to_thread.run_sync = _inline
     asyncio.run(_lifespan_and_run(app, key, args))
 
