@@ -29,6 +29,7 @@ import json
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 from typing import Any
 
 import sqlalchemy as sa
@@ -43,6 +44,7 @@ from app.deadlines.models import Deadline, DeadlineAlert
 from app.errors import Problem, ValidationProblem, is_contention
 from app.households.models import JointAssessmentPart
 from app.identity import parse_identity_number
+from app.notices import rows as notice_rows
 from app.notices import service
 from app.notices.models import Notice, Tenant
 from app.notices.schemas import NoticeIn
@@ -71,7 +73,7 @@ class _Batch:
     recent_pins: set[str] = field(default_factory=set)
     recent_tenancies: set[str] = field(default_factory=set)
     plan: plan.IntakePlan = field(default_factory=plan.IntakePlan)
-    created: list[tuple[Notice, plan.CaseDraft]] = field(default_factory=list)
+    created: list[tuple[Any, plan.CaseDraft]] = field(default_factory=list)  # (a _new_notice, its case)
 
 
 def receive_many(session: Session, ctx: service.IntakeContext,
@@ -123,7 +125,7 @@ def _receive_many(session: Session, ctx: service.IntakeContext,
                              lat=prop.coordinates.lat if prop.coordinates else None,
                              lon=prop.coordinates.lon if prop.coordinates else None)
             decision = require_own_municipality(decision, router, prop)
-            notice = service._store(session, ctx, body, decision, service.body_hash(body, data_key), None)
+            notice = _new_notice(session, ctx, body, decision, service.body_hash(body, data_key))
             try:
                 case, opened = _open_or_join_case(session, ctx, notice, batch)
             except Deferred:
@@ -141,6 +143,21 @@ def _receive_many(session: Session, ctx: service.IntakeContext,
     _write(session, ctx, batch)
     cases = {id(notice): case for notice, case in batch.created}
     return {index: _answer(result, cases) for index, result in results.items()}
+
+
+_NOTICE_COLUMNS = tuple(column.key for column in Notice.__table__.columns)
+_TENANT_COLUMNS = tuple(column.key for column in Tenant.__table__.columns)
+
+
+def _new_notice(session: Session, ctx: service.IntakeContext, body: NoticeIn, decision: Any, digest: str) -> Any:
+    """`service._store` as plain data: a row with every column of `notices` (its tenants' in `tenants`,
+    its District row in `district`), read by the plan, the receipt and `_write` as they read a Notice —
+    but no ORM object and its instrumented attributes for each of a batch's notices."""
+    district = service._district(session, ctx.memo, decision.district_code)
+    values, tenants = notice_rows.notice_values(ctx, body, decision, digest, None, district)
+    blank_tenant = dict.fromkeys(_TENANT_COLUMNS)
+    return SimpleNamespace(**{**dict.fromkeys(_NOTICE_COLUMNS), **values}, district=district,
+                           tenants=[SimpleNamespace(**{**blank_tenant, **tenant}) for tenant in tenants])
 
 
 def _answer(result: Any, cases: dict[int, plan.CaseDraft]) -> Any:
@@ -262,8 +279,8 @@ def _write(session: Session, ctx: service.IntakeContext, batch: _Batch) -> None:
     messages = _messages(session, ctx, rows)
     _insert(session, Case.__table__, [case.values() for case in rows.cases])
     notices = sorted((notice for notice, _ in batch.created), key=lambda n: n.external_id)  # one lock order
-    _insert(session, Notice.__table__, [_values(Notice, notice) for notice in notices])
-    _insert(session, Tenant.__table__, [{**_values(Tenant, tenant), "id": uuid.uuid4(), "notice_id": notice.id}
+    _insert(session, Notice.__table__, [_values(_NOTICE_COLUMNS, notice) for notice in notices])
+    _insert(session, Tenant.__table__, [{**_values(_TENANT_COLUMNS, tenant), "id": uuid.uuid4(), "notice_id": notice.id}
                                         for notice in notices for tenant in notice.tenants])
     _insert(session, Deadline.__table__, [d.values() for d in rows.deadlines])
     _insert(session, DeadlineAlert.__table__, [
@@ -279,8 +296,8 @@ def _write(session: Session, ctx: service.IntakeContext, batch: _Batch) -> None:
         outbox.enqueue_many(session, messages)
 
 
-def _values(model: Any, row: Any) -> dict[str, Any]:
-    return {column.key: getattr(row, column.key) for column in model.__table__.columns}
+def _values(columns: tuple[str, ...], row: Any) -> dict[str, Any]:
+    return {column: getattr(row, column) for column in columns}
 
 
 def _insert(session: Session, table: Any, rows: list[dict[str, Any]], *, suffix: str = "") -> None:
