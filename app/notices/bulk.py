@@ -309,8 +309,17 @@ def _insert(session: Session, table: Any, rows: list[dict[str, Any]], *, suffix:
     if session.get_bind().dialect.name != "postgresql":
         session.execute(insert(table), rows)
         return
-    defaults = {c.key: c.default for c in table.columns if c.default is not None and c.key not in rows[0]}
-    filled = [{**row, **{k: d.arg(None) if d.is_callable else d.arg for k, d in defaults.items()}} for row in rows]
+    defaults = [(c.key, c.default) for c in table.columns if c.default is not None and c.key not in rows[0]]
+    filled = rows
+    if defaults:
+        filled = [row.copy() for row in rows]
+        for key, default in defaults:
+            if default.is_callable:
+                for row in filled:
+                    row[key] = default.arg(None)
+            else:
+                for row in filled:
+                    row[key] = default.arg
     columns = list(filled[0])
     # A JSON column's None is JSON null, as SQLAlchemy writes it (JSON.none_as_null is off).
     selected = [f"COALESCE({c}, 'null'::jsonb)" if isinstance(table.c[c].type, sa.JSON) else c for c in columns]
