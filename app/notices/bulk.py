@@ -31,7 +31,9 @@ from dataclasses import dataclass, field
 from types import SimpleNamespace
 from typing import Any
 
+import sqlalchemy as sa
 import structlog
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
@@ -172,7 +174,12 @@ def _answer(result: Any, cases: dict[int, plan.CaseDraft]) -> Any:
 
 def _look_up(session: Session, ctx: service.IntakeContext, items: Sequence[tuple[int, NoticeIn]]) -> _Batch:
     """The three look-ups of the batch: its stored notices, the people's and the tenancies' history."""
-    external_ids = {body.external_id for _, body in items}
+    external_ids: Any = sorted({body.external_id for _, body in items})
+    if session.get_bind().dialect.name == "postgresql":
+        # One array parameter, joined as a set: a prepared statement's generic plan compares each row
+        # with a list of 500 parameters one by one (~50 ms for 6,500 notices), never a hashed set.
+        external_ids = select(sa.func.unnest(sa.cast(sa.bindparam("external_ids", external_ids),
+                                                     ARRAY(sa.String))))
     stored = session.scalars(
         select(Notice).where(Notice.landlord_id == ctx.actor.id, Notice.test == ctx.actor.test,
                              Notice.external_id.in_(external_ids))
