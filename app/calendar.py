@@ -84,6 +84,7 @@ def add_weeks(day: datetime.date, weeks: int) -> datetime.date:
     return day + datetime.timedelta(weeks=weeks)
 
 
+@functools.lru_cache(maxsize=4096)  # pure; a batch's deadlines count from the same few days
 def add_vardagar(day: datetime.date, n: int) -> datetime.date:
     """The n-th vardag after `day` (`day` itself never counts); n == 0 gives `day`."""
     if n < 0:

@@ -6,6 +6,7 @@ Times are computed once, when the deadline is created or moved, and stored as
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
@@ -23,6 +24,7 @@ class PlannedAlert:
     fire_at: datetime
 
 
+@functools.lru_cache(maxsize=4096)  # pure; a batch's timers count back from the same few days
 def vardagar_before(day: date, n: int) -> date:
     """The day on which `n` vardagar remain until `day` (counting `day` itself, not the returned day)."""
     current = day

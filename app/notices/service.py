@@ -10,8 +10,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import json
-import re
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -29,18 +27,17 @@ from app.cases.models import Case
 from app.config import Settings
 from app.deadlines import service as deadline_rows
 from app.errors import Problem, ValidationProblem
-from app.identity import parse_identity_number
 from app.notices.models import Notice, Tenant
+from app.notices.rows import notice_values, tenancy_key  # noqa: F401 - tenancy_key: used from here too
 from app.notices.schemas import NoticeIn
 from app.notices.validation import check_notice, require_own_municipality
 from app.routing.districts import district_by_code
-from app.routing.addresses import normalise_street
 from app.routing.engine import Router, RoutingDecision
 from app.routing.models import District
 from app.routing.service import RouterProvider, route
 from app.security import audit
 from app.security.actors import Actor
-from app.security.crypto import encrypt, fingerprint_matches, matching_hash
+from app.security.crypto import fingerprint_matches, matching_hash
 
 @dataclass
 class IntakeMemo:
@@ -74,11 +71,6 @@ def same_body(stored: str, model: BaseModel, data_key: str) -> bool:
     if fingerprint_matches(data_key, "body:" + model.model_dump_json(), stored):  # earlier data keys too
         return True
     return hmac.compare_digest(stored, hashlib.sha256(model.model_dump_json().encode()).hexdigest())
-
-
-def tenancy_key(data_key: str, postal_code: str, street_address: str, apartment: str | None) -> str:
-    normalised = f"{postal_code}|{normalise_street(street_address)}|{apartment or ''}"
-    return matching_hash(data_key, f"tenancy:{normalised}")
 
 
 # --------------------------------------------------------------------------- receipts
@@ -250,53 +242,12 @@ def _route(router: Router, prop: Any) -> RoutingDecision:
 
 def _store(session: Session, ctx: IntakeContext, body: NoticeIn, decision: RoutingDecision,
            digest: str, idempotency_key: str | None) -> Notice:
-    prop = body.property
-    data_key = ctx.settings.data_key
-    postal = re.sub(r"\D", "", prop.postal_code)
     district = _district(session, ctx.memo, decision.district_code)
-    consent = body.household.consent if body.household else None
-    notice = Notice(
-        id=uuid.uuid4(),
-        landlord_id=ctx.actor.id,
-        external_id=body.external_id,
-        idempotency_key=idempotency_key,
-        body_hash=digest,
-        kind=body.kind,
-        sent_on=body.sent_on,
-        tenant_served_on=body.tenant_served_on,
-        termination_on=body.termination_on,
-        received_at=ctx.now,
-        status="routed" if district else "received",
-        street_address=prop.street_address,
-        postal_code=postal,
-        city=prop.city,
-        apartment_number=prop.apartment_number,
-        rooms=prop.rooms,
-        lat=prop.coordinates.lat if prop.coordinates else None,
-        lon=prop.coordinates.lon if prop.coordinates else None,
-        tenancy_key=tenancy_key(data_key, postal, prop.street_address, prop.apartment_number),
-        arrears=json.loads(body.arrears.model_dump_json()) if body.arrears else None,
-        disturbance=json.loads(body.disturbance.model_dump_json()) if body.disturbance else None,
-        contact=body.contact.model_dump(),
-        # The counts are used, and kept, only with the household's consent.
-        household_children=body.household.children_under_18 if consent else None,
-        household_65_plus=body.household.residents_65_or_older if consent else None,
-        household_consent=consent,
-        district_id=district.id if district else None,
-        district=district,  # set, not lazy-loaded: the receipt names it
-        routing=decision.as_dict(),
-        test=ctx.actor.test,  # a test key's notice: kept apart from here on (Notice.test)
-    )
-    today = local_today(ctx.now)
-    for position, tenant in enumerate(body.tenants):
-        row = Tenant(position=position, name=tenant.name.strip(), phone=tenant.phone, email=tenant.email)
-        if tenant.personal_identity_number:
-            identity = parse_identity_number(tenant.personal_identity_number, today=today)
-            row.pin_encrypted = encrypt(data_key, identity.canonical, context="tenant.pin")
-            row.pin_hash = matching_hash(data_key, identity.canonical)
-            row.birth_date = identity.birth_date
-            row.coordination_number = identity.coordination
-        notice.tenants.append(row)
+    values, tenants = notice_values(ctx, body, decision, digest, idempotency_key, district)
+    # district set, not lazy-loaded: the receipt names it.
+    notice = Notice(**values, district=district)
+    for tenant in tenants:
+        notice.tenants.append(Tenant(**tenant))
     # Not added to the session here: it joins with its case (Case.notices cascades), so its
     # INSERT already names the case and no UPDATE of case_id follows.
     return notice

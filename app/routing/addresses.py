@@ -7,6 +7,7 @@ register by these normal forms; the register file (CSV) is parsed here.
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import re
 import unicodedata
@@ -29,6 +30,7 @@ _FIRST_NUMBER_TOKEN = re.compile(r"(?:^|(?<=\s))\d")
 _APARTMENT = re.compile(r"\b(?:lgh|lägenhet|lägenhetsnummer|lgh\.)\s*(?:nr\.?\s*)?(\d{4})\b")
 
 
+@functools.lru_cache(maxsize=4096)  # cities, streets and postal codes repeat within a batch
 def normalise_text(value: str | None) -> str:
     """NFC, casefold, one kind of dash, whitespace folded to single spaces."""
     if not value:

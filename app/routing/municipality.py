@@ -14,6 +14,7 @@ until it gets one.
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 from dataclasses import dataclass
 
@@ -62,7 +63,11 @@ class PostalAreas:
 
     def contains(self, code: str) -> bool:
         normal = normalise_postal_code(code)
-        return normal is not None and any(start <= normal <= end for start, end in self.ranges)
+        if normal is None:
+            return False
+        # The ranges are sorted and do not overlap: the one that could hold it starts at or before it.
+        at = bisect.bisect_right(self.ranges, (normal, "~"))  # "~" sorts after every digit
+        return at > 0 and normal <= self.ranges[at - 1][1]
 
     def check_against(self, table: PostalTable) -> None:
         """Refuse a pack that contradicts itself: a neighbour's range inside our areas, a routed code outside."""

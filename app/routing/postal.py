@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import bisect
 import csv
+import functools
 import hashlib
 import io
 import json
@@ -43,6 +44,7 @@ _PREFIX = re.compile(r"^\d{3}$")
 _CODE_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 
 
+@functools.lru_cache(maxsize=4096)  # a batch names the same few postal codes again and again
 def normalise_postal_code(value: str | None) -> str | None:
     """'116 46', '11646', 'SE-116 46' → '11646'; anything else → None."""
     if value is None:

@@ -31,6 +31,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import timezone
 from functools import lru_cache
+from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import event, select, text
@@ -57,8 +58,10 @@ def record(
     object_id: uuid.UUID | str | None = None,
     district_id: uuid.UUID | None = None,
     details: dict[str, Any] | None = None,
-) -> AuditEvent:
-    audit_event = AuditEvent(
+) -> SimpleNamespace:
+    """The event, pending until the transaction commits (`_append_pending`). Plain data, not an
+    ORM row: a 500-notice batch records 500 of them, and only SQLite's commit needs ORM rows."""
+    audit_event = SimpleNamespace(
         at=utcnow(),
         actor_kind=actor.kind,
         actor_id=str(actor.id) if actor.id else None,
@@ -70,6 +73,9 @@ def record(
         ip=actor.ip,
         request_id=current_request_id(),
         details=details,
+        note=None,
+        prev_hash=None,
+        row_hash=None,
     )
     # With the savepoint it was recorded in: if that rolls back, so does the event.
     session.info.setdefault(_PENDING, []).append((audit_event, session.get_nested_transaction()))
@@ -134,7 +140,8 @@ def _append_pending(session: Session) -> None:
     if next_id is None:
         _insert_in_order(connection, [audit_event for audit_event, _ in pending])
     else:
-        session.add_all([audit_event for audit_event, _ in pending])  # inserted by the commit's flush, in order
+        # inserted by the commit's flush, in order
+        session.add_all([AuditEvent(**vars(audit_event)) for audit_event, _ in pending])
 
 
 _COLUMNS = ("at", "actor_kind", "actor_id", "actor_name", "action", "object_type", "object_id", "district_id", "ip",
