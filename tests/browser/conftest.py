@@ -61,6 +61,16 @@ def page(browser):
     context.close()
 
 
+def watch_content_security(page) -> list[str]:
+    """The page's refusals by the content security policy, collected as they happen (a test asserts none)."""
+    refused: list[str] = []
+    page.on("console", lambda message: refused.append(message.text)
+            if "Content Security Policy" in message.text else None)
+    page.add_init_script("document.addEventListener('securitypolicyviolation', e => "
+                         "console.error('Content Security Policy violation: ' + e.violatedDirective))")
+    return refused
+
+
 def screenshot(page, name: str) -> None:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)

@@ -4,17 +4,14 @@ from __future__ import annotations
 
 from datetime import date
 
+from tests.browser.conftest import watch_content_security
 from tests.browser.test_staff_ui import district_with_cases, sign_in  # noqa: F401 - the fixture
 from tests.support.people import personnummer
 
 
 def test_the_pages_break_no_rule_and_the_identity_number_is_revealed_in_place(district_with_cases,  # noqa: F811
                                                                                live_server, page):
-    refused: list[str] = []
-    page.on("console", lambda message: refused.append(message.text)
-            if "Content Security Policy" in message.text else None)
-    page.add_init_script("document.addEventListener('securitypolicyviolation', e => "
-                         "console.error('Content Security Policy violation: ' + e.violatedDirective))")
+    refused = watch_content_security(page)
 
     sign_in(page, live_server)
     page.locator("table tbody tr").nth(0).get_by_role("link").click()

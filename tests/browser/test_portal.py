@@ -17,7 +17,7 @@ from app.calendar import local_today
 from app.deadlines import rules
 from app.security import landlord_users
 from app.security.actors import SYSTEM
-from tests.browser.conftest import axe_violations, screenshot
+from tests.browser.conftest import axe_violations, screenshot, watch_content_security
 from tests.conftest import TEST_PASSWORD
 from tests.notices.conftest import notice_body
 from tests.notices.test_csv_batch import csv_file, row
@@ -40,12 +40,7 @@ def _accessible(page, name: str) -> None:
 
 @pytest.fixture
 def csp_watch(page):
-    refused: list[str] = []
-    page.on("console", lambda message: refused.append(message.text)
-            if "Content Security Policy" in message.text else None)
-    page.add_init_script("document.addEventListener('securitypolicyviolation', e => "
-                         "console.error('Content Security Policy violation: ' + e.violatedDirective))")
-    return refused
+    return watch_content_security(page)
 
 
 def _sign_in(page, base: str) -> None:

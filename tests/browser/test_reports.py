@@ -13,7 +13,7 @@ import pytest
 from app.calendar import STOCKHOLM
 from app.jobs.base import JobContext
 from app.jobs.reports import run_monthly_reports
-from tests.browser.conftest import axe_violations, screenshot
+from tests.browser.conftest import axe_violations, screenshot, watch_content_security
 from tests.conftest import TEST_PASSWORD
 from tests.reports.conftest import REPORT_NOW, TENANT_NAME, history  # noqa: F401 - the October history
 from tests.reports.forms import pdf_text
@@ -28,16 +28,6 @@ def october(history, app, settings, sessions, make_user):  # noqa: F811
     run_monthly_reports(JobContext(settings, sessions, lambda: datetime(2026, 11, 1, 7, 0, tzinfo=STOCKHOLM)))
     make_user("chef", "manager", "sodermalm")
     make_user("stadens-admin", "admin")
-
-
-def _policy_watch(page) -> list[str]:
-    """What the content security policy refused (nothing, or the charts lost their fonts and styles)."""
-    refused: list[str] = []
-    page.on("console", lambda message: refused.append(message.text)
-            if "Content Security Policy" in message.text else None)
-    page.add_init_script("document.addEventListener('securitypolicyviolation', e => "
-                         "console.error('Content Security Policy violation: ' + e.violatedDirective))")
-    return refused
 
 
 def _sign_in(page, base: str, username: str) -> None:
@@ -59,7 +49,7 @@ def _accessible_at_both_widths(page, name: str) -> None:
 
 
 def test_a_manager_opens_last_months_report_from_rapporter_and_downloads_the_pdf(october, live_server, page):
-    refused = _policy_watch(page)
+    refused = watch_content_security(page)
     _sign_in(page, live_server, "chef")
     page.get_by_role("navigation", name="Huvudmeny").get_by_role("link", name="Rapporter").click()
     page.wait_for_url(f"{live_server}/rapporter")
@@ -96,7 +86,7 @@ def test_a_manager_opens_last_months_report_from_rapporter_and_downloads_the_pdf
 
 
 def test_the_overview_shows_this_month_against_the_last_twelve(october, live_server, page):
-    refused = _policy_watch(page)
+    refused = watch_content_security(page)
     _sign_in(page, live_server, "chef")
     page.goto(f"{live_server}/oversikt")
     section = page.locator("section.trend")
