@@ -45,7 +45,7 @@ from app.errors import Problem, ValidationProblem, is_contention
 from app.households.models import JointAssessmentPart
 from app.identity import parse_identity_number
 from app.notices import rows as notice_rows
-from app.notices.bulk_sql import case_numbers, insert_rows
+from app.notices.bulk_sql import TableRows, case_numbers, insert_tables
 from app.notices import service
 from app.notices.models import Notice, Tenant
 from app.notices.schemas import NoticeIn
@@ -283,22 +283,26 @@ def _write(session: Session, ctx: service.IntakeContext, batch: _Batch) -> None:
     for case, sequence in zip(rows.cases, case_numbers(session, len(rows.cases)), strict=True):
         case.number = plan.case_number(ctx.now, sequence)
     messages = _messages(session, ctx, rows)
-    insert_rows(session, Case.__table__, [case.values() for case in rows.cases])
     notices = sorted((notice for notice, _ in batch.created), key=lambda n: n.external_id)  # one lock order
-    insert_rows(session, Notice.__table__, [_values(_NOTICE_COLUMNS, notice) for notice in notices])
-    insert_rows(session, Tenant.__table__, [{**_values(_TENANT_COLUMNS, tenant), "id": uuid.uuid4(), "notice_id": notice.id}
-                                        for notice in notices for tenant in notice.tenants])
-    insert_rows(session, Deadline.__table__, [d.values() for d in rows.deadlines])
-    insert_rows(session, DeadlineAlert.__table__, [
-        {"id": uuid.uuid4(), "deadline_id": d.id, "kind": t.kind, "fire_at": t.fire_at, "status": "pending"}
-        for d in rows.deadlines for t in d.timers])
-    insert_rows(session, TimelineEvent.__table__, rows.timeline)
-    insert_rows(session, JointAssessmentPart.__table__, rows.parts)
+    tables: list[TableRows] = [
+        (Case.__table__, [case.values() for case in rows.cases], ""),
+        (Notice.__table__, [_values(_NOTICE_COLUMNS, notice) for notice in notices], ""),
+        (Tenant.__table__, [{**_values(_TENANT_COLUMNS, tenant), "id": uuid.uuid4(), "notice_id": notice.id}
+                            for notice in notices for tenant in notice.tenants], ""),
+        (Deadline.__table__, [d.values() for d in rows.deadlines], ""),
+        (DeadlineAlert.__table__, [
+            {"id": uuid.uuid4(), "deadline_id": d.id, "kind": t.kind, "fire_at": t.fire_at, "status": "pending"}
+            for d in rows.deadlines for t in d.timers], ""),
+        (TimelineEvent.__table__, rows.timeline, ""),
+        (JointAssessmentPart.__table__, rows.parts, ""),
+    ]
     if session.get_bind().dialect.name == "postgresql":
-        # outbox.enqueue_many's statement, with its rows as one parameter: the dedup key still decides.
-        insert_rows(session, OutboxMessage.__table__, [outbox.message_values(m) for m in messages],
-                suffix=" ON CONFLICT (dedup_key) DO NOTHING")
+        # outbox.enqueue_many's statement, in the same statement as the rest: the dedup key still decides.
+        tables.append((OutboxMessage.__table__, [outbox.message_values(m) for m in messages],
+                       " ON CONFLICT (dedup_key) DO NOTHING"))
+        insert_tables(session, tables)
     else:
+        insert_tables(session, tables)
         outbox.enqueue_many(session, messages)
 
 

@@ -1,76 +1,69 @@
-"""The batch writer's statements (`app/notices/bulk.py`): one multi-row insert per table, and the
-case numbers in one statement. On PostgreSQL the rows go by COPY (or, where a conflict clause is
-needed, as one JSON parameter); on SQLite as one executemany."""
+"""The batch writer's statements (`app/notices/bulk.py`): the rows of every table in one statement,
+and the case numbers in one statement.
+
+On PostgreSQL one INSERT per table, all of them in one statement (data-modifying WITH queries), each
+table's rows as one JSON parameter read by `json_populate_recordset`: one round trip for a whole
+batch, and for a notice sent alone. Each table's rows are encoded by one `orjson.dumps`;
+COPY, used before, cost a round trip per table and a Python-level encoding of every value
+(bench/profile_batch.py measured both). The foreign keys hold: PostgreSQL checks them at the end
+of the statement, when every table's rows are in. On SQLite one executemany per table.
+"""
 
 from __future__ import annotations
 
-import functools
-import json
+from collections.abc import Sequence
 from typing import Any
 
-import psycopg
+import orjson
 import sqlalchemy as sa
-from psycopg.types.json import Jsonb
 from sqlalchemy import insert, text
 from sqlalchemy.orm import Session
 
 from app.cases.models import CaseNumber
 
+# (table, its rows, an ON CONFLICT clause or "")
+TableRows = tuple[Any, list[dict[str, Any]], str]
 
-def insert_rows(session: Session, table: Any, rows: list[dict[str, Any]], *, suffix: str = "") -> None:
-    """One multi-row INSERT; on PostgreSQL a COPY, or with `suffix` (ON CONFLICT …) the rows as one
-    JSON parameter (`json_populate_recordset`): no statement with thousands of placeholders to build
-    and parse, no round trip per row. The columns' Python defaults are filled in first, as the ORM would."""
-    if not rows:
+
+def insert_tables(session: Session, tables: Sequence[TableRows]) -> None:
+    """Every table's rows, in the order given (parents first, for SQLite's sake). The columns' Python
+    defaults are filled in first, as the ORM would."""
+    tables = [(table, rows, suffix) for table, rows, suffix in tables if rows]
+    if not tables:
         return
     if session.get_bind().dialect.name != "postgresql":
-        session.execute(insert(table), rows)
+        for table, rows, suffix in tables:
+            assert not suffix, "on SQLite a conflict clause needs its own statement (outbox.enqueue_many)"
+            session.execute(insert(table), rows)
         return
+    parts, parameters = [], {}
+    for number, (table, rows, suffix) in enumerate(tables):
+        filled = _with_defaults(table, rows)
+        columns = list(filled[0])
+        # A JSON column's None is JSON null, as SQLAlchemy writes it (JSON.none_as_null is off).
+        selected = [f"COALESCE({c}, 'null'::jsonb)" if isinstance(table.c[c].type, sa.JSON) else c for c in columns]
+        parts.append(f"t{number} AS (INSERT INTO {table.name} ({', '.join(columns)}) SELECT {', '.join(selected)} "
+                     f"FROM json_populate_recordset(NULL::{table.name}, CAST(:t{number} AS json)){suffix})")
+        parameters[f"t{number}"] = _json(filled)
+    session.execute(text(f"WITH {', '.join(parts)} SELECT 1"), parameters)
+
+
+def _json(rows: list[dict[str, Any]]) -> str:
+    """orjson writes UUIDs, dates and timestamps (RFC 3339, as PostgreSQL reads them) itself, in C:
+    the standard library's encoder called back into Python for each of them (a third of a batch's
+    encoding time). Anything else it does not know (Decimal) is written as str() would."""
+    return orjson.dumps(rows, default=str, option=orjson.OPT_NON_STR_KEYS).decode()
+
+
+def _with_defaults(table: Any, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     defaults = [(c.key, c.default) for c in table.columns if c.default is not None and c.key not in rows[0]]
-    filled = rows
-    if defaults:
-        filled = [row.copy() for row in rows]
-        for key, default in defaults:
-            if default.is_callable:
-                for row in filled:
-                    row[key] = default.arg(None)
-            else:
-                for row in filled:
-                    row[key] = default.arg
-    columns = list(filled[0])
-    if not suffix:
-        _copy(session, table, columns, filled)
-        return
-    # A JSON column's None is JSON null, as SQLAlchemy writes it (JSON.none_as_null is off).
-    selected = [f"COALESCE({c}, 'null'::jsonb)" if isinstance(table.c[c].type, sa.JSON) else c for c in columns]
-    statement = (f"INSERT INTO {table.name} ({', '.join(columns)}) SELECT {', '.join(selected)} "
-                 f"FROM json_populate_recordset(NULL::{table.name}, CAST(:rows AS json)){suffix}")
-    # str() writes UUIDs, dates and aware timestamps ("2026-11-20 08:14:03+00:00") as PostgreSQL reads them.
-    session.execute(text(statement), {"rows": json.dumps(filled, default=str, ensure_ascii=False)})
-
-
-_json_dumps = functools.partial(json.dumps, default=str, ensure_ascii=False)
-
-
-def _copy(session: Session, table: Any, columns: list[str], rows: list[dict[str, Any]]) -> None:
-    """PostgreSQL: the rows by COPY, each value sent in its own type by psycopg (no JSON document
-    to build on this side and to parse on the server's: ~10 % less wall time per 500-notice batch,
-    bench/profile_batch.py, five runs each way). The statement is announced to
-    SQLAlchemy's cursor events like any other (tests/perf count it), and a failure is raised as
-    SQLAlchemy's error (`is_contention` reads it)."""
-    connection = session.connection()
-    statement = f"COPY {table.name} ({', '.join(columns)}) FROM STDIN"
-    # A JSON column's None is JSON null, as SQLAlchemy writes it (JSON.none_as_null is off).
-    is_json = [isinstance(table.c[c].type, sa.JSON) for c in columns]
-    with connection.connection.driver_connection.cursor() as cursor:
-        connection.dispatch.before_cursor_execute(connection, cursor, statement, None, None, False)
-        try:
-            with cursor.copy(statement) as copy:
-                for row in rows:
-                    copy.write_row([Jsonb(row[c], _json_dumps) if j else row[c] for c, j in zip(columns, is_json)])
-        except psycopg.Error as exc:
-            raise sa.exc.DBAPIError.instance(statement, None, exc, psycopg.Error) from exc
-        connection.dispatch.after_cursor_execute(connection, cursor, statement, None, None, False)
+    if not defaults:
+        return rows
+    filled = [row.copy() for row in rows]
+    for key, default in defaults:
+        for row in filled:
+            row[key] = default.arg(None) if default.is_callable else default.arg
+    return filled
 
 
 def case_numbers(session: Session, count: int) -> list[int]:
