@@ -70,9 +70,19 @@ def _answer(notice, created: bool, request: Request) -> JSONResponse:
 def post_notice(request: Request, body: NoticeIn, landlord: LandlordDep, session: SessionDep,
                 idempotency_key: IdempotencyKey = None) -> Response:
     request.state.notice_kind = body.kind  # app/metrics.py counts the answer by kind and status
-    # The notice is the request's only work: its transaction stands in for a savepoint (service.receive).
-    notice, created = service.receive(session, _context(request, landlord), body, idempotency_key, alone=True)
-    return _answer(notice, created, request)
+    context = _context(request, landlord)
+    # The set-wise writer, as for a batch of one: the notice is the request's only work, so its
+    # transaction stands in for a savepoint. It gives the notice back (None, or DEFER for a
+    # notice that joins a case stored before) to the one-notice path, as a batch does.
+    written = bulk.receive_many(session, context, [(0, body)], idempotency_key=idempotency_key, alone=True)
+    answer = (written or {}).get(0, bulk.DEFER)
+    if answer is bulk.DEFER:
+        notice, created = service.receive(session, context, body, idempotency_key, alone=True)
+        return _answer(notice, created, request)
+    if isinstance(answer, Problem):
+        raise answer
+    receipt = answer["receipt"]
+    return JSONResponse(receipt, status_code=answer["status"], headers={"Location": f"/api/v1/notices/{receipt['id']}"})
 
 
 # SQLite has one writer at a time: a batch that kept its transaction open for all of

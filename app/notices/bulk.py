@@ -70,6 +70,7 @@ class _Batch:
     """What the batch knows while its items are taken in order."""
 
     known: dict[str, Any]  # external_id → stored Notice, a notice of this batch, or DEFER
+    by_key: Any = None  # the stored Notice with the Idempotency-Key of a notice sent alone
     open_by_pin: dict[str, list[tuple[Any, Any]]] = field(default_factory=dict)  # pin → [(district_id, case)]
     recent_pins: set[str] = field(default_factory=set)
     recent_tenancies: set[str] = field(default_factory=set)
@@ -77,17 +78,25 @@ class _Batch:
     created: list[tuple[Any, plan.CaseDraft]] = field(default_factory=list)  # (a _new_notice, its case)
 
 
-def receive_many(session: Session, ctx: service.IntakeContext,
-                 items: Sequence[tuple[int, NoticeIn]]) -> dict[int, Any] | None:
-    """{index: result ({"status", "receipt"} or {"status", "problem"}) or DEFER}, or None: take each alone."""
+def receive_many(session: Session, ctx: service.IntakeContext, items: Sequence[tuple[int, NoticeIn]], *,
+                 idempotency_key: str | None = None, alone: bool = False) -> dict[int, Any] | None:
+    """{index: result ({"status", "receipt"} or {"status", "problem"}) or DEFER}, or None: take each alone.
+
+    `alone`: one notice, its transaction's only work (`POST /api/v1/notices`, with its
+    `idempotency_key`): no savepoint — a failure rolls the whole transaction back, and the
+    caller takes the notice by the one-notice path in a fresh one (which replays what a
+    concurrent retry stored). Its result's problem is the `Problem` itself, for the caller to raise.
+    """
     if not items:
         return {}
     digests = set(ctx.memo.digests)
-    savepoint = session.begin_nested()
+    savepoint = None if alone else session.begin_nested()
     try:
-        results = _receive_many(session, ctx, items)
+        results = _receive_many(session, ctx, items, idempotency_key)
     except Exception as exc:
-        if savepoint.is_active:
+        if savepoint is None:
+            session.rollback()
+        elif savepoint.is_active:
             savepoint.rollback()
         ctx.memo.digests.clear()
         ctx.memo.digests.update(digests)
@@ -95,22 +104,23 @@ def receive_many(session: Session, ctx: service.IntakeContext,
             raise  # busy for every item alike: the whole request answers 503
         log.info("batch_chunk_one_by_one", items=len(items), error=type(exc).__name__)
         return None
-    savepoint.commit()
-    return results
+    if savepoint is not None:
+        savepoint.commit()
+    return results if alone else {index: _batch_answer(result) for index, result in results.items()}
 
 
-def _receive_many(session: Session, ctx: service.IntakeContext,
-                  items: Sequence[tuple[int, NoticeIn]]) -> dict[int, Any]:
+def _receive_many(session: Session, ctx: service.IntakeContext, items: Sequence[tuple[int, NoticeIn]],
+                  idempotency_key: str | None) -> dict[int, Any]:
     landlord_id = ctx.actor.id
     assert landlord_id is not None
-    batch = _look_up(session, ctx, items)
+    batch = _look_up(session, ctx, items, idempotency_key)
     results: dict[int, Any] = {}
     data_key = ctx.settings.data_key
     today = local_today(ctx.now)
     router = ctx.routers.get(session)
     for index, body in items:
         try:
-            existing, via = _existing(session, landlord_id, body.external_id, None, batch)
+            existing, via = _existing(session, landlord_id, body.external_id, idempotency_key, batch)
             if existing is DEFER:
                 results[index] = DEFER
                 continue
@@ -126,7 +136,7 @@ def _receive_many(session: Session, ctx: service.IntakeContext,
                              lat=prop.coordinates.lat if prop.coordinates else None,
                              lon=prop.coordinates.lon if prop.coordinates else None)
             decision = require_own_municipality(decision, router, prop)
-            notice = _new_notice(session, ctx, body, decision, service.body_hash(body, data_key))
+            notice = _new_notice(session, ctx, body, decision, service.body_hash(body, data_key), idempotency_key)
             try:
                 case, opened = _open_or_join_case(session, ctx, notice, batch)
             except Deferred:
@@ -140,7 +150,7 @@ def _receive_many(session: Session, ctx: service.IntakeContext,
             batch.created.append((notice, case))
             results[index] = (notice, True)
         except Problem as problem:
-            results[index] = {"status": problem.status, "problem": problem.body()}
+            results[index] = problem
     _write(session, ctx, batch)
     cases = {id(notice): case for notice, case in batch.created}
     return {index: _answer(result, cases) for index, result in results.items()}
@@ -150,19 +160,27 @@ _NOTICE_COLUMNS = tuple(column.key for column in Notice.__table__.columns)
 _TENANT_COLUMNS = tuple(column.key for column in Tenant.__table__.columns)
 
 
-def _new_notice(session: Session, ctx: service.IntakeContext, body: NoticeIn, decision: Any, digest: str) -> Any:
+def _new_notice(session: Session, ctx: service.IntakeContext, body: NoticeIn, decision: Any, digest: str,
+                idempotency_key: str | None) -> Any:
     """`service._store` as plain data: a row with every column of `notices` (its tenants' in `tenants`,
     its District row in `district`), read by the plan, the receipt and `_write` as they read a Notice —
     but no ORM object and its instrumented attributes for each of a batch's notices."""
     district = service._district(session, ctx.memo, decision.district_code)
-    values, tenants = notice_rows.notice_values(ctx, body, decision, digest, None, district)
+    values, tenants = notice_rows.notice_values(ctx, body, decision, digest, idempotency_key, district)
     blank_tenant = dict.fromkeys(_TENANT_COLUMNS)
     return SimpleNamespace(**{**dict.fromkeys(_NOTICE_COLUMNS), **values}, district=district,
                            tenants=[SimpleNamespace(**{**blank_tenant, **tenant}) for tenant in tenants])
 
 
+def _batch_answer(result: Any) -> Any:
+    """A batch item's result: its problem as the body the contract gives it."""
+    if isinstance(result, Problem):
+        return {"status": result.status, "problem": result.body()}
+    return result
+
+
 def _answer(result: Any, cases: dict[int, plan.CaseDraft]) -> Any:
-    if result is DEFER or isinstance(result, dict):
+    if result is DEFER or isinstance(result, (dict, Problem)):
         return result
     notice, created = result
     draft = cases.get(id(notice))  # a notice of this batch: its deadlines are in its draft
@@ -172,20 +190,25 @@ def _answer(result: Any, cases: dict[int, plan.CaseDraft]) -> Any:
 
 # --------------------------------------------------------------------------- the look-ups
 
-def _look_up(session: Session, ctx: service.IntakeContext, items: Sequence[tuple[int, NoticeIn]]) -> _Batch:
-    """The three look-ups of the batch: its stored notices, the people's and the tenancies' history."""
+def _look_up(session: Session, ctx: service.IntakeContext, items: Sequence[tuple[int, NoticeIn]],
+             idempotency_key: str | None = None) -> _Batch:
+    """The three look-ups of the batch: its stored notices (by `external_id`, and by the Idempotency-Key
+    of a notice sent alone), the people's and the tenancies' history."""
     external_ids: Any = sorted({body.external_id for _, body in items})
     if session.get_bind().dialect.name == "postgresql":
         # One array parameter, joined as a set: a prepared statement's generic plan compares each row
         # with a list of 500 parameters one by one (~50 ms for 6,500 notices), never a hashed set.
         external_ids = select(sa.func.unnest(sa.cast(sa.bindparam("external_ids", external_ids),
                                                      ARRAY(sa.String))))
+    same = Notice.external_id.in_(external_ids)
+    if idempotency_key is not None:
+        same = sa.or_(same, Notice.idempotency_key == idempotency_key)
     stored = session.scalars(
-        select(Notice).where(Notice.landlord_id == ctx.actor.id, Notice.test == ctx.actor.test,
-                             Notice.external_id.in_(external_ids))
+        select(Notice).where(Notice.landlord_id == ctx.actor.id, Notice.test == ctx.actor.test, same)
         .options(selectinload(Notice.case).selectinload(Case.deadlines))
     ).all()
-    batch = _Batch(known={n.external_id: n for n in stored})
+    batch = _Batch(known={n.external_id: n for n in stored},
+                   by_key=next((n for n in stored if idempotency_key and n.idempotency_key == idempotency_key), None))
     if ctx.actor.test:
         return batch  # test notices match nothing (app/cases/matching.py)
     data_key = ctx.settings.data_key
@@ -214,7 +237,10 @@ def _look_up(session: Session, ctx: service.IntakeContext, items: Sequence[tuple
 
 def _existing(session: Session, landlord_id: uuid.UUID, external_id: str, key: str | None,
               batch: _Batch) -> tuple[Any, str]:
-    """`service._existing` from what the batch looked up: a stored notice, one of this batch, or DEFER."""
+    """`service._existing` from what the batch looked up: a stored notice, one of this batch, or DEFER.
+    The Idempotency-Key wins over the external_id."""
+    if key is not None and batch.by_key is not None:
+        return batch.by_key, "Idempotency-Key"
     return batch.known.get(external_id), "external_id"
 
 

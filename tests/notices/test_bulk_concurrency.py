@@ -10,12 +10,13 @@ from __future__ import annotations
 import threading
 from datetime import date
 
+import pytest
 from sqlalchemy import text
 
 from app.notices import bulk
 from app.security import service as accounts
 from tests.conftest import IS_POSTGRES
-from tests.notices.conftest import BATCH, notice_body, personnummer
+from tests.notices.conftest import BATCH, NOTICES, notice_body, personnummer
 from tests.notices.test_idempotency import fire_together, live_server
 
 PARALLEL = 3
@@ -68,3 +69,39 @@ def test_racing_batches_store_each_notice_once_and_replay_it_to_the_others(app, 
     if IS_POSTGRES:  # the losers wrote nothing set-wise and took their items one by one
         lost = [r.msg for r in caplog.records if isinstance(r.msg, dict) and r.msg.get("event") == "batch_chunk_one_by_one"]
         assert len(lost) == PARALLEL - 1 and all(m["error"] == "IntegrityError" for m in lost), lost
+
+
+@pytest.mark.parametrize("with_key", [False, True])
+def test_racing_single_notices_store_one_and_replay_it_to_the_other(app, landlord, db, settings, caplog, monkeypatch,
+                                                                     with_key):
+    """A notice sent alone goes through the set-wise writer too, without a savepoint: the loser of
+    a real race (both past the look-up, neither stored) rolls its transaction back and replays."""
+    body = notice_body(external_id=f"RACE-ALONE-{with_key}")
+    with db() as session:  # a key of its own for each sender, as above
+        keys = [landlord.key, accounts.create_landlord_key(session, settings, org_number=landlord.org_number).plaintext]
+    idempotency = {"Idempotency-Key": "race-alone/1"} if with_key else {}
+    if IS_POSTGRES:
+        looked_up = threading.Barrier(2)
+        original = bulk._look_up
+
+        def look_up(*args):
+            found = original(*args)
+            looked_up.wait(timeout=20)
+            return found
+
+        monkeypatch.setattr(bulk, "_look_up", look_up)
+    with live_server(app) as url:
+        answers = fire_together(url, 2, lambda http, i: http.post(
+            NOTICES, json=body, headers={"Authorization": f"Bearer {keys[i]}", **idempotency}))
+
+    assert sorted(a.status_code for a in answers) == [200, 201], [a.text for a in answers]
+    assert answers[0].json() == answers[1].json()
+    assert {a.headers["Location"] for a in answers} == {f"/api/v1/notices/{answers[0].json()['id']}"}
+    with db() as session:
+        stored = session.execute(text("SELECT COUNT(*) FROM notices WHERE external_id = :e"),
+                                 {"e": body["external_id"]}).scalar()
+        audited = session.execute(text("SELECT COUNT(*) FROM audit_events WHERE action = 'notice.create'")).scalar()
+    assert stored == 1 and audited == 1
+    if IS_POSTGRES:
+        lost = [r.msg for r in caplog.records if isinstance(r.msg, dict) and r.msg.get("event") == "batch_chunk_one_by_one"]
+        assert [m["error"] for m in lost] == ["IntegrityError"], lost
