@@ -15,6 +15,7 @@ does not see; here `anyio.to_thread.run_sync` runs them inline, so the profile h
 whole request (middleware, dependencies, the endpoint, the commit).
 
     .venv/bin/python bench/profile_batch.py [--database varsel_profile] [--batches 4] [--sort cumulative]
+        [--single 300]   # single notices (POST /api/v1/notices) instead of batches, per notice
         [--identity-numbers]   # give each tenant a personal identity number (encrypted + hashed)
 
 Needs PostgreSQL on 127.0.0.1:5432 (user postgres, no password), like the benchmark.
@@ -148,10 +149,46 @@ class _StatementClock:
             entry[1] += time.perf_counter() - conn.info["started"]
 
     def report(self, batches: int) -> None:
-        print(f"SQL statements, wall ms per batch (execute only; {batches} batches):")
+        print(f"SQL statements, wall ms per request (execute only; {batches} requests):")
         for statement, (count, spent) in sorted(self.spent.items(), key=lambda kv: -kv[1][1])[:15]:
             print(f"  {spent / batches * 1000:7.1f} ms  {count / batches:5.1f}×  {statement}")
         print()
+
+
+async def _run_single(app, key: str, args: argparse.Namespace) -> None:
+    """`--single N`: N single notices (`POST /api/v1/notices`, the body of bench/notice.lua) timed, then
+    N more under cProfile and the statement clock; per notice."""
+    today = date.today().isoformat()
+    template = {**EXAMPLE_NOTICE, "sent_on": today, "tenant_served_on": today, "termination_on": today}
+    template["property"] = {**template["property"], "coordinates": None}
+    transport = httpx.ASGITransport(app=app)
+    profile = cProfile.Profile()
+    clock = _StatementClock(app.state.engine)
+    count = args.single
+    async with httpx.AsyncClient(transport=transport, base_url="http://varsel", timeout=None,
+                                 headers={"Authorization": f"Bearer {key}"}) as client:
+        async def send(i: int) -> None:
+            body = {**template, "external_id": f"PROFILE-ONE-{i}", "tenants": [{"name": "Anna Andersson"}]}
+            answer = await client.post("/api/v1/notices", json=body)
+            assert answer.status_code == 201, answer.text
+
+        for i in range(20):  # warm-up: the key trusted, the statements prepared
+            await send(-1 - i)
+        wall, cpu = time.perf_counter(), time.process_time()
+        for i in range(count):
+            await send(i)
+        wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+        print(f"{count} single notices, not profiled: wall {wall / count * 1000:.2f} ms, CPU "
+              f"{cpu / count * 1000:.2f} ms per notice (in process: no HTTP server, no network)\n")
+        clock.on = True
+        profile.enable()
+        for i in range(count, 2 * count):
+            await send(i)
+        profile.disable()
+        clock.on = False
+    clock.report(count)
+    _print_stats(profile, "cumulative")
+    _print_stats(profile, "tottime")
 
 
 async def _run(app, key: str, args: argparse.Namespace) -> None:
@@ -207,6 +244,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--database", default="varsel_profile", help="the database to (re-)create and use")
     parser.add_argument("--batches", type=int, default=4, help="timed batches, and as many profiled (after one warm-up)")
+    parser.add_argument("--single", type=int, default=0,
+                        help="profile this many single notices (POST /api/v1/notices) instead of batches")
     parser.add_argument("--dump", help="also write the profile to this file (for pstats)")
     parser.add_argument("--identity-numbers", action="store_true", help="tenants with personal identity numbers")
     args = parser.parse_args()
@@ -228,7 +267,7 @@ def main() -> None:
 
 async def _lifespan_and_run(app, key: str, args: argparse.Namespace) -> None:
     async with app.router.lifespan_context(app):
-        await _run(app, key, args)
+        await (_run_single if args.single else _run)(app, key, args)
 
 
 if __name__ == "__main__":

@@ -21,7 +21,7 @@ from typing import Any
 
 import structlog
 from sqlalchemy import select
-from sqlalchemy.orm import Session, lazyload
+from sqlalchemy.orm import Session
 
 from app.calendar import STOCKHOLM
 from app.cases.models import Case
@@ -31,14 +31,16 @@ from notifications import outbox
 
 log = structlog.get_logger("varsel.notify")
 
-def staff_of(session: Session, district_id: uuid.UUID | None, *roles: str, unit: str | None = None) -> list[User]:
+def staff_of(session: Session, district_id: uuid.UUID | None, *roles: str, unit: str | None = None) -> list[Any]:
+    """The active staff of a district in these roles, as recipients: rows of `id` and `email`, all
+    that a message needs (`mail_rows`) — no User objects to build for each notice that asks."""
     if district_id is None:
         return []
-    query = (select(User).where(User.district_id == district_id, User.role.in_(roles), User.active.is_(True))
-             .options(lazyload(User.district)))  # the caller knows the district: no join for it
+    query = select(User.id, User.email).where(User.district_id == district_id, User.role.in_(roles),
+                                              User.active.is_(True))
     if unit is not None:
         query = query.where(User.unit == unit)
-    return list(session.scalars(query.order_by(User.username)))
+    return list(session.execute(query.order_by(User.username)))
 
 
 def _base(case: Any) -> dict[str, Any]:
@@ -56,7 +58,7 @@ def _enqueue(session: Session, about: Case, messages: list[dict[str, Any]]) -> l
     return outbox.enqueue_many(session, messages)
 
 
-def mail_rows(users: list[User], *, template: str, key: str, payload: dict[str, Any],
+def mail_rows(users: list[Any], *, template: str, key: str, payload: dict[str, Any],
               case_id: uuid.UUID | None, district_id: uuid.UUID | None) -> list[dict[str, Any]]:
     """One outbox message per recipient with an address (pure: the batch writer builds its rows with it)."""
     messages = []

@@ -203,10 +203,13 @@ def _look_up(session: Session, ctx: service.IntakeContext, items: Sequence[tuple
     same = Notice.external_id.in_(external_ids)
     if idempotency_key is not None:
         same = sa.or_(same, Notice.idempotency_key == idempotency_key)
-    stored = session.scalars(
-        select(Notice).where(Notice.landlord_id == ctx.actor.id, Notice.test == ctx.actor.test, same)
-        .options(selectinload(Notice.case).selectinload(Case.deadlines))
-    ).all()
+    mine = (Notice.landlord_id == ctx.actor.id, Notice.test == ctx.actor.test, same)
+    stored: Any = []
+    # Most notices are new: a plain look-up of ids first, and the ORM's notices (with their case and
+    # deadlines, for the replays' receipts) only when some are stored.
+    if session.execute(select(Notice.id).where(*mine).limit(1)).first() is not None:
+        stored = session.scalars(select(Notice).where(*mine)
+                                 .options(selectinload(Notice.case).selectinload(Case.deadlines))).all()
     batch = _Batch(known={n.external_id: n for n in stored},
                    by_key=next((n for n in stored if idempotency_key and n.idempotency_key == idempotency_key), None))
     if ctx.actor.test:
