@@ -31,13 +31,15 @@ from notifications import outbox
 
 log = structlog.get_logger("varsel.notify")
 
-def staff_of(session: Session, district_id: uuid.UUID | None, *roles: str, unit: str | None = None) -> list[Any]:
+def staff_of(session: Session, district_id: uuid.UUID | None, *roles: str, unit: str | None = None,
+             with_role: bool = False) -> list[Any]:
     """The active staff of a district in these roles, as recipients: rows of `id` and `email`, all
-    that a message needs (`mail_rows`) — no User objects to build for each notice that asks."""
+    that a message needs (`mail_rows`) — no User objects to build for each notice that asks.
+    `with_role`: their `role` and `unit` too, for a caller that sorts them itself."""
     if district_id is None:
         return []
-    query = select(User.id, User.email).where(User.district_id == district_id, User.role.in_(roles),
-                                              User.active.is_(True))
+    columns = (User.id, User.email, User.role, User.unit) if with_role else (User.id, User.email)
+    query = select(*columns).where(User.district_id == district_id, User.role.in_(roles), User.active.is_(True))
     if unit is not None:
         query = query.where(User.unit == unit)
     return list(session.execute(query.order_by(User.username)))

@@ -340,13 +340,14 @@ def _values(columns: tuple[str, ...], row: Any) -> dict[str, Any]:
 
 
 def _messages(session: Session, ctx: service.IntakeContext, rows: plan.IntakePlan) -> list[dict[str, Any]]:
-    """The planned messages as outbox rows: `notify`'s, with each district's staff looked up once."""
-    staff: dict[tuple[Any, ...], list[Any]] = {}
+    """The planned messages as outbox rows: `notify`'s, with each district's staff looked up once —
+    its handlers and its joint assessors in one statement."""
+    staff: dict[Any, list[Any]] = {}
 
     def staff_of(district_id: Any, role: str, unit: str | None = None) -> list[Any]:
-        if (district_id, role, unit) not in staff:
-            staff[(district_id, role, unit)] = notify.staff_of(session, district_id, role, unit=unit)
-        return staff[(district_id, role, unit)]
+        if district_id not in staff:
+            staff[district_id] = notify.staff_of(session, district_id, "handler", "joint_assessor", with_role=True)
+        return [r for r in staff[district_id] if r.role == role and (unit is None or r.unit == unit)]
 
     messages: list[dict[str, Any]] = []
     for kind, case, *rest in rows.messages:

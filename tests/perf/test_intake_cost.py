@@ -29,9 +29,9 @@ NEW_CASE_BUDGET = 18
 SINGLE_NOTICE_BUDGET = {"postgresql": 12, "sqlite": 15}
 # The whole request, the audit row at commit included, once the key is trusted (apikeys.KeyCache),
 # by the set-wise writer (`bulk.receive_many(alone=True)`): the stored-notice look-up, the repeat
-# look-up, the district, the case number, the handlers, then every row in one statement on
-# PostgreSQL (one INSERT per table on SQLite, which counts its BEGIN), the chain's head and the
-# audit row. Issue #14 began at 18 on PostgreSQL; the ORM path took 14.
+# look-up, the district, the case number, the district's staff (handlers and joint assessors in one),
+# then every row in one statement on PostgreSQL (one INSERT per table on SQLite, which counts its
+# BEGIN), the chain's head and the audit row. Issue #14 began at 18 on PostgreSQL; the ORM path took 14.
 SINGLE_REQUEST_BUDGET = {"postgresql": 8, "sqlite": 15}
 # A notice that joins an open case reads that case, its notices, tenants and deadlines first.
 JOINED_CASE_BUDGET = 21
@@ -87,6 +87,25 @@ def test_a_single_notice_request_stays_within_its_budget(client, landlord, count
     assert len(work.statements) <= SINGLE_REQUEST_BUDGET[engine.dialect.name], "\n".join(work.statements)
     assert [s for s in work.statements if "api_keys" in s] == []  # the key is trusted for a few seconds
     assert len(work.matching("INSERT INTO AUDIT_EVENTS")) == 1
+
+
+def test_a_family_notice_looks_up_its_district_staff_once(client, landlord, make_user, counted, app, db):
+    """The handlers' digest and the joint assessors' request come from one look-up of the district's staff."""
+    app.state.clock = lambda: NOW
+    make_user("h1", "handler", "sodermalm", email="h1@stad.example")
+    make_user("ja", "joint_assessor", "sodermalm", unit="children_families", email="ja@stad.example")
+    body = notice_body({"property.coordinates": None, "tenants": [{"name": "Anna Andersson"}],
+                        "household": {"consent": True, "children_under_18": 2, "residents_65_or_older": 0}},
+                       external_id="PERF-FAMILY")
+
+    with counted() as work:
+        assert client.post("/api/v1/notices", json=body, headers=landlord.headers).status_code == 201
+
+    assert len([s for s in work.statements if "FROM users" in s]) == 1
+    with db() as session:
+        sent = sorted(session.execute(select(OutboxMessage.template, OutboxMessage.recipient)
+                                      .where(OutboxMessage.channel == "email")).all())
+    assert sent == [("joint_assessment_request", "ja@stad.example"), ("new_cases_digest", "h1@stad.example")]
 
 
 def test_a_notice_joining_an_open_case_stays_within_its_budget(db, counted, intake):
