@@ -207,7 +207,9 @@ def _look_up(session: Session, ctx: service.IntakeContext, items: Sequence[tuple
     stored: Any = []
     # Most notices are new: a plain look-up of ids first, and the ORM's notices (with their case and
     # deadlines, for the replays' receipts) only when some are stored.
-    if session.execute(select(Notice.id).where(*mine).limit(1)).first() is not None:
+    # (No LIMIT 1: with it PostgreSQL walks the landlord's notices hoping for an early match, 0.65 s
+    # at 30,000 notices when none is stored — the common case.)
+    if session.execute(select(Notice.id).where(*mine)).first() is not None:
         stored = session.scalars(select(Notice).where(*mine)
                                  .options(selectinload(Notice.case).selectinload(Case.deadlines))).all()
     batch = _Batch(known={n.external_id: n for n in stored},

@@ -262,3 +262,17 @@ def test_batch_items_follow_the_same_field_rules_as_single_notices(client, landl
             if case.error is not None:
                 field, message = case.error
                 assert {"field": field, "message": message} in problem["errors"], (case.id, problem["errors"])
+
+
+def test_the_answer_is_exactly_what_the_published_model_makes_of_it(client, landlord, db, settings):
+    """post_batch writes its JSON itself (no response-model pass over 500 results): it must be
+    what `BatchResult` would have made of the same results — for every kind of item, a test key's too."""
+    from app.notices.schemas import BatchResult
+    from app.security import service as accounts
+
+    with db() as session:
+        test_key = accounts.create_landlord_key(session, settings, org_number=landlord.org_number, test=True).plaintext
+    for headers in (landlord.headers, {"Authorization": f"Bearer {test_key}"}):
+        answer = client.post(BATCH, json={"notices": [*_mixed_items(), {"external_id": "B-BROKEN"}]}, headers=headers)
+        assert answer.status_code == 200
+        assert answer.json() == BatchResult.model_validate(answer.json()).model_dump(mode="json")
