@@ -31,9 +31,7 @@ from dataclasses import dataclass, field
 from types import SimpleNamespace
 from typing import Any
 
-import sqlalchemy as sa
 import structlog
-from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
@@ -45,7 +43,7 @@ from app.errors import Problem, ValidationProblem, is_contention
 from app.households.models import JointAssessmentPart
 from app.identity import parse_identity_number
 from app.notices import rows as notice_rows
-from app.notices.bulk_sql import TableRows, case_numbers, insert_tables
+from app.notices.bulk_sql import TableRows, case_numbers, insert_tables, stored_notice_ids
 from app.notices import service
 from app.notices.models import Notice, Tenant
 from app.notices.schemas import NoticeIn
@@ -194,23 +192,13 @@ def _look_up(session: Session, ctx: service.IntakeContext, items: Sequence[tuple
              idempotency_key: str | None = None) -> _Batch:
     """The three look-ups of the batch: its stored notices (by `external_id`, and by the Idempotency-Key
     of a notice sent alone), the people's and the tenancies' history."""
-    external_ids: Any = sorted({body.external_id for _, body in items})
-    if session.get_bind().dialect.name == "postgresql":
-        # One array parameter, joined as a set: a prepared statement's generic plan compares each row
-        # with a list of 500 parameters one by one (~50 ms for 6,500 notices), never a hashed set.
-        external_ids = select(sa.func.unnest(sa.cast(sa.bindparam("external_ids", external_ids),
-                                                     ARRAY(sa.String))))
-    same = Notice.external_id.in_(external_ids)
-    if idempotency_key is not None:
-        same = sa.or_(same, Notice.idempotency_key == idempotency_key)
-    mine = (Notice.landlord_id == ctx.actor.id, Notice.test == ctx.actor.test, same)
+    external_ids = sorted({body.external_id for _, body in items})
     stored: Any = []
-    # Most notices are new: a plain look-up of ids first, and the ORM's notices (with their case and
-    # deadlines, for the replays' receipts) only when some are stored.
-    # (No LIMIT 1: with it PostgreSQL walks the landlord's notices hoping for an early match, 0.65 s
-    # at 30,000 notices when none is stored — the common case.)
-    if session.execute(select(Notice.id).where(*mine)).first() is not None:
-        stored = session.scalars(select(Notice).where(*mine)
+    # Most notices are new: their ids first, and the ORM's notices (with their case and deadlines,
+    # for the replays' receipts) only when some are stored.
+    found = stored_notice_ids(session, ctx.actor.id, ctx.actor.test, external_ids, idempotency_key)
+    if found:
+        stored = session.scalars(select(Notice).where(Notice.id.in_(found))
                                  .options(selectinload(Notice.case).selectinload(Case.deadlines))).all()
     batch = _Batch(known={n.external_id: n for n in stored},
                    by_key=next((n for n in stored if idempotency_key and n.idempotency_key == idempotency_key), None))

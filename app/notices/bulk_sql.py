@@ -16,10 +16,12 @@ from typing import Any
 
 import orjson
 import sqlalchemy as sa
-from sqlalchemy import insert, text
+from sqlalchemy import insert, select, text
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from app.cases.models import CaseNumber
+from app.notices.models import Notice
 
 # (table, its rows, an ON CONFLICT clause or "")
 TableRows = tuple[Any, list[dict[str, Any]], str]
@@ -64,6 +66,28 @@ def _with_defaults(table: Any, rows: list[dict[str, Any]]) -> list[dict[str, Any
         for row in filled:
             row[key] = default.arg(None) if default.is_callable else default.arg
     return filled
+
+
+def stored_notice_ids(session: Session, landlord_id: Any, test: bool, external_ids: list[str],
+                      idempotency_key: str | None) -> list[Any]:
+    """The ids of the landlord's stored notices with these `external_id`s (or this Idempotency-Key).
+
+    On PostgreSQL each external_id is looked up on its own (a LATERAL join: one probe of the unique
+    index per id, whatever the statistics say). A plain join or IN let the planner, with statistics
+    from before a burst of notices, hash the landlord's every notice instead (25 ms at 38,000), or,
+    with LIMIT 1, walk them hoping for an early match (0.65 s)."""
+    mine = (Notice.landlord_id == landlord_id, Notice.test == test)
+    by_key = Notice.idempotency_key == idempotency_key if idempotency_key is not None else sa.false()
+    if session.get_bind().dialect.name != "postgresql":
+        return list(session.scalars(select(Notice.id).where(*mine, sa.or_(Notice.external_id.in_(external_ids),
+                                                                        by_key))))
+    keys = sa.func.unnest(sa.cast(sa.bindparam("external_ids", external_ids), ARRAY(sa.String))) \
+        .table_valued("external_id").render_derived()
+    probe = select(Notice.id).where(*mine, Notice.external_id == keys.c.external_id).lateral()
+    found = select(probe.c.id).select_from(keys).join(probe, sa.true())
+    if idempotency_key is not None:
+        found = found.union(select(Notice.id).where(*mine, by_key))
+    return list(session.scalars(found))
 
 
 def case_numbers(session: Session, count: int) -> list[int]:
