@@ -11,9 +11,10 @@
    the advisory lock of `app/scheduler.py` counted in `pg_locks` at start and after the others'
    retry period, and one `scheduler_leader` line in the workers' log. The run fails otherwise.
 
-Both servers log as Varsel does in production (`VARSEL_ENV=production`): JSON lines at INFO with
-one access line per request, written to files under a temporary folder (their line counts are
-printed). The rate limit is raised out of the way; the measurements run without the scheduler, so
+Every server first gets 3 s of the same load, not measured (its steady state is measured, not its
+first second). Both servers log as Varsel does in production (`VARSEL_ENV=production`): JSON lines
+at INFO with one access line per request, written to files under a temporary folder (their line
+counts are printed). The rate limit is raised out of the way; the measurements run without the scheduler, so
 that they measure ingest alone (a leader's outbox run renders a PDF letter per rent-arrears notice).
 
     .venv/bin/python bench/bench_ingest.py [--database varsel_bench] [--duration 15] [--connections 4]
@@ -49,6 +50,9 @@ from app.notices.schemas import EXAMPLE_NOTICE
 from app.scheduler import LEADER_LOCK_KEY, LEADER_RETRY_SECONDS
 
 REPO = Path(__file__).resolve().parents[1]
+# Each server gets this much of the same load first, not measured: the figures are of a server in
+# its steady state (connections opened, statements prepared, the key trusted), not of its first second.
+WARM_UP_SECONDS = 3
 PYTHON = sys.executable
 
 
@@ -260,6 +264,7 @@ def main() -> None:
     bare = start("bare", bare_command, env, logs)
     try:
         print(f"single notices, bare FastAPI, {args.connections} connections …", file=sys.stderr)
+        wrk(bare.port, WARM_UP_SECONDS, args.connections, {**wrk_env, "VARSEL_BENCH_RUN": "bare-warm"})
         bare_load = wrk(bare.port, args.duration, args.connections, {**wrk_env, "VARSEL_BENCH_RUN": "bare"})
         figures["bare_rss_mb"] = bare.rss_mb()[0]
         figures["bare_log_lines"] = bare.log_lines()
@@ -268,6 +273,7 @@ def main() -> None:
     varsel = start("varsel", serve, env, logs)
     try:
         print(f"single notices, Varsel on PostgreSQL, {args.connections} connections …", file=sys.stderr)
+        wrk(varsel.port, WARM_UP_SECONDS, args.connections, {**wrk_env, "VARSEL_BENCH_RUN": "warm"})
         single = wrk(varsel.port, args.duration, args.connections, {**wrk_env, "VARSEL_BENCH_RUN": "single"})
         figures["varsel_rss_mb_after_single"] = varsel.rss_mb()[0]
         # The floor under any notice: an authenticated read through the same middleware, dependencies,
@@ -292,6 +298,7 @@ def main() -> None:
                   file=sys.stderr)
             server = start(f"workers-{workers}", [*serve, "--workers", str(workers)], env, logs, workers)
             try:
+                wrk(server.port, WARM_UP_SECONDS, args.scale_connections, {**wrk_env, "VARSEL_BENCH_RUN": f"w{workers}-warm"})
                 load = wrk(server.port, args.duration, args.scale_connections,
                            {**wrk_env, "VARSEL_BENCH_RUN": f"w{workers}"})
                 scale.append({"workers": workers, "ok_per_second": load.ok_per_second, "p50": load.p50,

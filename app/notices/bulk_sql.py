@@ -83,7 +83,9 @@ def stored_notice_ids(session: Session, landlord_id: Any, test: bool, external_i
                                                                         by_key))))
     keys = sa.func.unnest(sa.cast(sa.bindparam("external_ids", external_ids), ARRAY(sa.String))) \
         .table_valued("external_id").render_derived()
-    probe = select(Notice.id).where(*mine, Notice.external_id == keys.c.external_id).lateral()
+    # LIMIT 1 (the unique index gives at most one anyway) keeps PostgreSQL from pulling the LATERAL
+    # subquery up into a plain join, which its generic plan then hashed (60 ms for 500 ids).
+    probe = select(Notice.id).where(*mine, Notice.external_id == keys.c.external_id).limit(1).lateral()
     found = select(probe.c.id).select_from(keys).join(probe, sa.true())
     if idempotency_key is not None:
         found = found.union(select(Notice.id).where(*mine, by_key))

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import pytest
 from fastapi import APIRouter
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from app.deps import AuthorityDep, LandlordDep
 from app.security import apikeys
 from app.security import service as accounts
 from app.security.models import ApiKey
 from app.security.ratelimit import RateLimiter
+from tests.conftest import IS_POSTGRES
 
 
 @pytest.fixture
@@ -116,3 +117,19 @@ def test_token_bucket_refills_at_the_rate():
 def test_landlord_org_numbers_are_validated(db, settings, org_number, message):
     with db() as session, pytest.raises(accounts.AccountError, match=message):
         accounts.create_landlord(session, settings, name="X", org_number=org_number)
+
+
+@pytest.mark.skipif(not IS_POSTGRES, reason="SQLite has one writer: a second transaction cannot hold the row")
+def test_a_key_in_use_by_a_concurrent_request_is_not_waited_for(engine, settings, db, landlord):
+    """A concurrent request writing the key's last use holds its row until it commits: another
+    request with the same key is authenticated without queueing behind it (and records nothing)."""
+    with engine.connect() as holder:
+        holder.execute(text("UPDATE api_keys SET last_used_at = now() - interval '1 hour' WHERE prefix = :p"),
+                       {"p": landlord.prefix})  # the row is held until `holder` ends
+        with db() as session:
+            session.execute(text("SET LOCAL lock_timeout = '2s'"))  # waiting would fail the test, not hang it
+            key = accounts.authenticate_key(session, settings, landlord.key)
+            assert key is not None and key.prefix == landlord.prefix
+        holder.rollback()
+    with db() as session:  # the holder rolled back and this request skipped the row: no use recorded
+        assert session.scalar(select(ApiKey.last_used_at).where(ApiKey.prefix == landlord.prefix)) is None
