@@ -1,4 +1,6 @@
-"""Batch intake, set-wise: a batch's notices looked up together and written with one INSERT per table.
+"""Intake, set-wise: a batch's notices looked up together and written with one INSERT per table.
+
+A single notice (`POST /api/v1/notices`) comes this way too, as a batch of one (`alone`).
 
 The one-notice path (`service.receive`) costs some twenty statements per notice;
 here a batch (or, on SQLite, a chunk of it) costs about as many in all:
