@@ -30,25 +30,33 @@ def _items() -> list[dict]:
             for i in range(ITEMS)]
 
 
+def _keys(db, settings, landlord, count: int) -> list[str]:
+    """A key of its own for each sender (the landlord's systems): one key's use is one row to update."""
+    with db() as session:
+        return [landlord.key] + [accounts.create_landlord_key(session, settings, org_number=landlord.org_number).plaintext
+                                 for _ in range(count - 1)]
+
+
+def _race_after_look_up(monkeypatch, parties: int) -> None:
+    """PostgreSQL: every sender has looked up its notices (none stored yet) before any writes — a real
+    race. (SQLite's single writer runs them one after the other: no race to lose.)"""
+    if not IS_POSTGRES:
+        return
+    looked_up = threading.Barrier(parties)
+    original = bulk._look_up
+
+    def look_up(*args):
+        found = original(*args)
+        looked_up.wait(timeout=20)
+        return found
+
+    monkeypatch.setattr(bulk, "_look_up", look_up)
+
+
 def test_racing_batches_store_each_notice_once_and_replay_it_to_the_others(app, landlord, db, settings, caplog, monkeypatch):
     items = _items()
-    # A key of its own for each sender (the landlord's systems): one key's use is one row to update.
-    keys = [landlord.key]
-    with db() as session:
-        keys += [accounts.create_landlord_key(session, settings, org_number=landlord.org_number).plaintext
-                 for _ in range(PARALLEL - 1)]
-    if IS_POSTGRES:
-        # Every batch has looked up its notices (none stored yet) before any writes: a real race.
-        # (SQLite's single writer runs them one after the other: no race to lose.)
-        looked_up = threading.Barrier(PARALLEL)
-        original = bulk._look_up
-
-        def look_up(*args):
-            found = original(*args)
-            looked_up.wait(timeout=20)
-            return found
-
-        monkeypatch.setattr(bulk, "_look_up", look_up)
+    keys = _keys(db, settings, landlord, PARALLEL)
+    _race_after_look_up(monkeypatch, PARALLEL)
     with live_server(app) as url:
         answers = fire_together(url, PARALLEL, lambda http, i: http.post(
             BATCH, json={"notices": items}, headers={"Authorization": f"Bearer {keys[i]}"}))
@@ -77,19 +85,9 @@ def test_racing_single_notices_store_one_and_replay_it_to_the_other(app, landlor
     """A notice sent alone goes through the set-wise writer too, without a savepoint: the loser of
     a real race (both past the look-up, neither stored) rolls its transaction back and replays."""
     body = notice_body(external_id=f"RACE-ALONE-{with_key}")
-    with db() as session:  # a key of its own for each sender, as above
-        keys = [landlord.key, accounts.create_landlord_key(session, settings, org_number=landlord.org_number).plaintext]
+    keys = _keys(db, settings, landlord, 2)
     idempotency = {"Idempotency-Key": "race-alone/1"} if with_key else {}
-    if IS_POSTGRES:
-        looked_up = threading.Barrier(2)
-        original = bulk._look_up
-
-        def look_up(*args):
-            found = original(*args)
-            looked_up.wait(timeout=20)
-            return found
-
-        monkeypatch.setattr(bulk, "_look_up", look_up)
+    _race_after_look_up(monkeypatch, 2)
     with live_server(app) as url:
         answers = fire_together(url, 2, lambda http, i: http.post(
             NOTICES, json=body, headers={"Authorization": f"Bearer {keys[i]}", **idempotency}))
