@@ -79,6 +79,7 @@ def _api_key(request: Request, session: Session, settings: Settings) -> Verified
             "The API key is unknown or revoked. Ask the municipality's Varsel administrator for a new one.",
             headers=_UNAUTHORIZED_HEADERS,
         )
+    request.state.api_key_test = key.test  # app/metrics.py counts a test key's notices apart
     wait = request.app.state.rate_limiter.acquire(key.prefix)
     if wait is not None:
         retry_after = request.app.state.rate_limiter.retry_after_header(wait)

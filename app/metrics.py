@@ -52,10 +52,11 @@ class Metrics:
         )
         self.notices = Counter(
             "varsel_notices_received_total",
-            "Notices offered by landlords (single and batch items), by kind and the HTTP status each got: "
-            "201 stored, 200 a replay, 409 a conflicting retry, 422 invalid …; kind 'unknown' when the "
-            "body did not say one",
-            ["kind", "result"],
+            "Notices offered by landlords (single and batch items), by kind, the HTTP status each got "
+            "(201 stored, 200 a replay, 409 a conflicting retry, 422 invalid …) and the key it came with "
+            "(live, test, or none: refused before a key was recognised); kind 'unknown' when the body did "
+            "not say one",
+            ["kind", "result", "key"],
             registry=self.registry,
         )
         self.database: DatabaseCollector | None = None
@@ -69,9 +70,11 @@ class Metrics:
         self.requests.labels(method, route, str(status)).inc()
         self.latency.labels(method, route).observe(seconds)
 
-    def count_notice(self, kind: object, status: int) -> None:
-        """One notice's answer. `kind` as the landlord sent it: only the contract's kinds become labels."""
-        self.notices.labels(kind if kind in NOTICE_KINDS else "unknown", str(status)).inc()
+    def count_notice(self, kind: object, status: int, test: bool | None) -> None:
+        """One notice's answer. `kind` as the landlord sent it: only the contract's kinds become labels.
+        `test`: sent with a test key (True), a live key (False), or before any key was recognised (None)."""
+        key = "none" if test is None else "test" if test else "live"
+        self.notices.labels(kind if kind in NOTICE_KINDS else "unknown", str(status), key).inc()
 
     def render(self) -> tuple[bytes, str]:
         return generate_latest(self.registry), CONTENT_TYPE_LATEST
@@ -102,4 +105,4 @@ class NoticeResultMiddleware:
         try:
             await self.app(scope, receive, remember_status)
         finally:
-            self.metrics.count_notice(state.get("notice_kind"), status)
+            self.metrics.count_notice(state.get("notice_kind"), status, state.get("api_key_test"))

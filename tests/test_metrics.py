@@ -264,12 +264,35 @@ def test_notices_are_counted_by_kind_and_the_answer_they_got(app, client, landlo
     counted = {tuple(sorted(dict(labels).items())): v for (name, labels), v in samples.items()
                if name == "varsel_notices_received_total"}
     assert counted == {
-        (("kind", "rent_arrears"), ("result", "201")): 2,
-        (("kind", "rent_arrears"), ("result", "200")): 1,
-        (("kind", "rent_arrears"), ("result", "409")): 1,
-        (("kind", "rent_arrears"), ("result", "422")): 2,  # the date in the future; the batch's item without tenants
-        (("kind", "unknown"), ("result", "422")): 2,  # no notice to speak of: the body, and the batch's third item
-        (("kind", "unknown"), ("result", "401")): 1,
+        (("key", "live"), ("kind", "rent_arrears"), ("result", "201")): 2,
+        (("key", "live"), ("kind", "rent_arrears"), ("result", "200")): 1,
+        (("key", "live"), ("kind", "rent_arrears"), ("result", "409")): 1,
+        (("key", "live"), ("kind", "rent_arrears"), ("result", "422")): 2,  # a future date; a batch item without tenants
+        (("key", "live"), ("kind", "unknown"), ("result", "422")): 2,  # no notice to speak of: the body, the third item
+        (("key", "none"), ("kind", "unknown"), ("result", "401")): 1,
+    }
+
+
+def test_a_test_keys_notices_are_counted_apart(app, client, landlord, db, settings):
+    from app.security import service as accounts
+
+    with db() as session:
+        test_key = accounts.create_landlord_key(session, settings, org_number=landlord.org_number, test=True).plaintext
+    headers = {"Authorization": f"Bearer {test_key}"}
+    body = {**EXAMPLE_NOTICE, "external_id": "T-1", "sent_on": "2026-11-20"}
+    app.state.clock = lambda: at(2026, 11, 20, 10, 0)
+    assert client.post("/api/v1/notices", headers=headers, json=body).status_code == 201
+    assert client.post("/api/v1/notices", headers=headers, json={"kind": "rent_arrears"}).status_code == 422
+    batch = {"notices": [{**body, "external_id": "T-2"}]}
+    assert client.post("/api/v1/notices/batch", headers=headers, json=batch).status_code == 200
+    assert client.post("/api/v1/notices", headers=landlord.headers, json={**body, "external_id": "L-1"}).status_code == 201
+    samples = scrape(client)
+    counted = {tuple(sorted(dict(labels).items())): v for (name, labels), v in samples.items()
+               if name == "varsel_notices_received_total"}
+    assert counted == {
+        (("key", "test"), ("kind", "rent_arrears"), ("result", "201")): 2,
+        (("key", "test"), ("kind", "unknown"), ("result", "422")): 1,  # the key was recognised before the body failed
+        (("key", "live"), ("kind", "rent_arrears"), ("result", "201")): 1,
     }
 
 

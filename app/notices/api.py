@@ -137,7 +137,7 @@ def process_batch(request: Request, session: Session, context: service.IntakeCon
         results += _chunk(request, session, context, start, items[start:start + chunk])
     for item, result in zip(items, results, strict=True):
         request.app.state.metrics.count_notice(item.get("kind") if isinstance(item, dict) else None,
-                                               result["status"])
+                                               result["status"], context.actor.test)
     return results
 
 

@@ -70,13 +70,13 @@ def send_notice(request: Request, portal: PortalFormDep, session: SessionDep, ce
     try:
         notice, created = service.receive(session, intake_context(request, portal), body, None)
     except Problem as problem:
-        request.app.state.metrics.count_notice(body.kind, problem.status)
+        request.app.state.metrics.count_notice(body.kind, problem.status, portal.actor.test)
         errors = field_errors(problem.errors or [])
         if problem.status == 409:
             errors.setdefault("external_id", []).append(problem_text(problem))
         return _form(request, portal, values=cells, errors=errors, summary=problem_text(problem),
                      status=problem.status)
-    request.app.state.metrics.count_notice(notice.kind, 201 if created else 200)
+    request.app.state.metrics.count_notice(notice.kind, 201 if created else 200, portal.actor.test)
     return see_other(f"{PREFIX}/underrattelser/{notice.id}?{'skickad' if created else 'redan'}=1")
 
 
