@@ -5,6 +5,9 @@ PostgreSQL the JSONB containment operator (`@>`, which a GIN index can serve);
 on SQLite a `json_each` scan of the row's list. Queries stay portable and the
 filter runs in the database, not in Python after reading the rows.
 
+`key_table(dialect, keys, name)`: a list of strings as a table of one column, `key`,
+the list sent as one parameter.
+
 `casefold(column)`: the text in lower case for case-insensitive search, with
 Swedish letters too (PostgreSQL's `lower` under a UTF-8 locale; on SQLite, whose
 `lower` folds ASCII only, Python's `str.lower` registered by `app/db.py`).
@@ -12,9 +15,11 @@ Swedish letters too (PostgreSQL's `lower` under a UTF-8 locale; on SQLite, whose
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
-from sqlalchemy import Boolean, String, Text, bindparam
+from sqlalchemy import Boolean, String, Text, bindparam, cast, func, select
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.functions import FunctionElement
@@ -60,3 +65,13 @@ def _casefold_default(element: casefold, compiler: Any, **kw: Any) -> str:
 @compiles(casefold, "sqlite")
 def _casefold_sqlite(element: casefold, compiler: Any, **kw: Any) -> str:
     return f"varsel_casefold({compiler.process(element.clauses, **kw)})"
+
+
+def key_table(dialect: str, keys: list[str], name: str) -> Any:
+    """`keys` as a derived table of one column, `key`, the list one parameter: on PostgreSQL an array
+    (`unnest`), on SQLite a JSON list (`json_each`). One parameter, not one per key: PostgreSQL's
+    generic plan for a prepared statement compares each row with a list of parameters one by one."""
+    if dialect == "postgresql":
+        return func.unnest(cast(bindparam(name, keys), ARRAY(String))).table_valued("key").render_derived()
+    listed = func.json_each(bindparam(name, json.dumps(keys))).table_valued("value")
+    return select(listed.c.value.label("key")).subquery()

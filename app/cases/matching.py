@@ -13,12 +13,12 @@ from __future__ import annotations
 import uuid
 from datetime import datetime, timedelta
 
-from sqlalchemy import String, bindparam, cast, exists, func, literal, select, union_all
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy import exists, select
 from sqlalchemy.orm import Session, selectinload
 
 from app.cases.models import Case
 from app.notices.models import Notice, Tenant
+from app.sql import key_table
 from app.vocabulary import CaseStatus
 
 REPEAT_WINDOW = timedelta(days=365)
@@ -115,10 +115,6 @@ def tenancies_seen(session: Session, tenancy_keys: set[str], since: datetime) ->
     management office, the benchmark's one apartment) may have thousands of them."""
     if not tenancy_keys:
         return set()
-    ordered = sorted(tenancy_keys)
-    if session.get_bind().dialect.name == "postgresql":  # one array parameter, as bulk._look_up's
-        keys = func.unnest(cast(bindparam("tenancy_keys", ordered), ARRAY(String))).table_valued("key").render_derived()
-    else:  # SQLite names no columns of a VALUES list
-        keys = union_all(*(select(literal(key).label("key")) for key in ordered)).subquery()
+    keys = key_table(session.get_bind().dialect.name, sorted(tenancy_keys), "tenancy_keys")
     return set(session.scalars(select(keys.c.key).where(exists().where(
         Notice.tenancy_key == keys.c.key, Notice.received_at >= since, Notice.test.is_(False)))))

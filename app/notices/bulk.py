@@ -70,7 +70,7 @@ class _Batch:
     """What the batch knows while its items are taken in order."""
 
     known: dict[str, Any]  # external_id → stored Notice, a notice of this batch, or DEFER
-    by_key: Any = None  # the stored Notice with the Idempotency-Key of a notice sent alone
+    stored: list[Any] = field(default_factory=list)  # the stored Notices looked up
     open_by_pin: dict[str, list[tuple[Any, Any]]] = field(default_factory=dict)  # pin → [(district_id, case)]
     recent_pins: set[str] = field(default_factory=set)
     recent_tenancies: set[str] = field(default_factory=set)
@@ -202,8 +202,7 @@ def _look_up(session: Session, ctx: service.IntakeContext, items: Sequence[tuple
     if found:
         stored = session.scalars(select(Notice).where(Notice.id.in_(found))
                                  .options(selectinload(Notice.case).selectinload(Case.deadlines))).all()
-    batch = _Batch(known={n.external_id: n for n in stored},
-                   by_key=next((n for n in stored if idempotency_key and n.idempotency_key == idempotency_key), None))
+    batch = _Batch(known={n.external_id: n for n in stored}, stored=list(stored))
     if ctx.actor.test:
         return batch  # test notices match nothing (app/cases/matching.py)
     data_key = ctx.settings.data_key
@@ -233,9 +232,10 @@ def _look_up(session: Session, ctx: service.IntakeContext, items: Sequence[tuple
 def _existing(session: Session, landlord_id: uuid.UUID, external_id: str, key: str | None,
               batch: _Batch) -> tuple[Any, str]:
     """`service._existing` from what the batch looked up: a stored notice, one of this batch, or DEFER.
-    The Idempotency-Key wins over the external_id."""
-    if key is not None and batch.by_key is not None:
-        return batch.by_key, "Idempotency-Key"
+    With an Idempotency-Key (a notice sent alone: nothing of its batch before it) the stored notices
+    decide, by `service.repeated`'s rule."""
+    if key is not None:
+        return service.repeated(batch.stored, external_id, key)
     return batch.known.get(external_id), "external_id"
 
 

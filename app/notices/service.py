@@ -11,6 +11,7 @@ import base64
 import hashlib
 import hmac
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -122,6 +123,12 @@ def _existing(session: Session, landlord_id: uuid.UUID, external_id: str, key: s
         found = [notice] if notice is not None else []
     else:  # one look-up for both unique keys (at most two rows)
         found = list(session.scalars(select(Notice).where(mine)).all())
+    return repeated(found, external_id, key)
+
+
+def repeated(found: Sequence[Any], external_id: str, key: str | None) -> tuple[Any, str]:
+    """Which of the stored notices `found` this one repeats, and by which: the Idempotency-Key wins
+    over the external_id. For the one-notice path and the set-wise writer alike."""
     by_key = next((n for n in found if key is not None and n.idempotency_key == key), None)
     if by_key is not None:
         return by_key, "Idempotency-Key"
@@ -150,8 +157,8 @@ def receive(session: Session, ctx: IntakeContext, body: NoticeIn, idempotency_ke
     usable for the next notice of a batch (on PostgreSQL a failed statement outside a
     savepoint would end it).
 
-    `alone`: the notice is its transaction's only work (`POST /api/v1/notices`), so the
-    transaction itself stands in for the savepoint — two round trips fewer. A unique
+    `alone`: the notice is its transaction's only work (`POST /api/v1/notices` when the set-wise
+    writer gives it back, `bulk.receive_many`), so the transaction itself stands in for the savepoint — two round trips fewer. A unique
     violation (a concurrent retry got there first) then rolls the whole transaction back
     before the stored notice is replayed, and any other failure ends the request, whose
     transaction is rolled back by its owner (`app/deps.py`).
