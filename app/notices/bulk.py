@@ -29,12 +29,15 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from contextlib import ExitStack, suppress
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 from typing import Any
 
+import psycopg
 import structlog
 from sqlalchemy import select
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, selectinload
 
 from app.calendar import local_today
@@ -59,10 +62,23 @@ from notifications.models import OutboxMessage
 log = structlog.get_logger("varsel.notices")
 
 DEFER = object()  # the item is taken by the one-notice path, after the batch's own rows are written
+# Notices per part of a batch (`_Writer`): small enough that the first part's planning and the last
+# part's INSERT, which nothing overlaps, stay short; large enough that a part's fixed statements
+# (case numbers, its INSERT) stay a small share. Measured by bench/bench_ingest.py.
+PART_SIZE = 100
 
 
 class Deferred(Exception):
     """The notice joins a case stored before this batch."""
+
+
+@dataclass
+class _Part:
+    """The rows of some of the batch's items, written together (`_write`)."""
+
+    plan: plan.IntakePlan = field(default_factory=plan.IntakePlan)
+    created: list[tuple[Any, plan.CaseDraft]] = field(default_factory=list)  # (a _new_notice, its case)
+    staff: dict[Any, list[Any]] = field(default_factory=dict)  # district id → its handlers and joint assessors
 
 
 @dataclass
@@ -74,8 +90,68 @@ class _Batch:
     open_by_pin: dict[str, list[tuple[Any, Any]]] = field(default_factory=dict)  # pin → [(district_id, case)]
     recent_pins: set[str] = field(default_factory=set)
     recent_tenancies: set[str] = field(default_factory=set)
-    plan: plan.IntakePlan = field(default_factory=plan.IntakePlan)
-    created: list[tuple[Any, plan.CaseDraft]] = field(default_factory=list)  # (a _new_notice, its case)
+    created: list[tuple[Any, plan.CaseDraft]] = field(default_factory=list)  # every part's
+    part: _Part = field(default_factory=_Part)  # the items' rows not yet handed to the writer
+    cuts: set[int] = field(default_factory=set)  # the item indexes a new part may begin at
+
+    @property
+    def plan(self) -> plan.IntakePlan:
+        return self.part.plan
+
+    def next_part(self) -> _Part:
+        """The part so far, handed over; the next one looks the district staff up no more than it did."""
+        part, self.part = self.part, _Part(staff=self.part.staff)
+        return part
+
+
+class _Writer:
+    """Sends the batch's parts' INSERTs; on PostgreSQL it does not wait for one while the next is planned.
+
+    A batch of 500 spends about as long in PostgreSQL's INSERT as in Python before it. Each part's
+    statement is sent in a pipeline (psycopg's pipeline mode): PostgreSQL inserts it while Python
+    plans the next part, the two cores side by side instead of one after the other. Its result (or
+    its error) is read before the session is used again (`wait`): for the next part's case numbers,
+    a district looked up for the first time, a stored notice replayed. A part never holds a case
+    that a later part's notice joins (`_cuts`): its rows are final once sent.
+    """
+
+    def __init__(self, session: Session, *, overlap: bool) -> None:
+        self._session = session
+        self._driver = session.connection().connection.driver_connection if overlap else None
+        self._pipeline: ExitStack | None = None
+
+    def send(self, ctx: service.IntakeContext, part: _Part) -> None:
+        """The part's rows: once the part before is written, its case numbers and staff looked up,
+        then its statement sent (`execute`)."""
+        self.wait()
+        _write(self._session, ctx, part, self.execute)
+
+    def execute(self, statement: Any, parameters: dict[str, Any]) -> None:
+        self.wait()
+        if self._driver is None:
+            self._session.execute(statement, parameters)
+            return
+        self._pipeline = ExitStack()
+        self._pipeline.enter_context(self._driver.pipeline())
+        self._session.execute(statement, parameters)  # sent; its result is read by `wait`
+
+    def wait(self) -> None:
+        """The statement in flight done; its failure raised as SQLAlchemy raises a statement's."""
+        pipeline, self._pipeline = self._pipeline, None
+        if pipeline is None:
+            return
+        try:
+            pipeline.close()
+        except psycopg.Error as exc:
+            raise DBAPIError.instance(None, None, exc, psycopg.Error, hide_parameters=True) from exc
+
+    def close(self) -> None:
+        """After the planner failed: the statement in flight is ended (its own failure no longer
+        matters) and the connection out of pipeline mode before the caller rolls back."""
+        pipeline, self._pipeline = self._pipeline, None
+        if pipeline is not None:
+            with suppress(psycopg.Error):
+                pipeline.close()
 
 
 def receive_many(session: Session, ctx: service.IntakeContext, items: Sequence[tuple[int, NoticeIn]], *,
@@ -118,42 +194,63 @@ def _receive_many(session: Session, ctx: service.IntakeContext, items: Sequence[
     data_key = ctx.settings.data_key
     today = local_today(ctx.now)
     router = ctx.routers.get(session)
-    for index, body in items:
-        try:
-            existing, via = _existing(session, landlord_id, body.external_id, idempotency_key, batch)
-            if existing is DEFER:
-                results[index] = DEFER
-                continue
-            if existing is not None:
-                results[index] = (service._replay(existing, body, data_key, via), False)
-                continue
-            errors = check_notice(body, today)
-            if errors:
-                raise ValidationProblem(errors, title="The notice is not valid")
-            prop = body.property
-            decision = route(router, street_address=prop.street_address, postal_code=prop.postal_code,
-                             city=prop.city, apartment_number=prop.apartment_number,
-                             lat=prop.coordinates.lat if prop.coordinates else None,
-                             lon=prop.coordinates.lon if prop.coordinates else None)
-            decision = require_own_municipality(decision, router, prop)
-            notice = _new_notice(session, ctx, body, decision, service.body_hash(body, data_key), idempotency_key)
-            try:
-                case, opened = _open_or_join_case(session, ctx, notice, batch)
-            except Deferred:
-                batch.known[body.external_id] = DEFER
-                results[index] = DEFER
-                continue
-            audit.record(session, ctx.actor, "notice.create", object_type="notice", object_id=notice.id,
-                         district_id=notice.district_id)
-            _enqueue_messages(session, ctx, notice, case, opened, batch)
-            batch.known[body.external_id] = notice
-            batch.created.append((notice, case))
-            results[index] = (notice, True)
-        except Problem as problem:
-            results[index] = problem
-    _write(session, ctx, batch)
+    writer = _Writer(session, overlap=len(items) > PART_SIZE and session.get_bind().dialect.name == "postgresql")
+    try:
+        for index, body in items:
+            if batch.part.created and index in batch.cuts:
+                writer.send(ctx, batch.next_part())
+            _take(session, ctx, batch, writer, index, body, idempotency_key, results, data_key, today, router)
+        writer.send(ctx, batch.next_part())
+        writer.wait()
+    finally:
+        writer.close()
     cases = {id(notice): case for notice, case in batch.created}
     return {index: _answer(result, cases) for index, result in results.items()}
+
+
+def _take(session: Session, ctx: service.IntakeContext, batch: _Batch, writer: _Writer, index: int, body: NoticeIn,
+          idempotency_key: str | None, results: dict[int, Any], data_key: str, today: Any, router: Any) -> None:
+    """One item, in memory: its result, and a new notice's rows in the batch's current part."""
+    landlord_id = ctx.actor.id
+    try:
+        existing, via = _existing(session, landlord_id, body.external_id, idempotency_key, batch)
+        if existing is DEFER:
+            results[index] = DEFER
+            return
+        if existing is not None:
+            if not isinstance(existing, SimpleNamespace):
+                writer.wait()  # a stored notice's replay may load from the session
+            results[index] = (service._replay(existing, body, data_key, via), False)
+            return
+        errors = check_notice(body, today)
+        if errors:
+            raise ValidationProblem(errors, title="The notice is not valid")
+        prop = body.property
+        decision = route(router, street_address=prop.street_address, postal_code=prop.postal_code,
+                         city=prop.city, apartment_number=prop.apartment_number,
+                         lat=prop.coordinates.lat if prop.coordinates else None,
+                         lon=prop.coordinates.lon if prop.coordinates else None)
+        decision = require_own_municipality(decision, router, prop)
+        if decision.district_code is not None and decision.district_code not in ctx.memo.districts:
+            # Looked up once per batch. (psycopg would read the part in flight first anyway; read here,
+            # a failure of its INSERT is raised as its own.)
+            writer.wait()
+        notice = _new_notice(session, ctx, body, decision, service.body_hash(body, data_key), idempotency_key)
+        try:
+            case, opened = _open_or_join_case(session, ctx, notice, batch)
+        except Deferred:
+            batch.known[body.external_id] = DEFER
+            results[index] = DEFER
+            return
+        audit.record(session, ctx.actor, "notice.create", object_type="notice", object_id=notice.id,
+                     district_id=notice.district_id)
+        _enqueue_messages(session, ctx, notice, case, opened, batch)
+        batch.known[body.external_id] = notice
+        batch.created.append((notice, case))
+        batch.part.created.append((notice, case))
+        results[index] = (notice, True)
+    except Problem as problem:
+        results[index] = problem
 
 
 _NOTICE_COLUMNS = tuple(column.key for column in Notice.__table__.columns)
@@ -204,19 +301,23 @@ def _look_up(session: Session, ctx: service.IntakeContext, items: Sequence[tuple
                                  .options(selectinload(Notice.case).selectinload(Case.deadlines))).all()
     batch = _Batch(known={n.external_id: n for n in stored}, stored=list(stored))
     if ctx.actor.test:
+        batch.cuts = _cuts([(index, set()) for index, _ in items])
         return batch  # test notices match nothing (app/cases/matching.py)
     data_key = ctx.settings.data_key
     today = local_today(ctx.now)
     pins: set[str] = set()
     tenancies: set[str] = set()
-    for _, body in items:
+    item_pins: list[tuple[int, set[str]]] = []
+    for index, body in items:
+        item_pins.append((index, set()))
         for tenant in body.tenants:
             if tenant.personal_identity_number:
                 try:
                     canonical = parse_identity_number(tenant.personal_identity_number, today=today).canonical
                 except ValueError:
                     continue  # the item's own 422 follows
-                pins.add(matching_hash(data_key, canonical))
+                item_pins[-1][1].add(matching_hash(data_key, canonical))
+        pins |= item_pins[-1][1]
         prop = body.property
         if prop.apartment_number:
             postal = "".join(ch for ch in prop.postal_code if ch.isdigit())
@@ -226,7 +327,24 @@ def _look_up(session: Session, ctx: service.IntakeContext, items: Sequence[tuple
     for pin, case_id, _opened, district_id in open_cases:  # oldest case first, as `open_case_of_person`
         batch.open_by_pin.setdefault(pin, []).append((district_id, case_id))
     batch.recent_tenancies = matching.tenancies_seen(session, tenancies, since)
+    batch.cuts = _cuts(item_pins)
     return batch
+
+
+def _cuts(item_pins: list[tuple[int, set[str]]]) -> set[int]:
+    """The items a new part begins at: every `PART_SIZE` items or so, where no person of an item
+    before is in an item after (a later notice of theirs joins the case an earlier one opened, and
+    changes its rows)."""
+    last = {pin: position for position, (_, pins) in enumerate(item_pins) for pin in pins}
+    cuts: set[int] = set()
+    reach, size = -1, 0  # the furthest item that a person of the part so far is in
+    for position, (index, pins) in enumerate(item_pins):
+        if size >= PART_SIZE and reach < position:
+            cuts.add(index)
+            size = 0
+        size += 1
+        reach = max([reach, *(last[pin] for pin in pins)])
+    return cuts
 
 
 def _existing(session: Session, landlord_id: uuid.UUID, external_id: str, key: str | None,
@@ -297,14 +415,15 @@ def _enqueue_messages(session: Session, ctx: service.IntakeContext, notice: Noti
 
 # --------------------------------------------------------------------------- writing
 
-def _write(session: Session, ctx: service.IntakeContext, batch: _Batch) -> None:
-    rows = batch.plan
+def _write(session: Session, ctx: service.IntakeContext, part: _Part, execute: Any = None) -> None:
+    """The part's rows; on PostgreSQL their one statement goes to `execute` (the `_Writer`'s)."""
+    rows = part.plan
     if not rows.cases:
         return
     for case, sequence in zip(rows.cases, case_numbers(session, len(rows.cases)), strict=True):
         case.number = plan.case_number(ctx.now, sequence)
-    messages = _messages(session, ctx, rows)
-    notices = sorted((notice for notice, _ in batch.created), key=lambda n: n.external_id)  # one lock order
+    messages = _messages(session, ctx, rows, part.staff)
+    notices = sorted((notice for notice, _ in part.created), key=lambda n: n.external_id)  # one lock order
     tables: list[TableRows] = [
         (Case.__table__, [case.values() for case in rows.cases], ""),
         (Notice.__table__, [_values(_NOTICE_COLUMNS, notice) for notice in notices], ""),
@@ -321,7 +440,7 @@ def _write(session: Session, ctx: service.IntakeContext, batch: _Batch) -> None:
         # outbox.enqueue_many's statement, in the same statement as the rest: the dedup key still decides.
         tables.append((OutboxMessage.__table__, [outbox.message_values(m) for m in messages],
                        " ON CONFLICT (dedup_key) DO NOTHING"))
-        insert_tables(session, tables)
+        insert_tables(session, tables, execute)
     else:
         insert_tables(session, tables)
         outbox.enqueue_many(session, messages)
@@ -331,10 +450,10 @@ def _values(columns: tuple[str, ...], row: Any) -> dict[str, Any]:
     return {column: getattr(row, column) for column in columns}
 
 
-def _messages(session: Session, ctx: service.IntakeContext, rows: plan.IntakePlan) -> list[dict[str, Any]]:
-    """The planned messages as outbox rows: `notify`'s, with each district's staff looked up once —
-    its handlers and its joint assessors in one statement."""
-    staff: dict[Any, list[Any]] = {}
+def _messages(session: Session, ctx: service.IntakeContext, rows: plan.IntakePlan,
+              staff: dict[Any, list[Any]]) -> list[dict[str, Any]]:
+    """The planned messages as outbox rows: `notify`'s, with each district's staff looked up once
+    (in `staff`, for the batch) — its handlers and its joint assessors in one statement."""
 
     def staff_of(district_id: Any, role: str, unit: str | None = None) -> list[Any]:
         if district_id not in staff:

@@ -27,9 +27,10 @@ from app.sql import key_table
 TableRows = tuple[Any, list[dict[str, Any]], str]
 
 
-def insert_tables(session: Session, tables: Sequence[TableRows]) -> None:
+def insert_tables(session: Session, tables: Sequence[TableRows], execute: Any = None) -> None:
     """Every table's rows, in the order given (parents first, for SQLite's sake). The columns' Python
-    defaults are filled in first, as the ORM would."""
+    defaults are filled in first, as the ORM would. On PostgreSQL `execute(statement, parameters)`, if
+    given, sends the one statement (`app/notices/bulk.py: _Writer`)."""
     tables = [(table, rows, suffix) for table, rows, suffix in tables if rows]
     if not tables:
         return
@@ -47,7 +48,7 @@ def insert_tables(session: Session, tables: Sequence[TableRows]) -> None:
         parts.append(f"t{number} AS (INSERT INTO {table.name} ({', '.join(columns)}) SELECT {', '.join(selected)} "
                      f"FROM json_populate_recordset(NULL::{table.name}, CAST(:t{number} AS json)){suffix})")
         parameters[f"t{number}"] = _json(filled)
-    session.execute(text(f"WITH {', '.join(parts)} SELECT 1"), parameters)
+    (execute or session.execute)(text(f"WITH {', '.join(parts)} SELECT 1"), parameters)
 
 
 def _json(rows: list[dict[str, Any]]) -> str:

@@ -111,11 +111,11 @@ def test_an_item_whose_statement_fails_in_the_database(client, landlord, db, mon
     # there, in the row it is about to insert.
     write = bulk._write
 
-    def write_without_kind(session, ctx, batch):
-        for notice, _case in batch.created:
+    def write_without_kind(session, ctx, part, *rest):
+        for notice, _case in part.created:
             if notice.external_id == BAD:
                 notice.kind = None
-        return write(session, ctx, batch)
+        return write(session, ctx, part, *rest)
 
     monkeypatch.setattr(service, "_store", store_without_kind)
     monkeypatch.setattr(bulk, "_write", write_without_kind)
