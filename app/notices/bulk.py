@@ -48,7 +48,7 @@ from app.errors import Problem, ValidationProblem, is_contention
 from app.households.models import JointAssessmentPart
 from app.identity import parse_identity_number
 from app.notices import rows as notice_rows
-from app.notices.bulk_sql import TableRows, case_numbers, insert_tables, stored_notice_ids
+from app.notices.bulk_sql import Prepared, TableRows, case_numbers, insert_tables, prepare, stored_notice_ids
 from app.notices import service
 from app.notices.models import Notice, Tenant
 from app.notices.schemas import NoticeIn
@@ -121,10 +121,8 @@ class _Writer:
         self._pipeline: ExitStack | None = None
 
     def send(self, ctx: service.IntakeContext, part: _Part) -> None:
-        """The part's rows: once the part before is written, its case numbers and staff looked up,
-        then its statement sent (`execute`)."""
-        self.wait()
-        _write(self._session, ctx, part, self.execute)
+        """The part's rows (`_write`): the statement sent once the part before is written."""
+        _write(self._session, ctx, part, self)
 
     def execute(self, statement: Any, parameters: dict[str, Any]) -> None:
         self.wait()
@@ -201,11 +199,13 @@ def _receive_many(session: Session, ctx: service.IntakeContext, items: Sequence[
                 writer.send(ctx, batch.next_part())
             _take(session, ctx, batch, writer, index, body, idempotency_key, results, data_key, today, router)
         writer.send(ctx, batch.next_part())
+        # The answers, while PostgreSQL writes the last part: every case has its number by now.
+        cases = {id(notice): case for notice, case in batch.created}
+        answers = {index: _answer(result, cases) for index, result in results.items()}
         writer.wait()
     finally:
         writer.close()
-    cases = {id(notice): case for notice, case in batch.created}
-    return {index: _answer(result, cases) for index, result in results.items()}
+    return answers
 
 
 def _take(session: Session, ctx: service.IntakeContext, batch: _Batch, writer: _Writer, index: int, body: NoticeIn,
@@ -415,34 +415,41 @@ def _enqueue_messages(session: Session, ctx: service.IntakeContext, notice: Noti
 
 # --------------------------------------------------------------------------- writing
 
-def _write(session: Session, ctx: service.IntakeContext, part: _Part, execute: Any = None) -> None:
-    """The part's rows; on PostgreSQL their one statement goes to `execute` (the `_Writer`'s)."""
+def _write(session: Session, ctx: service.IntakeContext, part: _Part, writer: _Writer | None = None) -> None:
+    """The part's rows. With a `writer`: prepared while the part before is still being written, then,
+    once it is, the case numbers and the rows that name them, and the statement sent by the writer."""
     rows = part.plan
     if not rows.cases:
+        if writer is not None:
+            writer.wait()
         return
-    for case, sequence in zip(rows.cases, case_numbers(session, len(rows.cases)), strict=True):
-        case.number = plan.case_number(ctx.now, sequence)
-    messages = _messages(session, ctx, rows, part.staff)
     notices = sorted((notice for notice, _ in part.created), key=lambda n: n.external_id)  # one lock order
-    tables: list[TableRows] = [
-        (Case.__table__, [case.values() for case in rows.cases], ""),
-        (Notice.__table__, [_values(_NOTICE_COLUMNS, notice) for notice in notices], ""),
+    # Every row that does not name a case number: ready before the part before is written.
+    ready = [prepare(session, table, table_rows) for table, table_rows in (
+        (Notice.__table__, [_values(_NOTICE_COLUMNS, notice) for notice in notices]),
         (Tenant.__table__, [{**_values(_TENANT_COLUMNS, tenant), "id": uuid.uuid4(), "notice_id": notice.id}
-                            for notice in notices for tenant in notice.tenants], ""),
-        (Deadline.__table__, [d.values() for d in rows.deadlines], ""),
+                            for notice in notices for tenant in notice.tenants]),
+        (Deadline.__table__, [d.values() for d in rows.deadlines]),
         (DeadlineAlert.__table__, [
             {"id": uuid.uuid4(), "deadline_id": d.id, "kind": t.kind, "fire_at": t.fire_at, "status": "pending"}
-            for d in rows.deadlines for t in d.timers], ""),
-        (TimelineEvent.__table__, rows.timeline, ""),
-        (JointAssessmentPart.__table__, rows.parts, ""),
-    ]
+            for d in rows.deadlines for t in d.timers]),
+        (TimelineEvent.__table__, rows.timeline),
+        (JointAssessmentPart.__table__, rows.parts),
+    )]
+    if writer is not None:
+        writer.wait()
+    for case, sequence in zip(rows.cases, case_numbers(session, len(rows.cases)), strict=True):
+        case.number = plan.case_number(ctx.now, sequence)
+    messages = _messages(session, ctx, rows, part.staff)  # a joint-assessment request names its case's number
+    tables: list[TableRows | Prepared] = [(Case.__table__, [case.values() for case in rows.cases], ""), *ready]
+    execute = writer.execute if writer is not None else None
     if session.get_bind().dialect.name == "postgresql":
         # outbox.enqueue_many's statement, in the same statement as the rest: the dedup key still decides.
         tables.append((OutboxMessage.__table__, [outbox.message_values(m) for m in messages],
                        " ON CONFLICT (dedup_key) DO NOTHING"))
         insert_tables(session, tables, execute)
     else:
-        insert_tables(session, tables)
+        insert_tables(session, tables, execute)
         outbox.enqueue_many(session, messages)
 
 

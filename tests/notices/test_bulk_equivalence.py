@@ -129,10 +129,9 @@ def _run(settings, engine, monkeypatch, *, use_bulk: bool, written: list[Any] | 
         monkeypatch.setattr(bulk, "PART_SIZE", part_size)
     write = bulk._write
 
-    def counted_write(session, ctx, part, execute=None):  # each part's notices, and how it was sent
-        parts.append((len(part.created), getattr(execute, "__self__", None) is not None
-                      and execute.__self__._driver is not None))
-        return write(session, ctx, part, execute)
+    def counted_write(session, ctx, part, writer=None):  # each part's notices, and whether it was pipelined
+        parts.append((len(part.created), writer is not None and writer._driver is not None))
+        return write(session, ctx, part, writer)
 
     monkeypatch.setattr(bulk, "_write", counted_write)
     if not use_bulk:
