@@ -5,8 +5,8 @@ PostgreSQL the JSONB containment operator (`@>`, which a GIN index can serve);
 on SQLite a `json_each` scan of the row's list. Queries stay portable and the
 filter runs in the database, not in Python after reading the rows.
 
-`key_table(dialect, keys, name)`: a list of strings as a table of one column, `key`,
-the list sent as one parameter.
+`key_table(dialect, name)`, `key_values(dialect, keys)`: a list of strings as a table of one
+column, `key`, the list sent as one parameter.
 
 `casefold(column)`: the text in lower case for case-insensitive search, with
 Swedish letters too (PostgreSQL's `lower` under a UTF-8 locale; on SQLite, whose
@@ -67,11 +67,18 @@ def _casefold_sqlite(element: casefold, compiler: Any, **kw: Any) -> str:
     return f"varsel_casefold({compiler.process(element.clauses, **kw)})"
 
 
-def key_table(dialect: str, keys: list[str], name: str) -> Any:
-    """`keys` as a derived table of one column, `key`, the list one parameter: on PostgreSQL an array
-    (`unnest`), on SQLite a JSON list (`json_each`). One parameter, not one per key: PostgreSQL's
-    generic plan for a prepared statement compares each row with a list of parameters one by one."""
+def key_table(dialect: str, name: str) -> Any:
+    """A list of strings as a derived table of one column, `key`, the list one parameter, `name`
+    (its value made by `key_values`): on PostgreSQL an array (`unnest`), on SQLite a JSON list
+    (`json_each`). One parameter, not one per key: PostgreSQL's generic plan for a prepared
+    statement compares each row with a list of parameters one by one. The statement can be built
+    once and run with any list."""
     if dialect == "postgresql":
-        return func.unnest(cast(bindparam(name, keys), ARRAY(String))).table_valued("key").render_derived()
-    listed = func.json_each(bindparam(name, json.dumps(keys))).table_valued("value")
+        return func.unnest(cast(bindparam(name, type_=ARRAY(String)), ARRAY(String))).table_valued("key").render_derived()
+    listed = func.json_each(bindparam(name, type_=String())).table_valued("value")
     return select(listed.c.value.label("key")).subquery()
+
+
+def key_values(dialect: str, keys: list[str]) -> Any:
+    """The value of `key_table`'s parameter for these keys."""
+    return keys if dialect == "postgresql" else json.dumps(keys)

@@ -3,8 +3,9 @@
 1. single notices: `POST /api/v1/notices` of `varsel serve` (one worker, PostgreSQL) and a bare
    FastAPI endpoint that only validates the same body (bench/bare_app.py), back to back with the
    same wrk settings: requests/s answered 2xx, their ratio, p50/p95/p99 latency, server RSS; and
-   the floor under them, an authenticated read (`GET /api/v1/notices?limit=1`) through the same
-   middleware, dependencies, session and JSON answer, as a ratio of the bare endpoint too;
+   two floors under them, as ratios of the bare endpoint too: the middleware stack alone
+   (`GET /healthz`: no key, no database) and an authenticated read (`GET /api/v1/notices?limit=1`:
+   the key, the ORM session, the newest notice with its case and deadlines, the JSON answer);
 2. batches: `POST /api/v1/notices/batch`, N batches of 500 notices, notices/s and RSS;
 3. scale-out: `varsel serve --workers N` for N = 1, 2, 4: requests/s and p95; and, first of all
    (with the scheduler on, on the fresh database), exactly one scheduler leader among the workers —
@@ -279,6 +280,7 @@ def main() -> None:
         # The floor under any notice: an authenticated read through the same middleware, dependencies,
         # session and JSON answer (GET /api/v1/notices?limit=1), with the same wrk settings.
         floor = wrk(varsel.port, args.duration, args.connections, {**wrk_env, "VARSEL_BENCH_FLOOR": "1"})
+        stack = wrk(varsel.port, args.duration, args.connections, {**wrk_env, "VARSEL_BENCH_STACK": "1"})
         figures["varsel_log_lines"] = varsel.log_lines()
         if not args.skip_batch:
             print(f"batches: {args.batches} × {args.batch_size} …", file=sys.stderr)
@@ -287,7 +289,8 @@ def main() -> None:
             figures["varsel_rss_mb_after_batch"] = varsel.rss_mb()[0]
     finally:
         varsel.stop()
-    figures["bare"], figures["single"], figures["floor"] = vars(bare_load), vars(single), vars(floor)
+    figures["bare"], figures["single"], figures["floor"], figures["stack"] = (vars(bare_load), vars(single), vars(floor),
+                                                                               vars(stack))
     figures["single_ratio"] = single.ok_per_second / bare_load.ok_per_second
 
     # 3. Scale-out of ingest (the scheduler off, as in 1–2).
@@ -319,8 +322,9 @@ def report(f: dict, args: argparse.Namespace) -> None:
     bare, single = f["bare"], f["single"]
     bare_rate = (bare["requests"] - bare["non_2xx"] - bare["errors"]) / bare["seconds"]
     rate = (single["requests"] - single["non_2xx"] - single["errors"]) / single["seconds"]
-    floor = f["floor"]
+    floor, stack = f["floor"], f["stack"]
     floor_rate = (floor["requests"] - floor["non_2xx"] - floor["errors"]) / floor["seconds"]
+    stack_rate = (stack["requests"] - stack["non_2xx"] - stack["errors"]) / stack["seconds"]
 
     def verdict(ok: bool) -> str:
         return "met" if ok else "NOT met"
@@ -333,6 +337,8 @@ def report(f: dict, args: argparse.Namespace) -> None:
         (f"single p50 / p95 / p99 at {args.connections} connections (ms)",
          f"{single['p50']:.1f} / {single['p95']:.1f} / {single['p99']:.1f}", "p99 ≤ 50", verdict(single["p99"] <= 50)),
         ("bare p50 / p95 / p99 (ms)", f"{bare['p50']:.1f} / {bare['p95']:.1f} / {bare['p99']:.1f}", "", ""),
+        ("floor: the middleware stack alone, GET /healthz (2xx/s)",
+         f"{stack_rate:,.0f} = {stack_rate / bare_rate:.3f}", "", ""),
         ("floor: authenticated GET /api/v1/notices?limit=1 (2xx/s)",
          f"{floor_rate:,.0f} = {floor_rate / bare_rate:.3f}", "", ""),
     ]

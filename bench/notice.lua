@@ -1,5 +1,6 @@
 -- wrk script: POST a valid notice with a unique external_id per request (per thread prefix); with
--- VARSEL_BENCH_FLOOR set, GET the landlord's newest notice instead (the stack's own cost).
+-- VARSEL_BENCH_FLOOR set, GET the landlord's newest notice instead (an authenticated read through the
+-- ORM session); with VARSEL_BENCH_STACK set, GET /healthz (the middleware stack alone, no key, no database).
 -- At the end it prints one machine-readable line for bench/bench_ingest.py:
 --   BENCH requests=<n> non2xx=<n> errors=<n> seconds=<s> p50=<ms> p95=<ms> p99=<ms>
 local counter = 0
@@ -20,6 +21,9 @@ end
 
 request = function()
   counter = counter + 1
+  if os.getenv("VARSEL_BENCH_STACK") then
+    return wrk.format("GET", "/healthz")
+  end
   if os.getenv("VARSEL_BENCH_FLOOR") then
     -- The service's floor: an authenticated read through the same stack (key, session, one query, JSON).
     return wrk.format("GET", "/api/v1/notices?limit=1", {["Authorization"] = "Bearer " .. key})

@@ -12,13 +12,15 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime, timedelta
+from functools import cache
+from typing import Any
 
-from sqlalchemy import exists, select
+from sqlalchemy import bindparam, exists, select
 from sqlalchemy.orm import Session, selectinload
 
 from app.cases.models import Case
 from app.notices.models import Notice, Tenant
-from app.sql import key_table
+from app.sql import key_table, key_values
 from app.vocabulary import CaseStatus
 
 REPEAT_WINDOW = timedelta(days=365)
@@ -115,6 +117,15 @@ def tenancies_seen(session: Session, tenancy_keys: set[str], since: datetime) ->
     management office, the benchmark's one apartment) may have thousands of them."""
     if not tenancy_keys:
         return set()
-    keys = key_table(session.get_bind().dialect.name, sorted(tenancy_keys), "tenancy_keys")
-    return set(session.scalars(select(keys.c.key).where(exists().where(
-        Notice.tenancy_key == keys.c.key, Notice.received_at >= since, Notice.test.is_(False)))))
+    dialect = session.get_bind().dialect.name
+    return set(session.scalars(_tenancies_query(dialect), {"tenancy_keys": key_values(dialect, sorted(tenancy_keys)),
+                                                            "since": since}))
+
+
+@cache
+def _tenancies_query(dialect: str) -> Any:
+    """Built once (a notice sent alone asks once per request): only its parameters change."""
+    keys = key_table(dialect, "tenancy_keys")
+    notices = Notice.__table__.c
+    return select(keys.c.key).where(exists().where(
+        notices.tenancy_key == keys.c.key, notices.received_at >= bindparam("since"), notices.test.is_(False)))

@@ -17,10 +17,11 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 import structlog
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from app.calendar import STOCKHOLM
@@ -38,11 +39,22 @@ def staff_of(session: Session, district_id: uuid.UUID | None, *roles: str, unit:
     `with_role`: their `role` and `unit` too, for a caller that sorts them itself."""
     if district_id is None:
         return []
-    columns = (User.id, User.email, User.role, User.unit) if with_role else (User.id, User.email)
-    query = select(*columns).where(User.district_id == district_id, User.role.in_(roles), User.active.is_(True))
+    parameters: dict[str, Any] = {"district_id": district_id, "roles": list(roles)}
     if unit is not None:
-        query = query.where(User.unit == unit)
-    return list(session.execute(query.order_by(User.username)))
+        parameters["unit"] = unit
+    return list(session.execute(_staff_query(with_role, unit is not None), parameters))
+
+
+@cache
+def _staff_query(with_role: bool, by_unit: bool) -> Any:
+    """Built once (a notice sent alone asks once per request): only its parameters change."""
+    users = User.__table__.c
+    columns = (users.id, users.email, users.role, users.unit) if with_role else (users.id, users.email)
+    query = select(*columns).where(users.district_id == bindparam("district_id"),
+                                   users.role.in_(bindparam("roles", expanding=True)), users.active.is_(True))
+    if by_unit:
+        query = query.where(users.unit == bindparam("unit"))
+    return query.order_by(users.username)
 
 
 def _base(case: Any) -> dict[str, Any]:

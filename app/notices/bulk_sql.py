@@ -14,11 +14,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 import orjson
 import sqlalchemy as sa
-from sqlalchemy import insert, select, text
+from sqlalchemy import bindparam, insert, select, text
 from sqlalchemy.orm import Session
 
 from app.cases.models import CaseNumber
@@ -99,26 +100,38 @@ def stored_notice_ids(session: Session, landlord_id: Any, test: bool, external_i
     index per id, whatever the statistics say). A plain join or IN let the planner, with statistics
     from before a burst of notices, hash the landlord's every notice instead (25 ms at 38,000), or,
     with LIMIT 1, walk them hoping for an early match (0.65 s)."""
-    mine = (Notice.landlord_id == landlord_id, Notice.test == test)
-    by_key = Notice.idempotency_key == idempotency_key if idempotency_key is not None else sa.false()
-    if session.get_bind().dialect.name != "postgresql":
-        return list(session.scalars(select(Notice.id).where(*mine, sa.or_(Notice.external_id.in_(external_ids),
-                                                                        by_key))))
-    keys = key_table("postgresql", external_ids, "external_ids")
+    dialect = session.get_bind().dialect.name
+    # PostgreSQL's is `key_table`'s list; SQLite's an IN list.
+    parameters: dict[str, Any] = {"landlord_id": landlord_id, "test": test, "external_ids": external_ids}
+    if idempotency_key is not None:
+        parameters["idempotency_key"] = idempotency_key
+    return list(session.scalars(_stored_query(dialect, idempotency_key is not None), parameters))
+
+
+@cache
+def _stored_query(dialect: str, by_key: bool) -> Any:
+    """Built once per shape (a notice sent alone asks once per request): only its parameters change."""
+    notices = Notice.__table__.c
+    mine = (notices.landlord_id == bindparam("landlord_id"), notices.test == bindparam("test"))
+    key_matches = notices.idempotency_key == bindparam("idempotency_key") if by_key else sa.false()
+    if dialect != "postgresql":
+        return select(notices.id).where(*mine, sa.or_(notices.external_id.in_(bindparam("external_ids", expanding=True)),
+                                                      key_matches))
+    keys = key_table("postgresql", "external_ids")
     # LIMIT 1 (the unique index gives at most one anyway) keeps PostgreSQL from pulling the LATERAL
     # subquery up into a plain join, which its generic plan then hashed (60 ms for 500 ids).
-    probe = select(Notice.id).where(*mine, Notice.external_id == keys.c.key).limit(1).lateral()
+    probe = select(notices.id).where(*mine, notices.external_id == keys.c.key).limit(1).lateral()
     found = select(probe.c.id).select_from(keys).join(probe, sa.true())
-    if idempotency_key is not None:
-        found = found.union(select(Notice.id).where(*mine, by_key))
-    return list(session.scalars(found))
+    return found.union(select(notices.id).where(*mine, key_matches)) if by_key else found
+
+
+_CASE_NUMBERS = text("INSERT INTO case_numbers (id) SELECT nextval(pg_get_serial_sequence('case_numbers', 'id')) "
+                     "FROM generate_series(1, :count) RETURNING id")
 
 
 def case_numbers(session: Session, count: int) -> list[int]:
     """`count` values of the case-number sequence, in one statement."""
     table = CaseNumber.__table__
     if session.get_bind().dialect.name == "postgresql":
-        statement = text("INSERT INTO case_numbers (id) SELECT nextval(pg_get_serial_sequence('case_numbers', 'id')) "
-                         "FROM generate_series(1, :count) RETURNING id")
-        return sorted(session.execute(statement, {"count": count}).scalars())
+        return sorted(session.execute(_CASE_NUMBERS, {"count": count}).scalars())
     return sorted(session.execute(insert(table).values([{"id": None}] * count).returning(table.c.id)).scalars())

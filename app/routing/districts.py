@@ -15,7 +15,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from app.routing.models import District, FormerArea
@@ -94,8 +94,12 @@ def current_districts(session: Session, on: date | None = None) -> list[District
     return [d for d in rows if d.is_valid_on(day)]
 
 
+# Built once: a notice sent alone looks its district up once per request.
+_BY_CODE = select(District).where(District.code == bindparam("code"))
+
+
 def district_by_code(session: Session, code: str) -> District | None:
-    district = session.scalar(select(District).where(District.code == code))
+    district = session.scalar(_BY_CODE, {"code": code})
     if district is not None:
         return district
     # A former area's code still names its successor (old notices, old files).
