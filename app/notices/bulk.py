@@ -15,7 +15,9 @@ here a batch (or, on SQLite, a chunk of it) costs about as many in all:
 3. the case numbers in one statement, the district's handlers and joint assessors once,
    then one multi-row INSERT per table (cases, notices, tenants, deadlines, timers,
    timeline, joint-assessment parts, outbox); the audit rows join the hash chain at
-   commit like every other (`app/security/audit.py`).
+   commit like every other (`app/security/audit.py`). On PostgreSQL a batch of more
+   than `PART_SIZE` goes in parts, each part's rows written while the next part's items
+   are taken (`_Writer`).
 
 An item that would join a case stored before the batch (the same person's open case) is
 left to the one-notice path (`DEFER`), which loads and locks that case; so is a later
