@@ -17,7 +17,7 @@ here a batch (or, on SQLite, a chunk of it) costs about as many in all:
    timeline, joint-assessment parts, outbox); the audit rows join the hash chain at
    commit like every other (`app/security/audit.py`). On PostgreSQL a batch of more
    than `PART_SIZE` goes in parts, each part's rows written while the next part's items
-   are taken (`_Writer`).
+   are taken (`app/notices/bulk_write.py`).
 
 An item that would join a case stored before the batch (the same person's open case) is
 left to the one-notice path (`DEFER`), which loads and locks that case; so is a later
@@ -31,56 +31,37 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from contextlib import ExitStack, suppress
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 from typing import Any
 
-import psycopg
 import structlog
 from sqlalchemy import select
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, selectinload
 
 from app.calendar import local_today
-from app.cases import matching, notify, plan
-from app.cases.models import Case, TimelineEvent
-from app.deadlines.models import Deadline, DeadlineAlert
+from app.cases import matching, plan
+from app.cases.models import Case
 from app.errors import Problem, ValidationProblem, is_contention
-from app.households.models import JointAssessmentPart
 from app.identity import parse_identity_number
 from app.notices import rows as notice_rows
-from app.notices.bulk_sql import Prepared, TableRows, case_numbers, insert_tables, prepare, stored_notice_ids
+from app.notices.bulk_sql import stored_notice_ids
+from app.notices.bulk_write import NOTICE_COLUMNS, TENANT_COLUMNS, Part, Writer, cuts
 from app.notices import service
-from app.notices.models import Notice, Tenant
+from app.notices.models import Notice
 from app.notices.schemas import NoticeIn
 from app.notices.validation import check_notice, require_own_municipality
 from app.routing.service import route
 from app.security import audit
 from app.security.crypto import matching_hash
-from notifications import outbox
-from notifications.models import OutboxMessage
 
 log = structlog.get_logger("varsel.notices")
 
 DEFER = object()  # the item is taken by the one-notice path, after the batch's own rows are written
-# Notices per part of a batch (`_Writer`): small enough that the first part's planning and the last
-# part's INSERT, which nothing overlaps, stay short; large enough that a part's fixed statements
-# (case numbers, its INSERT) stay a small share. Measured by bench/bench_ingest.py.
-PART_SIZE = 100
 
 
 class Deferred(Exception):
     """The notice joins a case stored before this batch."""
-
-
-@dataclass
-class _Part:
-    """The rows of some of the batch's items, written together (`_write`)."""
-
-    plan: plan.IntakePlan = field(default_factory=plan.IntakePlan)
-    created: list[tuple[Any, plan.CaseDraft]] = field(default_factory=list)  # (a _new_notice, its case)
-    staff: dict[Any, list[Any]] = field(default_factory=dict)  # district id → its handlers and joint assessors
 
 
 @dataclass
@@ -93,65 +74,17 @@ class _Batch:
     recent_pins: set[str] = field(default_factory=set)
     recent_tenancies: set[str] = field(default_factory=set)
     created: list[tuple[Any, plan.CaseDraft]] = field(default_factory=list)  # every part's
-    part: _Part = field(default_factory=_Part)  # the items' rows not yet handed to the writer
+    part: Part = field(default_factory=Part)  # the items' rows not yet handed to the writer
     cuts: set[int] = field(default_factory=set)  # the item indexes a new part may begin at
 
     @property
     def plan(self) -> plan.IntakePlan:
         return self.part.plan
 
-    def next_part(self) -> _Part:
+    def next_part(self) -> Part:
         """The part so far, handed over; the next one looks the district staff up no more than it did."""
-        part, self.part = self.part, _Part(staff=self.part.staff)
+        part, self.part = self.part, Part(staff=self.part.staff)
         return part
-
-
-class _Writer:
-    """Sends the batch's parts' INSERTs; on PostgreSQL it does not wait for one while the next is planned.
-
-    A batch of 500 spends about as long in PostgreSQL's INSERT as in Python before it. Each part's
-    statement is sent in a pipeline (psycopg's pipeline mode): PostgreSQL inserts it while Python
-    plans the next part, the two cores side by side instead of one after the other. Its result (or
-    its error) is read before the session is used again (`wait`): for the next part's case numbers,
-    a district looked up for the first time, a stored notice replayed. A part never holds a case
-    that a later part's notice joins (`_cuts`): its rows are final once sent.
-    """
-
-    def __init__(self, session: Session, *, overlap: bool) -> None:
-        self._session = session
-        self._driver = session.connection().connection.driver_connection if overlap else None
-        self._pipeline: ExitStack | None = None
-
-    def send(self, ctx: service.IntakeContext, part: _Part) -> None:
-        """The part's rows (`_write`): the statement sent once the part before is written."""
-        _write(self._session, ctx, part, self)
-
-    def execute(self, statement: Any, parameters: dict[str, Any]) -> None:
-        self.wait()
-        if self._driver is None:
-            self._session.execute(statement, parameters)
-            return
-        self._pipeline = ExitStack()
-        self._pipeline.enter_context(self._driver.pipeline())
-        self._session.execute(statement, parameters)  # sent; its result is read by `wait`
-
-    def wait(self) -> None:
-        """The statement in flight done; its failure raised as SQLAlchemy raises a statement's."""
-        pipeline, self._pipeline = self._pipeline, None
-        if pipeline is None:
-            return
-        try:
-            pipeline.close()
-        except psycopg.Error as exc:
-            raise DBAPIError.instance(None, None, exc, psycopg.Error, hide_parameters=True) from exc
-
-    def close(self) -> None:
-        """After the planner failed: the statement in flight is ended (its own failure no longer
-        matters) and the connection out of pipeline mode before the caller rolls back."""
-        pipeline, self._pipeline = self._pipeline, None
-        if pipeline is not None:
-            with suppress(psycopg.Error):
-                pipeline.close()
 
 
 def receive_many(session: Session, ctx: service.IntakeContext, items: Sequence[tuple[int, NoticeIn]], *,
@@ -194,7 +127,7 @@ def _receive_many(session: Session, ctx: service.IntakeContext, items: Sequence[
     data_key = ctx.settings.data_key
     today = local_today(ctx.now)
     router = ctx.routers.get(session)
-    writer = _Writer(session, overlap=len(items) > PART_SIZE and session.get_bind().dialect.name == "postgresql")
+    writer = Writer.for_items(session, len(items))
     try:
         for index, body in items:
             if batch.part.created and index in batch.cuts:
@@ -210,7 +143,7 @@ def _receive_many(session: Session, ctx: service.IntakeContext, items: Sequence[
     return answers
 
 
-def _take(session: Session, ctx: service.IntakeContext, batch: _Batch, writer: _Writer, index: int, body: NoticeIn,
+def _take(session: Session, ctx: service.IntakeContext, batch: _Batch, writer: Writer, index: int, body: NoticeIn,
           idempotency_key: str | None, results: dict[int, Any], data_key: str, today: Any, router: Any) -> None:
     """One item, in memory: its result, and a new notice's rows in the batch's current part."""
     landlord_id = ctx.actor.id
@@ -255,19 +188,15 @@ def _take(session: Session, ctx: service.IntakeContext, batch: _Batch, writer: _
         results[index] = problem
 
 
-_NOTICE_COLUMNS = tuple(column.key for column in Notice.__table__.columns)
-_TENANT_COLUMNS = tuple(column.key for column in Tenant.__table__.columns)
-
-
 def _new_notice(session: Session, ctx: service.IntakeContext, body: NoticeIn, decision: Any, digest: str,
                 idempotency_key: str | None) -> Any:
     """`service._store` as plain data: a row with every column of `notices` (its tenants' in `tenants`,
-    its District row in `district`), read by the plan, the receipt and `_write` as they read a Notice —
+    its District row in `district`), read by the plan, the receipt and `bulk_write.write_part` as they read a Notice —
     but no ORM object and its instrumented attributes for each of a batch's notices."""
     district = service._district(session, ctx.memo, decision.district_code)
     values, tenants = notice_rows.notice_values(ctx, body, decision, digest, idempotency_key, district)
-    blank_tenant = dict.fromkeys(_TENANT_COLUMNS)
-    return SimpleNamespace(**{**dict.fromkeys(_NOTICE_COLUMNS), **values}, district=district,
+    blank_tenant = dict.fromkeys(TENANT_COLUMNS)
+    return SimpleNamespace(**{**dict.fromkeys(NOTICE_COLUMNS), **values}, district=district,
                            tenants=[SimpleNamespace(**{**blank_tenant, **tenant}) for tenant in tenants])
 
 
@@ -303,7 +232,7 @@ def _look_up(session: Session, ctx: service.IntakeContext, items: Sequence[tuple
                                  .options(selectinload(Notice.case).selectinload(Case.deadlines))).all()
     batch = _Batch(known={n.external_id: n for n in stored}, stored=list(stored))
     if ctx.actor.test:
-        batch.cuts = _cuts([(index, set()) for index, _ in items])
+        batch.cuts = cuts([(index, set()) for index, _ in items])
         return batch  # test notices match nothing (app/cases/matching.py)
     data_key = ctx.settings.data_key
     today = local_today(ctx.now)
@@ -329,27 +258,8 @@ def _look_up(session: Session, ctx: service.IntakeContext, items: Sequence[tuple
     for pin, case_id, _opened, district_id in open_cases:  # oldest case first, as `open_case_of_person`
         batch.open_by_pin.setdefault(pin, []).append((district_id, case_id))
     batch.recent_tenancies = matching.tenancies_seen(session, tenancies, since)
-    batch.cuts = _cuts(item_pins)
+    batch.cuts = cuts(item_pins)
     return batch
-
-
-def _cuts(item_pins: list[tuple[int, set[str]]]) -> set[int]:
-    """The items a new part begins at: the first part half as long as the others (PostgreSQL starts
-    sooner), then one every `PART_SIZE` items or so, the last again about half as long (less to wait
-    for at the end) — each where no person of an item before is in an item after (a later notice of
-    theirs joins the case an earlier one opened, and changes its rows)."""
-    half = PART_SIZE // 2
-    targets = list(range(half, len(item_pins) - half + 1, PART_SIZE))
-    last = {pin: position for position, (_, pins) in enumerate(item_pins) for pin in pins}
-    cuts: set[int] = set()
-    reach = -1  # the furthest item that a person of the part so far is in
-    for position, (index, pins) in enumerate(item_pins):
-        if targets and position >= targets[0] and reach < position:
-            cuts.add(index)
-            while targets and targets[0] <= position:
-                targets.pop(0)
-        reach = max([reach, *(last[pin] for pin in pins)])
-    return cuts
 
 
 def _existing(session: Session, landlord_id: uuid.UUID, external_id: str, key: str | None,
@@ -416,84 +326,3 @@ def _enqueue_messages(session: Session, ctx: service.IntakeContext, notice: Noti
         batch.plan.messages.append(("digest", case))
     if notice.kind == "rent_arrears" and notice.district_id is not None:
         batch.plan.messages.append(("letter", case, notice.id))
-
-
-# --------------------------------------------------------------------------- writing
-
-def _write(session: Session, ctx: service.IntakeContext, part: _Part, writer: _Writer | None = None) -> None:
-    """The part's rows. With a `writer`: prepared while the part before is still being written, then,
-    once it is, the case numbers and the rows that name them, and the statement sent by the writer."""
-    rows = part.plan
-    if not rows.cases:
-        if writer is not None:
-            writer.wait()
-        return
-    notices = sorted((notice for notice, _ in part.created), key=lambda n: n.external_id)  # one lock order
-    # Every row that does not name a case number: ready before the part before is written.
-    ready = [prepare(session, table, table_rows) for table, table_rows in (
-        (Notice.__table__, [_values(_NOTICE_COLUMNS, notice) for notice in notices]),
-        (Tenant.__table__, [{**_values(_TENANT_COLUMNS, tenant), "id": uuid.uuid4(), "notice_id": notice.id}
-                            for notice in notices for tenant in notice.tenants]),
-        (Deadline.__table__, [d.values() for d in rows.deadlines]),
-        (DeadlineAlert.__table__, [
-            {"id": uuid.uuid4(), "deadline_id": d.id, "kind": t.kind, "fire_at": t.fire_at, "status": "pending"}
-            for d in rows.deadlines for t in d.timers]),
-        (TimelineEvent.__table__, rows.timeline),
-        (JointAssessmentPart.__table__, rows.parts),
-    )]
-    if writer is not None:
-        writer.wait()
-    for case, sequence in zip(rows.cases, case_numbers(session, len(rows.cases)), strict=True):
-        case.number = plan.case_number(ctx.now, sequence)
-    messages = _messages(session, ctx, rows, part.staff)  # a joint-assessment request names its case's number
-    tables: list[TableRows | Prepared] = [(Case.__table__, [case.values() for case in rows.cases], ""), *ready]
-    execute = writer.execute if writer is not None else None
-    if session.get_bind().dialect.name == "postgresql":
-        # outbox.enqueue_many's statement, in the same statement as the rest: the dedup key still decides.
-        tables.append((OutboxMessage.__table__, [outbox.message_values(m) for m in messages],
-                       " ON CONFLICT (dedup_key) DO NOTHING"))
-        insert_tables(session, tables, execute)
-    else:
-        insert_tables(session, tables, execute)
-        outbox.enqueue_many(session, messages)
-
-
-def _values(columns: tuple[str, ...], row: Any) -> dict[str, Any]:
-    return {column: getattr(row, column) for column in columns}
-
-
-def _messages(session: Session, ctx: service.IntakeContext, rows: plan.IntakePlan,
-              staff: dict[Any, list[Any]]) -> list[dict[str, Any]]:
-    """The planned messages as outbox rows: `notify`'s, with each district's staff looked up once
-    (in `staff`, for the batch) — its handlers and its joint assessors in one statement."""
-
-    def staff_of(district_id: Any, role: str, unit: str | None = None) -> list[Any]:
-        if district_id not in staff:
-            staff[district_id] = notify.staff_of(session, district_id, "handler", "joint_assessor", with_role=True)
-        return [r for r in staff[district_id] if r.role == role and (unit is None or r.unit == unit)]
-
-    messages: list[dict[str, Any]] = []
-    for kind, case, *rest in rows.messages:
-        if kind == "digest":
-            if case.district_id is None:
-                continue
-            key = notify.digest_key(case.district_id, ctx.now)
-            if key in ctx.memo.digests:
-                continue
-            ctx.memo.digests.add(key)
-            if not case.test:
-                messages += notify.mail_rows(staff_of(case.district_id, "handler"), template="new_cases_digest",
-                                             key=key, payload=notify.digest_payload(case), case_id=None,
-                                             district_id=case.district_id)
-        elif case.test:
-            continue  # a test case causes no message (`notify._enqueue`)
-        elif kind == "joint":
-            (unit,) = rest
-            messages += notify.mail_rows(staff_of(case.district_id, "joint_assessor", unit),
-                                         template="joint_assessment_request",
-                                         key=notify.joint_assessment_key(case, unit),
-                                         payload=notify.joint_assessment_payload(case, unit), case_id=case.id,
-                                         district_id=case.district_id)
-        else:
-            messages.append(notify.tenant_letter(case, rest[0]))
-    return messages

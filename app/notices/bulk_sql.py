@@ -34,7 +34,7 @@ TableRows = tuple[Any, list[dict[str, Any]], str]
 class Prepared:
     """A table's rows ready to insert: on PostgreSQL its INSERT (the parameter's name left as `{name}`)
     and its rows encoded, on SQLite the rows themselves. Prepared ahead, while the statement before
-    is still being written (`app/notices/bulk.py: _Writer`)."""
+    is still being written (`app/notices/bulk_write.py: Writer`)."""
 
     table: Any
     rows: list[dict[str, Any]]
@@ -60,7 +60,7 @@ def prepare(session: Session, table: Any, rows: list[dict[str, Any]], suffix: st
 
 def insert_tables(session: Session, tables: Sequence[TableRows | Prepared], execute: Any = None) -> None:
     """Every table's rows, in the order given (parents first, for SQLite's sake). On PostgreSQL
-    `execute(statement, parameters)`, if given, sends the one statement (`app/notices/bulk.py: _Writer`)."""
+    `execute(statement, parameters)`, if given, sends the one statement (`app/notices/bulk_write.py: Writer`)."""
     prepared = [t if isinstance(t, Prepared) else prepare(session, *t) for t in tables]
     prepared = [t for t in prepared if t.rows]
     if not prepared:

@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import text
 
 from app.notices import api as notices_api
-from app.notices import bulk, service
+from app.notices import bulk, bulk_write, service
 from notifications.models import OutboxMessage
 from tests.conftest import IS_POSTGRES, TEST_DATABASE_URL
 from tests.notices.conftest import BATCH, PROBLEM_BASE, count_rows, notice_body
@@ -109,7 +109,7 @@ def test_an_item_whose_statement_fails_in_the_database(client, landlord, db, mon
 
     # The set-wise writer builds its notices as plain rows (`bulk._new_notice`): the same fault
     # there, in the row it is about to insert.
-    write = bulk._write
+    write = bulk_write.write_part
 
     def write_without_kind(session, ctx, part, *rest):
         for notice, _case in part.created:
@@ -118,7 +118,7 @@ def test_an_item_whose_statement_fails_in_the_database(client, landlord, db, mon
         return write(session, ctx, part, *rest)
 
     monkeypatch.setattr(service, "_store", store_without_kind)
-    monkeypatch.setattr(bulk, "_write", write_without_kind)
+    monkeypatch.setattr(bulk_write, "write_part", write_without_kind)
     answer = client.post(BATCH, json={"notices": _items("B-1", BAD, "B-3")}, headers=landlord.headers)
     _assert_only_the_bad_item_failed(answer, db, caplog)
 

@@ -13,7 +13,7 @@ from datetime import date
 import pytest
 from sqlalchemy import text
 
-from app.notices import bulk
+from app.notices import bulk, bulk_write
 from app.security import service as accounts
 from tests.conftest import IS_POSTGRES
 from tests.notices.conftest import BATCH, NOTICES, notice_body, personnummer
@@ -54,12 +54,12 @@ def _race_after_look_up(monkeypatch, parties: int) -> None:
 
 
 # In parts too: on PostgreSQL a loser's first part then fails when its INSERT, sent ahead in a pipeline,
-# is read (`bulk._Writer.wait`), as SQLAlchemy's IntegrityError all the same.
+# is read (`bulk_write.Writer.wait`), as SQLAlchemy's IntegrityError all the same.
 @pytest.mark.parametrize("part_size", [None, 4], ids=["one-part", "parts-of-4"])
 def test_racing_batches_store_each_notice_once_and_replay_it_to_the_others(app, landlord, db, settings, caplog, monkeypatch,
                                                                             part_size):
     if part_size is not None:
-        monkeypatch.setattr(bulk, "PART_SIZE", part_size)
+        monkeypatch.setattr(bulk_write, "PART_SIZE", part_size)
     items = _items()
     keys = _keys(db, settings, landlord, PARALLEL)
     _race_after_look_up(monkeypatch, PARALLEL)

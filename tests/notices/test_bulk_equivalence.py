@@ -24,7 +24,7 @@ from sqlalchemy import text
 from app.config import get_settings
 from app.main import create_app
 from app.notices import api as notices_api
-from app.notices import bulk
+from app.notices import bulk, bulk_write
 from app.routing.districts import load_municipality, seed_districts
 from app.security import audit
 from app.security import service as accounts
@@ -126,14 +126,14 @@ def _run(settings, engine, monkeypatch, *, use_bulk: bool, written: list[Any] | 
         real, test = issued.plaintext, test_key.plaintext
     monkeypatch.setattr(notices_api, "SQLITE_PAUSE_SECONDS", 0)
     if part_size is not None:
-        monkeypatch.setattr(bulk, "PART_SIZE", part_size)
-    write = bulk._write
+        monkeypatch.setattr(bulk_write, "PART_SIZE", part_size)
+    write = bulk_write.write_part
 
     def counted_write(session, ctx, part, writer=None):  # each part's notices, and whether it was pipelined
         parts.append((len(part.created), writer is not None and writer._driver is not None))
         return write(session, ctx, part, writer)
 
-    monkeypatch.setattr(bulk, "_write", counted_write)
+    monkeypatch.setattr(bulk_write, "write_part", counted_write)
     if not use_bulk:
         monkeypatch.setattr(bulk, "receive_many", lambda *args, **kwargs: None)  # every item by the one-notice path
     elif written is not None:  # what each set-wise write answered (None: it failed)
@@ -221,7 +221,7 @@ def _named(session, answers: list[Any]) -> list[Any]:
 
 @pytest.mark.filterwarnings("ignore")
 # In parts of one notice too: on PostgreSQL each part's rows are sent while the next is planned
-# (`bulk._Writer`), with parts cut only where no person spans them — here the batch's cases joined
+# (`bulk_write.Writer`), with parts cut only where no person spans them — here the batch's cases joined
 # in the batch, its stored notices replayed and its second district met in later parts.
 @pytest.mark.parametrize("part_size", [None, 1], ids=["parts-of-100", "parts-of-1"])
 def test_the_bulk_writer_and_the_one_notice_path_write_the_same_rows(settings, engine, monkeypatch, part_size):

@@ -15,7 +15,7 @@ import pytest
 
 from sqlalchemy import func, select
 
-from app.notices import bulk, service
+from app.notices import bulk_write, service
 from notifications.models import OutboxMessage
 from tests.conftest import IS_POSTGRES
 from tests.notices.conftest import BATCH, NOW, notice_body, personnummer
@@ -42,7 +42,7 @@ JOINED_CASE_BUDGET = 21
 # stored notices, people and tenancies, the district and handlers once, the case numbers, one INSERT
 # per table, the audit chain's head and its rows. (It was 17 statements per item.)
 BATCH_BUDGET = 30
-# A larger batch, on PostgreSQL, in parts of about 100 (`bulk._Writer`): each part beyond the first
+# A larger batch, on PostgreSQL, in parts of about 100 (`bulk_write.Writer`): each part beyond the first
 # takes its case numbers and sends its one INSERT.
 PER_PART_BUDGET = 2
 
@@ -168,7 +168,7 @@ def test_a_batch_of_500_costs_two_statements_per_part_beyond_the_first(client, l
 
     send(1, "PERF-FIRST")  # the district data and the key are loaded by the first request
     small, large = send(20, "PERF-20"), send(500, "PERF-500")
-    parts = len(bulk._cuts([(i, set()) for i in range(500)])) + 1
+    parts = len(bulk_write.cuts([(i, set()) for i in range(500)])) + 1
     assert parts == 6  # 50, 100, 100, 100, 100, 50
     assert len([s for s in large if s.upper().startswith("WITH T0 AS (INSERT INTO CASES")]) == parts
     assert len([s for s in large if "FROM users" in s]) == 1  # the district's staff, once for every part
