@@ -282,8 +282,9 @@ def main() -> None:
         wrk(varsel.port, WARM_UP_SECONDS, args.connections, {**wrk_env, "VARSEL_BENCH_RUN": "warm"})
         single = wrk(varsel.port, args.duration, args.connections, {**wrk_env, "VARSEL_BENCH_RUN": "single"})
         figures["varsel_rss_mb_after_single"] = varsel.rss_mb()[0]
-        # The floor under any notice: an authenticated read through the same middleware, dependencies,
-        # session and JSON answer (GET /api/v1/notices?limit=1), with the same wrk settings.
+        # Two floors, with the same wrk settings: an authenticated read through the same middleware,
+        # dependencies, ORM session and JSON answer (GET /api/v1/notices?limit=1), and the middleware
+        # stack alone (GET /healthz).
         floor = wrk(varsel.port, args.duration, args.connections, {**wrk_env, "VARSEL_BENCH_FLOOR": "1"})
         stack = wrk(varsel.port, args.duration, args.connections, {**wrk_env, "VARSEL_BENCH_STACK": "1"})
         figures["varsel_log_lines"] = varsel.log_lines()

@@ -25,7 +25,8 @@ request = function()
     return wrk.format("GET", "/healthz")
   end
   if os.getenv("VARSEL_BENCH_FLOOR") then
-    -- The service's floor: an authenticated read through the same stack (key, session, one query, JSON).
+    -- An authenticated read through the same stack: the key, the ORM session, the newest notice with
+    -- its case and deadlines, the JSON answer.
     return wrk.format("GET", "/api/v1/notices?limit=1", {["Authorization"] = "Bearer " .. key})
   end
   local body = string.format([[{"external_id": "BENCH-%s-%d-%d", "kind": "rent_arrears", "sent_on": "%s",

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from app.cases.models import CaseNumber
 from app.notices.models import Notice
-from app.sql import key_table
+from app.sql import key_table, key_values
 
 # (table, its rows, an ON CONFLICT clause or "")
 TableRows = tuple[Any, list[dict[str, Any]], str]
@@ -101,8 +101,9 @@ def stored_notice_ids(session: Session, landlord_id: Any, test: bool, external_i
     from before a burst of notices, hash the landlord's every notice instead (25 ms at 38,000), or,
     with LIMIT 1, walk them hoping for an early match (0.65 s)."""
     dialect = session.get_bind().dialect.name
-    # PostgreSQL's is `key_table`'s list; SQLite's an IN list.
-    parameters: dict[str, Any] = {"landlord_id": landlord_id, "test": test, "external_ids": external_ids}
+    # PostgreSQL's is `key_table`'s parameter; SQLite's an IN list.
+    ids = key_values(dialect, external_ids) if dialect == "postgresql" else external_ids
+    parameters: dict[str, Any] = {"landlord_id": landlord_id, "test": test, "external_ids": ids}
     if idempotency_key is not None:
         parameters["idempotency_key"] = idempotency_key
     return list(session.scalars(_stored_query(dialect, idempotency_key is not None), parameters))

@@ -45,7 +45,7 @@ class Part:
     """The rows of some of the batch's items, written together (`write_part`)."""
 
     plan: plan.IntakePlan = field(default_factory=plan.IntakePlan)
-    created: list[tuple[Any, plan.CaseDraft]] = field(default_factory=list)  # (a _new_notice, its case)
+    created: list[tuple[Any, plan.CaseDraft]] = field(default_factory=list)  # (`bulk._new_notice`'s row, its case)
     staff: dict[Any, list[Any]] = field(default_factory=dict)  # district id → its handlers and joint assessors
 
 
@@ -121,13 +121,12 @@ def cuts(item_pins: list[tuple[int, set[str]]]) -> set[int]:
     return cuts
 
 
-def write_part(session: Session, ctx: service.IntakeContext, part: Part, writer: Writer | None = None) -> None:
-    """The part's rows. With a `writer`: prepared while the part before is still being written, then,
-    once it is, the case numbers and the rows that name them, and the statement sent by the writer."""
+def write_part(session: Session, ctx: service.IntakeContext, part: Part, writer: Writer) -> None:
+    """The part's rows: prepared while the part before is still being written (`writer`), then, once
+    it is, the case numbers and the rows that name them, and the statement sent by the writer."""
     rows = part.plan
     if not rows.cases:
-        if writer is not None:
-            writer.wait()
+        writer.wait()
         return
     notices = sorted((notice for notice, _ in part.created), key=lambda n: n.external_id)  # one lock order
     # Every row that does not name a case number: ready before the part before is written.
@@ -142,20 +141,18 @@ def write_part(session: Session, ctx: service.IntakeContext, part: Part, writer:
         (TimelineEvent.__table__, rows.timeline),
         (JointAssessmentPart.__table__, rows.parts),
     )]
-    if writer is not None:
-        writer.wait()
+    writer.wait()
     for case, sequence in zip(rows.cases, case_numbers(session, len(rows.cases)), strict=True):
         case.number = plan.case_number(ctx.now, sequence)
     messages = _messages(session, ctx, rows, part.staff)  # a joint-assessment request names its case's number
     tables: list[TableRows | Prepared] = [(Case.__table__, [case.values() for case in rows.cases], ""), *ready]
-    execute = writer.execute if writer is not None else None
     if session.get_bind().dialect.name == "postgresql":
         # outbox.enqueue_many's statement, in the same statement as the rest: the dedup key still decides.
         tables.append((OutboxMessage.__table__, [outbox.message_values(m) for m in messages],
                        " ON CONFLICT (dedup_key) DO NOTHING"))
-        insert_tables(session, tables, execute)
+        insert_tables(session, tables, writer.execute)
     else:
-        insert_tables(session, tables, execute)
+        insert_tables(session, tables)
         outbox.enqueue_many(session, messages)
 
 
