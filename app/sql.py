@@ -8,6 +8,10 @@ filter runs in the database, not in Python after reading the rows.
 `key_table(dialect, name)`, `key_values(dialect, keys)`: a list of strings as a table of one
 column, `key`, the list sent as one parameter.
 
+`in_list(column, name, dialect)`: `column IN (the list)`, the list one parameter (a statement built once).
+
+`fetch_together(session, queries)`: several look-ups' rows in one round trip on PostgreSQL.
+
 `casefold(column)`: the text in lower case for case-insensitive search, with
 Swedish letters too (PostgreSQL's `lower` under a UTF-8 locale; on SQLite, whose
 `lower` folds ASCII only, Python's `str.lower` registered by `app/db.py`).
@@ -16,9 +20,12 @@ Swedish letters too (PostgreSQL's `lower` under a UTF-8 locale; on SQLite, whose
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Boolean, String, Text, bindparam, cast, func, select
+from psycopg.rows import namedtuple_row
+from sqlalchemy import Boolean, String, Text, any_, bindparam, cast, func, select
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.elements import ColumnElement
@@ -82,3 +89,45 @@ def key_table(dialect: str, name: str) -> Any:
 def key_values(dialect: str, keys: list[str]) -> Any:
     """The value of `key_table`'s parameter for these keys."""
     return keys if dialect == "postgresql" else json.dumps(keys)
+
+
+def in_list(column: Any, name: str, dialect: str) -> Any:
+    """`column` is one of a list of strings, the list the parameter `name`: on PostgreSQL `= ANY` of
+    an array, which `fetch_together` can send as it is; on SQLite an IN list expanded when it runs."""
+    if dialect == "postgresql":
+        return column == any_(cast(bindparam(name, type_=ARRAY(String)), ARRAY(String)))
+    return column.in_(bindparam(name, expanding=True))
+
+
+def fetch_together(session: Any, queries: Sequence[tuple[Any, dict[str, Any]]]) -> list[list[Any]]:
+    """Each query's rows, in order; a row's columns by name (`row.code`) or unpacked.
+
+    The statements are built once, with bound parameters (`bindparam`), and their columns named
+    uniquely. On PostgreSQL all of them go in one round trip (psycopg's pipeline mode), straight
+    through the driver, each statement compiled once: for a notice sent alone, SQLAlchemy's
+    execution of a statement already built cost 0.1–0.2 ms of CPU, several times the driver's own,
+    and each look-up waited for its own answer. The engine's `before_cursor_execute` listeners still
+    see every statement. On SQLite each runs through the session, one after the other.
+    """
+    connection = session.connection()
+    if connection.dialect.name != "postgresql":
+        return [connection.execute(statement, parameters).all() for statement, parameters in queries]
+    driver = connection.connection.driver_connection
+    cursors = []
+    with driver.pipeline():
+        for statement, parameters in queries:
+            sql, defaults = _compiled(statement, connection.dialect)
+            values = {**defaults, **parameters}
+            cursor = driver.cursor(row_factory=namedtuple_row)
+            connection.dispatch.before_cursor_execute(connection, cursor, sql, values, None, False)
+            cursor.execute(sql, values)
+            cursors.append(cursor)
+    return [cursor.fetchall() for cursor in cursors]
+
+
+@lru_cache(maxsize=64)
+def _compiled(statement: Any, dialect: Any) -> tuple[str, dict[str, Any]]:
+    """The statement's SQL for the driver, and the values its parameters hold themselves (a LIMIT's)."""
+    compiled = statement.compile(dialect=dialect)
+    assert "POSTCOMPILE" not in compiled.string, "a list goes in one parameter here (`key_table`, `= ANY`), not IN"
+    return compiled.string, dict(compiled.params)

@@ -97,17 +97,32 @@ def people_seen(session: Session, pin_hashes: set[str], since: datetime) -> tupl
     which of them had a (real) notice received since `since` — `case_for_notice`'s two look-ups, for all at once."""
     if not pin_hashes:
         return [], set()
-    rows = session.execute(
-        select(Tenant.pin_hash, Notice.received_at, Notice.test, Case.id, Case.status, Case.opened_at,
-               Case.district_id, Case.test)
-        .join(Notice, Notice.id == Tenant.notice_id).outerjoin(Case, Case.id == Notice.case_id)
-        .where(Tenant.pin_hash.in_(pin_hashes))
-    ).all()
+    dialect = session.get_bind().dialect.name
+    return read_people_seen(session.execute(*people_seen_query(dialect, pin_hashes)).all(), since)
+
+
+def people_seen_query(dialect: str, pin_hashes: set[str]) -> tuple[Any, dict[str, Any]]:
+    """`people_seen`'s statement and its parameters, for a caller that sends it with others (`app/sql.py:
+    fetch_together`); its rows are read by `read_people_seen`."""
+    return _people_query(dialect), {"pin_hashes": key_values(dialect, sorted(pin_hashes))}
+
+
+def read_people_seen(rows: Any, since: datetime) -> tuple[list[tuple[str, uuid.UUID, datetime, uuid.UUID]], set[str]]:
     open_cases = sorted({(pin, case_id, opened, district) for pin, _, _, case_id, status, opened, district, test
                          in rows if case_id is not None and status == CaseStatus.OPEN and not test
                          and district is not None}, key=lambda r: (r[2], str(r[1])))
     recent = {pin for pin, received, test, *_ in rows if not test and received >= since}
     return open_cases, recent
+
+
+@cache
+def _people_query(dialect: str) -> Any:
+    """Built once: only its parameter, the list of hashes, changes."""
+    keys = key_table(dialect, "pin_hashes")
+    return (select(Tenant.pin_hash, Notice.received_at, Notice.test.label("notice_test"), Case.id.label("case_id"),
+                   Case.status, Case.opened_at, Case.district_id, Case.test.label("case_test"))
+            .select_from(keys).join(Tenant, Tenant.pin_hash == keys.c.key)
+            .join(Notice, Notice.id == Tenant.notice_id).outerjoin(Case, Case.id == Notice.case_id))
 
 
 def tenancies_seen(session: Session, tenancy_keys: set[str], since: datetime) -> set[str]:
@@ -118,8 +133,12 @@ def tenancies_seen(session: Session, tenancy_keys: set[str], since: datetime) ->
     if not tenancy_keys:
         return set()
     dialect = session.get_bind().dialect.name
-    return set(session.scalars(_tenancies_query(dialect), {"tenancy_keys": key_values(dialect, sorted(tenancy_keys)),
-                                                            "since": since}))
+    return {key for key, in session.execute(*tenancies_seen_query(dialect, tenancy_keys, since))}
+
+
+def tenancies_seen_query(dialect: str, tenancy_keys: set[str], since: datetime) -> tuple[Any, dict[str, Any]]:
+    """`tenancies_seen`'s statement and its parameters (see `people_seen_query`): its rows are the keys seen."""
+    return _tenancies_query(dialect), {"tenancy_keys": key_values(dialect, sorted(tenancy_keys)), "since": since}
 
 
 @cache

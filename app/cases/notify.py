@@ -26,11 +26,17 @@ from sqlalchemy.orm import Session
 
 from app.calendar import STOCKHOLM
 from app.cases.models import Case
+from app.routing.models import District
 from app.security.models import User
+from app.sql import in_list
 from app.vocabulary import DeadlineKind, Unit
 from notifications import outbox
 
 log = structlog.get_logger("varsel.notify")
+
+# Whom a new notice may cause a message to: the district's handlers (the new-case digest) and its
+# joint assessors (a joint-assessment request), looked up together, once per district and batch.
+INTAKE_ROLES = ("handler", "joint_assessor")
 
 def staff_of(session: Session, district_id: uuid.UUID | None, *roles: str, unit: str | None = None,
              with_role: bool = False) -> list[Any]:
@@ -42,16 +48,26 @@ def staff_of(session: Session, district_id: uuid.UUID | None, *roles: str, unit:
     parameters: dict[str, Any] = {"district_id": district_id, "roles": list(roles)}
     if unit is not None:
         parameters["unit"] = unit
-    return list(session.execute(_staff_query(with_role, unit is not None), parameters))
+    dialect = session.get_bind().dialect.name
+    return list(session.execute(_staff_query(dialect, with_role, unit is not None), parameters))
+
+
+def staff_by_code_query(dialect: str, code: str, *roles: str) -> tuple[Any, dict[str, Any]]:
+    """`staff_of(…, with_role=True)` of the district with this code, as a statement and its parameters,
+    for a caller that sends it with the district's own look-up (`app/sql.py: fetch_together`)."""
+    return _staff_query(dialect, True, False, by_code=True), {"code": code, "roles": list(roles)}
 
 
 @cache
-def _staff_query(with_role: bool, by_unit: bool) -> Any:
+def _staff_query(dialect: str, with_role: bool, by_unit: bool, by_code: bool = False) -> Any:
     """Built once (a notice sent alone asks once per request): only its parameters change."""
     users = User.__table__.c
     columns = (users.id, users.email, users.role, users.unit) if with_role else (users.id, users.email)
-    query = select(*columns).where(users.district_id == bindparam("district_id"),
-                                   users.role.in_(bindparam("roles", expanding=True)), users.active.is_(True))
+    query = select(*columns).where(in_list(users.role, "roles", dialect), users.active.is_(True))
+    if by_code:
+        query = query.join(District, District.id == users.district_id).where(District.code == bindparam("code"))
+    else:
+        query = query.where(users.district_id == bindparam("district_id"))
     if by_unit:
         query = query.where(users.unit == bindparam("unit"))
     return query.order_by(users.username)

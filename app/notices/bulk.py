@@ -40,18 +40,20 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from app.calendar import local_today
-from app.cases import matching, plan
+from app.cases import matching, notify, plan
 from app.cases.models import Case
 from app.errors import Problem, ValidationProblem, is_contention
 from app.identity import parse_identity_number
 from app.notices import rows as notice_rows
-from app.notices.bulk_sql import stored_notice_ids
+from app.notices.bulk_sql import stored_notice_query
 from app.notices.bulk_write import NOTICE_COLUMNS, TENANT_COLUMNS, Part, Writer, cuts
 from app.notices import service
 from app.notices.models import Notice
 from app.notices.schemas import NoticeIn
 from app.notices.validation import check_notice, require_own_municipality
+from app.routing.districts import DISTRICT_ROW
 from app.routing.service import route
+from app.sql import fetch_together
 from app.security import audit
 from app.security.crypto import matching_hash
 
@@ -76,6 +78,9 @@ class _Batch:
     created: list[tuple[Any, plan.CaseDraft]] = field(default_factory=list)  # every part's
     part: Part = field(default_factory=Part)  # the items' rows not yet handed to the writer
     cuts: set[int] = field(default_factory=set)  # the item indexes a new part may begin at
+    router: Any = None
+    routes: dict[int, Any] = field(default_factory=dict)  # item index → its routing decision, made once
+    districts: dict[str, Any] = field(default_factory=dict)  # routing code → the district's row (DISTRICT_ROW)
 
     @property
     def plan(self) -> plan.IntakePlan:
@@ -126,7 +131,7 @@ def _receive_many(session: Session, ctx: service.IntakeContext, items: Sequence[
     results: dict[int, Any] = {}
     data_key = ctx.settings.data_key
     today = local_today(ctx.now)
-    router = ctx.routers.get(session)
+    router = batch.router
     writer = Writer.for_items(session, len(items))
     try:
         for index, body in items:
@@ -161,16 +166,15 @@ def _take(session: Session, ctx: service.IntakeContext, batch: _Batch, writer: W
         if errors:
             raise ValidationProblem(errors, title="The notice is not valid")
         prop = body.property
-        decision = route(router, street_address=prop.street_address, postal_code=prop.postal_code,
-                         city=prop.city, apartment_number=prop.apartment_number,
-                         lat=prop.coordinates.lat if prop.coordinates else None,
-                         lon=prop.coordinates.lon if prop.coordinates else None)
+        decision = batch.routes[index] if index in batch.routes else _route(router, body)
         decision = require_own_municipality(decision, router, prop)
-        if decision.district_code is not None and decision.district_code not in ctx.memo.districts:
+        code = decision.district_code
+        if code is not None and code not in batch.districts and code not in ctx.memo.districts:
             # Looked up once per batch. (psycopg would read the part in flight first anyway; read here,
             # a failure of its INSERT is raised as its own.)
             writer.wait()
-        notice = _new_notice(session, ctx, body, decision, service.body_hash(body, data_key), idempotency_key)
+        notice = _new_notice(session, ctx, body, decision, service.body_hash(body, data_key), idempotency_key,
+                             batch.districts.get(code) or service._district(session, ctx.memo, code))
         try:
             case, opened = _open_or_join_case(session, ctx, notice, batch)
         except Deferred:
@@ -188,12 +192,18 @@ def _take(session: Session, ctx: service.IntakeContext, batch: _Batch, writer: W
         results[index] = problem
 
 
+def _route(router: Any, body: NoticeIn) -> Any:
+    prop = body.property
+    return route(router, street_address=prop.street_address, postal_code=prop.postal_code, city=prop.city,
+                 apartment_number=prop.apartment_number, lat=prop.coordinates.lat if prop.coordinates else None,
+                 lon=prop.coordinates.lon if prop.coordinates else None)
+
+
 def _new_notice(session: Session, ctx: service.IntakeContext, body: NoticeIn, decision: Any, digest: str,
-                idempotency_key: str | None) -> Any:
+                idempotency_key: str | None, district: Any) -> Any:
     """`service._store` as plain data: a row with every column of `notices` (its tenants' in `tenants`,
     its District row in `district`), read by the plan, the receipt and `bulk_write.write_part` as they read a Notice —
     but no ORM object and its instrumented attributes for each of a batch's notices."""
-    district = service._district(session, ctx.memo, decision.district_code)
     values, tenants = notice_rows.notice_values(ctx, body, decision, digest, idempotency_key, district)
     blank_tenant = dict.fromkeys(TENANT_COLUMNS)
     return SimpleNamespace(**{**dict.fromkeys(NOTICE_COLUMNS), **values}, district=district,
@@ -220,46 +230,73 @@ def _answer(result: Any, cases: dict[int, plan.CaseDraft]) -> Any:
 
 def _look_up(session: Session, ctx: service.IntakeContext, items: Sequence[tuple[int, NoticeIn]],
              idempotency_key: str | None = None) -> _Batch:
-    """The three look-ups of the batch: its stored notices (by `external_id`, and by the Idempotency-Key
-    of a notice sent alone), the people's and the tenancies' history."""
-    external_ids = sorted({body.external_id for _, body in items})
-    stored: Any = []
-    # Most notices are new: their ids first, and the ORM's notices (with their case and deadlines,
-    # for the replays' receipts) only when some are stored.
-    found = stored_notice_ids(session, ctx.actor.id, ctx.actor.test, external_ids, idempotency_key)
+    """Everything the batch looks up, in one round trip on PostgreSQL (`app/sql.py: fetch_together`):
+    its stored notices (by `external_id`, and by the Idempotency-Key of a notice sent alone), the
+    people's and the tenancies' history, and the districts its items route to, with their handlers
+    and joint assessors."""
+    dialect = session.get_bind().dialect.name
+    router = ctx.routers.get(session)
+    routes: dict[int, Any] = {}
+    for index, body in items:
+        try:
+            routes[index] = _route(router, body)
+        except Problem:
+            pass  # the item's own answer follows when it is taken
+    codes = sorted({d.district_code for d in routes.values() if getattr(d, "district_code", None)} - ctx.memo.districts.keys())
+    queries = [stored_notice_query(dialect, ctx.actor.id, ctx.actor.test, sorted({body.external_id for _, body in items}),
+                                   idempotency_key)]
+    for code in codes:
+        queries += [(DISTRICT_ROW, {"code": code}), notify.staff_by_code_query(dialect, code, *notify.INTAKE_ROLES)]
+    item_pins, pins, tenancies = _people(ctx, items)
+    since = ctx.now - matching.REPEAT_WINDOW
+    if pins:
+        queries.append(matching.people_seen_query(dialect, pins))
+    if tenancies:
+        queries.append(matching.tenancies_seen_query(dialect, tenancies, since))
+    found, *rows = fetch_together(session, queries)
+    batch = _Batch(known={}, router=router, routes=routes)
+    for code in codes:
+        found_district, staff, *rows = rows
+        for district in found_district:
+            batch.districts[code] = SimpleNamespace(**district._asdict())
+            batch.part.staff[district.id] = staff
+    open_cases, batch.recent_pins = matching.read_people_seen(rows.pop(0), since) if pins else ([], set())
+    for pin, case_id, _opened, district_id in open_cases:  # oldest case first, as `open_case_of_person`
+        batch.open_by_pin.setdefault(pin, []).append((district_id, case_id))
+    batch.recent_tenancies = {key for key, in rows.pop(0)} if tenancies else set()
     if found:
-        stored = session.scalars(select(Notice).where(Notice.id.in_(found))
-                                 .options(selectinload(Notice.case).selectinload(Case.deadlines))).all()
-    batch = _Batch(known={n.external_id: n for n in stored}, stored=list(stored))
+        # Most notices are new: the ORM's notices (with their case and deadlines, for the replays'
+        # receipts) only when some are stored.
+        batch.stored = list(session.scalars(select(Notice).where(Notice.id.in_([id_ for id_, in found]))
+                                            .options(selectinload(Notice.case).selectinload(Case.deadlines))))
+        batch.known = {n.external_id: n for n in batch.stored}
+    batch.cuts = cuts(item_pins)
+    return batch
+
+
+def _people(ctx: service.IntakeContext, items: Sequence[tuple[int, NoticeIn]]) -> tuple[
+        list[tuple[int, set[str]]], set[str], set[str]]:
+    """Each item's people (the hashes of their identity numbers), all of them, and the items' tenancies.
+    A test key's notices match nothing (`app/cases/matching.py`): none."""
+    item_pins: list[tuple[int, set[str]]] = [(index, set()) for index, _ in items]
     if ctx.actor.test:
-        batch.cuts = cuts([(index, set()) for index, _ in items])
-        return batch  # test notices match nothing (app/cases/matching.py)
+        return item_pins, set(), set()
     data_key = ctx.settings.data_key
     today = local_today(ctx.now)
-    pins: set[str] = set()
     tenancies: set[str] = set()
-    item_pins: list[tuple[int, set[str]]] = []
-    for index, body in items:
-        item_pins.append((index, set()))
+    for (index, body), (_, hashes) in zip(items, item_pins, strict=True):
         for tenant in body.tenants:
             if tenant.personal_identity_number:
                 try:
                     canonical = parse_identity_number(tenant.personal_identity_number, today=today).canonical
                 except ValueError:
                     continue  # the item's own 422 follows
-                item_pins[-1][1].add(matching_hash(data_key, canonical))
-        pins |= item_pins[-1][1]
+                hashes.add(matching_hash(data_key, canonical))
         prop = body.property
         if prop.apartment_number:
             postal = "".join(ch for ch in prop.postal_code if ch.isdigit())
             tenancies.add(service.tenancy_key(data_key, postal, prop.street_address, prop.apartment_number))
-    since = ctx.now - matching.REPEAT_WINDOW
-    open_cases, batch.recent_pins = matching.people_seen(session, pins, since)
-    for pin, case_id, _opened, district_id in open_cases:  # oldest case first, as `open_case_of_person`
-        batch.open_by_pin.setdefault(pin, []).append((district_id, case_id))
-    batch.recent_tenancies = matching.tenancies_seen(session, tenancies, since)
-    batch.cuts = cuts(item_pins)
-    return batch
+    return item_pins, set().union(*(hashes for _, hashes in item_pins)), tenancies
 
 
 def _existing(session: Session, landlord_id: uuid.UUID, external_id: str, key: str | None,

@@ -94,19 +94,26 @@ def _with_defaults(table: Any, rows: list[dict[str, Any]]) -> list[dict[str, Any
 
 def stored_notice_ids(session: Session, landlord_id: Any, test: bool, external_ids: list[str],
                       idempotency_key: str | None) -> list[Any]:
-    """The ids of the landlord's stored notices with these `external_id`s (or this Idempotency-Key).
+    """The ids of the landlord's stored notices with these `external_id`s (or this Idempotency-Key)."""
+    dialect = session.get_bind().dialect.name
+    return list(session.scalars(*stored_notice_query(dialect, landlord_id, test, external_ids, idempotency_key)))
+
+
+def stored_notice_query(dialect: str, landlord_id: Any, test: bool, external_ids: list[str],
+                        idempotency_key: str | None) -> tuple[Any, dict[str, Any]]:
+    """`stored_notice_ids`'s statement and its parameters, for a caller that sends it with other
+    look-ups (`app/sql.py: fetch_together`); each of its rows is one id.
 
     On PostgreSQL each external_id is looked up on its own (a LATERAL join: one probe of the unique
     index per id, whatever the statistics say). A plain join or IN let the planner, with statistics
     from before a burst of notices, hash the landlord's every notice instead (25 ms at 38,000), or,
     with LIMIT 1, walk them hoping for an early match (0.65 s)."""
-    dialect = session.get_bind().dialect.name
     # PostgreSQL's is `key_table`'s parameter; SQLite's an IN list.
     ids = key_values(dialect, external_ids) if dialect == "postgresql" else external_ids
     parameters: dict[str, Any] = {"landlord_id": landlord_id, "test": test, "external_ids": ids}
     if idempotency_key is not None:
         parameters["idempotency_key"] = idempotency_key
-    return list(session.scalars(_stored_query(dialect, idempotency_key is not None), parameters))
+    return _stored_query(dialect, idempotency_key is not None), parameters
 
 
 @cache

@@ -167,7 +167,7 @@ def _messages(session: Session, ctx: service.IntakeContext, rows: plan.IntakePla
 
     def staff_of(district_id: Any, role: str, unit: str | None = None) -> list[Any]:
         if district_id not in staff:
-            staff[district_id] = notify.staff_of(session, district_id, "handler", "joint_assessor", with_role=True)
+            staff[district_id] = notify.staff_of(session, district_id, *notify.INTAKE_ROLES, with_role=True)
         return [r for r in staff[district_id] if r.role == role and (unit is None or r.unit == unit)]
 
     messages: list[dict[str, Any]] = []

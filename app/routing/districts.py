@@ -98,6 +98,14 @@ def current_districts(session: Session, on: date | None = None) -> list[District
 _BY_CODE = select(District).where(District.code == bindparam("code"))
 
 
+# The columns the intake reads of a notice's district, as plain data: its id, its code and name (the
+# receipt, the messages) and its policy (the deadlines' reminders). For a caller that looks it up
+# with others in one round trip (`app/sql.py: fetch_together`); a code it does not find (a former
+# area's) is then asked of `district_by_code`.
+DISTRICT_ROW = select(District.id, District.code, District.name, District.municipality,
+                      District.policy).where(District.code == bindparam("code"))
+
+
 def district_by_code(session: Session, code: str) -> District | None:
     district = session.scalar(_BY_CODE, {"code": code})
     if district is not None:
