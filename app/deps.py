@@ -6,22 +6,22 @@ in endpoint signatures.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
+from fastapi.concurrency import run_in_threadpool
 from sqlalchemy.orm import Session
 
 from app.cases import service as cases
 from app.cases.models import Case
 from app.config import Settings
-from app.db import transaction
 from app.errors import Problem
 from app.notices.service import IntakeContext
 from app.routing.service import RouterProvider
 from app.security import service as accounts
-from app.security import sessions
+from app.security import audit, sessions
 from app.security.actors import Actor
 from app.security.apikeys import VerifiedKey
 from app.security.models import User
@@ -36,14 +36,27 @@ async def get_settings_dep(request: Request) -> Settings:
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 
 
-def get_session(request: Request) -> Iterator[Session]:
+async def get_session(request: Request) -> AsyncIterator[Session]:
     """The request's unit of work: committed when the endpoint returns, rolled back on error.
 
     ``scope="function"`` makes the commit happen before the answer is sent, so a
     failed commit is a 500 and never a 201 for something that was not stored.
+
+    Made on the event loop (a session does no I/O until it is first used); the commit and the
+    rollback, which do, run in the thread pool, and only when the request left something to end.
+    A sync dependency cost two trips through the thread pool, to enter and to leave, for every request.
     """
-    with transaction(request.app.state.sessionmaker) as session:
+    session = request.app.state.sessionmaker()
+    try:
         yield session
+        if session.in_transaction() or audit.pending(session):
+            await run_in_threadpool(session.commit)
+    except BaseException:
+        if session.in_transaction():
+            await run_in_threadpool(session.rollback)
+        raise
+    finally:
+        session.close()  # nothing left to end: it only lets go of the session's objects
 
 
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
@@ -67,12 +80,16 @@ CSRF_HEADER = "X-CSRF-Token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
-def _api_key(request: Request, session: Session, settings: Settings) -> VerifiedKey:
+async def _api_key(request: Request, session: Session, settings: Settings) -> VerifiedKey:
     plaintext = _bearer(request)
     if plaintext is None:
         raise Problem(401, "Send your API key as 'Authorization: Bearer <key>'", headers=_UNAUTHORIZED_HEADERS)
-    # Remembered by the process for a few seconds (apikeys.KEY_CACHE_SECONDS): no look-up per request.
-    key = accounts.verify_key(session, settings, plaintext, getattr(request.app.state, "key_cache", None))
+    # Remembered by the process for a few seconds (apikeys.KEY_CACHE_SECONDS): no look-up per request,
+    # and then no trip through the thread pool either.
+    cache = getattr(request.app.state, "key_cache", None)
+    key = accounts.remembered_key(settings, plaintext, cache)
+    if key is None:
+        key = await run_in_threadpool(accounts.verify_key, session, settings, plaintext, cache)
     if key is None:
         raise Problem(
             401,
@@ -91,15 +108,15 @@ def _api_key(request: Request, session: Session, settings: Settings) -> Verified
     return key
 
 
-def current_landlord(request: Request, session: SessionDep, settings: SettingsDep) -> Actor:
-    key = _api_key(request, session, settings)
+async def current_landlord(request: Request, session: SessionDep, settings: SettingsDep) -> Actor:
+    key = await _api_key(request, session, settings)
     if key.owner_kind != "landlord":
         raise Problem(401, "This key does not belong to a landlord", headers=_UNAUTHORIZED_HEADERS)
     return Actor(kind="landlord", id=key.owner_id, name=key.owner_name, ip=client_ip(request), test=key.test)
 
 
-def current_authority(request: Request, session: SessionDep, settings: SettingsDep) -> Actor:
-    key = _api_key(request, session, settings)
+async def current_authority(request: Request, session: SessionDep, settings: SettingsDep) -> Actor:
+    key = await _api_key(request, session, settings)
     if key.owner_kind != "authority":
         raise Problem(401, "This key does not belong to an authority", headers=_UNAUTHORIZED_HEADERS)
     return Actor(kind="authority", id=key.owner_id, name=key.owner_name, ip=client_ip(request))

@@ -199,8 +199,11 @@ class RouterProvider:
         now = time.monotonic()
         if self._router is not None and now - self._checked_at < self.check_every:
             return self._router
+        # Read before the lock is taken: on SQLite the read takes the database's write lock (BEGIN
+        # IMMEDIATE), and a thread that held this lock while it waited for that one would wait
+        # forever on a request that holds that one and waits for this.
+        versions = _stored_versions(session)
         with self._lock:
-            versions = _stored_versions(session)
             if self._router is None or versions != self._versions:
                 data = build_routing_data(session, self.municipality_code, self._postal, self._areas)
                 self._router = Router(data)

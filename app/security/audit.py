@@ -82,6 +82,11 @@ def record(
     return audit_event
 
 
+def pending(session: Session) -> bool:
+    """Events recorded in this session that its commit is still to write."""
+    return bool(session.info.get(_PENDING))
+
+
 # --------------------------------------------------------------------------- the chain
 
 @lru_cache(maxsize=4)

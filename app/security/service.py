@@ -142,8 +142,7 @@ def verify_key(session: Session, settings: Settings, plaintext: str,
     cache = apikeys.VERIFIED if cache is None else cache
     if apikeys.split_prefix(plaintext) is None:
         return None
-    hashed = apikeys.key_hash(settings.secret_key, plaintext)
-    found = cache.get(hashed)
+    found = remembered_key(settings, plaintext, cache)
     if found is not None:
         return found
     key = authenticate_key(session, settings, plaintext)
@@ -153,8 +152,16 @@ def verify_key(session: Session, settings: Settings, plaintext: str,
     assert owner is not None  # the table's check constraint: one owner
     verified = apikeys.VerifiedKey(prefix=key.prefix, test=key.test, owner_kind=key.owner_kind,
                                    owner_id=owner.id, owner_name=owner.name)
-    cache.put(hashed, verified)
+    cache.put(apikeys.key_hash(settings.secret_key, plaintext), verified)
     return verified
+
+
+def remembered_key(settings: Settings, plaintext: str, cache: apikeys.KeyCache | None = None) -> apikeys.VerifiedKey | None:
+    """The key as `verify_key` remembered it within its bound, or None (then ask `verify_key`): no I/O."""
+    cache = apikeys.VERIFIED if cache is None else cache
+    if apikeys.split_prefix(plaintext) is None:
+        return None
+    return cache.get(apikeys.key_hash(settings.secret_key, plaintext))
 
 
 def create_user(
