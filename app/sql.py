@@ -112,17 +112,21 @@ def fetch_together(session: Any, queries: Sequence[tuple[Any, dict[str, Any]]]) 
     connection = session.connection()
     if connection.dialect.name != "postgresql":
         return [connection.execute(statement, parameters).all() for statement, parameters in queries]
-    driver = connection.connection.driver_connection
-    cursors = []
-    with driver.pipeline():
-        for statement, parameters in queries:
-            sql, defaults = _compiled(statement, connection.dialect)
-            values = {**defaults, **parameters}
-            cursor = driver.cursor(row_factory=namedtuple_row)
-            connection.dispatch.before_cursor_execute(connection, cursor, sql, values, None, False)
-            cursor.execute(sql, values)
-            cursors.append(cursor)
+    with connection.connection.driver_connection.pipeline():
+        cursors = [send(session, *_compiled(statement, connection.dialect), parameters) for statement, parameters in queries]
     return [cursor.fetchall() for cursor in cursors]
+
+
+def send(session: Any, sql: str, defaults: dict[str, Any], parameters: dict[str, Any]) -> Any:
+    """A statement in psycopg's own SQL (`%(name)s`) run straight through the driver, in the session's
+    transaction; its cursor (in pipeline mode: sent, its result read at the pipeline's next sync).
+    PostgreSQL only. The engine's `before_cursor_execute` listeners see it as any other statement."""
+    connection = session.connection()
+    values = {**defaults, **parameters}
+    cursor = connection.connection.driver_connection.cursor(row_factory=namedtuple_row)
+    connection.dispatch.before_cursor_execute(connection, cursor, sql, values, None, False)
+    cursor.execute(sql, values)
+    return cursor
 
 
 @lru_cache(maxsize=64)

@@ -132,7 +132,7 @@ def _receive_many(session: Session, ctx: service.IntakeContext, items: Sequence[
     data_key = ctx.settings.data_key
     today = local_today(ctx.now)
     router = batch.router
-    writer = Writer.for_items(session, len(items))
+    writer = Writer(session)
     try:
         for index, body in items:
             if batch.part.created and index in batch.cuts:

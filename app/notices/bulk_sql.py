@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from app.cases.models import CaseNumber
 from app.notices.models import Notice
-from app.sql import key_table, key_values
+from app.sql import fetch_together, key_table, key_values, send
 
 # (table, its rows, an ON CONFLICT clause or "")
 TableRows = tuple[Any, list[dict[str, Any]], str]
@@ -54,13 +54,14 @@ def prepare(session: Session, table: Any, rows: list[dict[str, Any]], suffix: st
     # A JSON column's None is JSON null, as SQLAlchemy writes it (JSON.none_as_null is off).
     selected = [f"COALESCE({c}, 'null'::jsonb)" if isinstance(table.c[c].type, sa.JSON) else c for c in columns]
     insert_sql = (f"INSERT INTO {table.name} ({', '.join(columns)}) SELECT {', '.join(selected)} "
-                  f"FROM jsonb_populate_recordset(NULL::{table.name}, CAST(:{{name}} AS jsonb)){suffix}")
+                  f"FROM jsonb_populate_recordset(NULL::{table.name}, CAST(%({{name}})s AS jsonb)){suffix}")
     return Prepared(table, filled, insert_sql, _json(filled))
 
 
 def insert_tables(session: Session, tables: Sequence[TableRows | Prepared], execute: Any = None) -> None:
     """Every table's rows, in the order given (parents first, for SQLite's sake). On PostgreSQL
-    `execute(statement, parameters)`, if given, sends the one statement (`app/notices/bulk_write.py: Writer`)."""
+    `execute(sql, parameters)`, if given, sends the one statement, psycopg's own SQL
+    (`app/notices/bulk_write.py: Writer`); else it runs straight through the driver (`app/sql.py: send`)."""
     prepared = [t if isinstance(t, Prepared) else prepare(session, *t) for t in tables]
     prepared = [t for t in prepared if t.rows]
     if not prepared:
@@ -71,7 +72,11 @@ def insert_tables(session: Session, tables: Sequence[TableRows | Prepared], exec
         return
     parts = [f"t{number} AS ({table.insert.format(name=f't{number}')})" for number, table in enumerate(prepared)]
     parameters = {f"t{number}": table.encoded for number, table in enumerate(prepared)}
-    (execute or session.execute)(text(f"WITH {', '.join(parts)} SELECT 1"), parameters)
+    sql = f"WITH {', '.join(parts)} SELECT 1"
+    if execute is None:
+        send(session, sql, {}, parameters).fetchall()
+    else:
+        execute(sql, parameters)
 
 
 def _json(rows: list[dict[str, Any]]) -> str:
@@ -141,5 +146,6 @@ def case_numbers(session: Session, count: int) -> list[int]:
     """`count` values of the case-number sequence, in one statement."""
     table = CaseNumber.__table__
     if session.get_bind().dialect.name == "postgresql":
-        return sorted(session.execute(_CASE_NUMBERS, {"count": count}).scalars())
+        (numbers,) = fetch_together(session, [(_CASE_NUMBERS, {"count": count})])
+        return sorted(number for number, in numbers)
     return sorted(session.execute(insert(table).values([{"id": None}] * count).returning(table.c.id)).scalars())

@@ -27,6 +27,7 @@ from app.deadlines.models import Deadline, DeadlineAlert
 from app.households.models import JointAssessmentPart
 from app.notices import service
 from app.notices.bulk_sql import Prepared, TableRows, case_numbers, insert_tables, prepare
+from app.sql import send
 from app.notices.models import Notice, Tenant
 from notifications import outbox
 from notifications.models import OutboxMessage
@@ -60,28 +61,25 @@ class Writer:
     that a later part's notice joins (`cuts`): its rows are final once sent.
     """
 
-    def __init__(self, session: Session, *, overlap: bool) -> None:
+    def __init__(self, session: Session) -> None:
         self._session = session
-        self._driver = session.connection().connection.driver_connection if overlap else None
+        # On PostgreSQL a part's statement goes straight through the driver (`app/sql.py: send`), in a
+        # pipeline; on SQLite `write_part` runs its statements itself, one after the other.
+        postgresql = session.get_bind().dialect.name == "postgresql"
+        self._driver = session.connection().connection.driver_connection if postgresql else None
         self._pipeline: ExitStack | None = None
-
-    @classmethod
-    def for_items(cls, session: Session, count: int) -> Writer:
-        """Parts written while the next is planned: on PostgreSQL, for more than one part's items."""
-        return cls(session, overlap=count > PART_SIZE and session.get_bind().dialect.name == "postgresql")
 
     def send(self, ctx: service.IntakeContext, part: Part) -> None:
         """The part's rows (`write_part`): the statement sent once the part before is written."""
         write_part(self._session, ctx, part, self)
 
-    def execute(self, statement: Any, parameters: dict[str, Any]) -> None:
+    def execute(self, sql: str, parameters: dict[str, Any]) -> None:
+        """PostgreSQL: the part's statement (psycopg's SQL) sent, its result (or its error) read by `wait`."""
         self.wait()
-        if self._driver is None:
-            self._session.execute(statement, parameters)
-            return
+        assert self._driver is not None
         self._pipeline = ExitStack()
         self._pipeline.enter_context(self._driver.pipeline())
-        self._session.execute(statement, parameters)  # sent; its result is read by `wait`
+        send(self._session, sql, {}, parameters)
 
     def wait(self) -> None:
         """The statement in flight done; its failure raised as SQLAlchemy raises a statement's."""

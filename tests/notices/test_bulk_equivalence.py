@@ -129,8 +129,9 @@ def _run(settings, engine, monkeypatch, *, use_bulk: bool, written: list[Any] | 
         monkeypatch.setattr(bulk_write, "PART_SIZE", part_size)
     write = bulk_write.write_part
 
-    def counted_write(session, ctx, part, writer=None):  # each part's notices, and whether it was pipelined
-        parts.append((len(part.created), writer is not None and writer._driver is not None))
+    def counted_write(session, ctx, part, writer=None):
+        # Each part's notices, and whether it was planned while the part before was still being written.
+        parts.append((len(part.created), writer is not None and writer._pipeline is not None))
         return write(session, ctx, part, writer)
 
     monkeypatch.setattr(bulk_write, "write_part", counted_write)

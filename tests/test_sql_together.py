@@ -1,0 +1,88 @@
+"""`app/sql.py: fetch_together` and `send`: several look-ups in one round trip, straight through the driver.
+
+On PostgreSQL the statements go in one pipeline (one round trip); on SQLite one after the other
+through the session. Either way each query's rows come back in order, by column name, and the
+engine's listeners (the statement counts of tests/perf) see every statement.
+"""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import bindparam, event, select, text
+
+from app.routing.districts import DISTRICT_ROW, load_municipality, seed_districts
+from app.routing.models import District
+from app.sql import fetch_together, key_table, key_values
+from tests.conftest import IS_POSTGRES
+
+CODES = select(District.code).where(District.code == bindparam("code"))
+
+
+def _codes(dialect: str):
+    keys = key_table(dialect, "codes")
+    return select(keys.c.key.label("asked"), District.name).select_from(keys).outerjoin(
+        District, District.code == keys.c.key).order_by(keys.c.key)
+
+
+def test_each_query_answers_in_order_by_column_name(db):
+    with db() as session:
+        seed_districts(session, load_municipality("stockholm"))
+        dialect = session.get_bind().dialect.name
+        sodermalm, nothing, listed = fetch_together(session, [
+            (DISTRICT_ROW, {"code": "sodermalm"}),
+            (CODES, {"code": "no-such-district"}),
+            (_codes(dialect), {"codes": key_values(dialect, ["sodermalm", "nowhere"])}),
+        ])
+    (row,) = sodermalm
+    assert (row.code, row.name) == ("sodermalm", "Södermalm")
+    assert row.id is not None
+    assert nothing == []
+    assert [(r.asked, r.name) for r in listed] == [("nowhere", None), ("sodermalm", "Södermalm")]
+
+
+def test_every_statement_is_seen_by_the_engines_listeners(db, engine):
+    seen: list[str] = []
+
+    def on_execute(_conn, _cursor, statement, *_args) -> None:
+        seen.append(statement)
+
+    event.listen(engine, "before_cursor_execute", on_execute)
+    try:
+        with db() as session:
+            fetch_together(session, [(CODES, {"code": "a"}), (CODES, {"code": "b"})])
+    finally:
+        event.remove(engine, "before_cursor_execute", on_execute)
+    assert len([s for s in seen if "FROM districts" in s]) == 2
+
+
+@pytest.mark.skipif(not IS_POSTGRES, reason="the pipeline is PostgreSQL's (psycopg)")
+def test_on_postgresql_the_queries_go_in_one_round_trip(db, monkeypatch):
+    with db() as session:
+        driver = session.connection().connection.driver_connection
+        syncs = []
+        original = type(driver).pipeline
+
+        def counting_pipeline(self, *args, **kwargs):
+            syncs.append(1)
+            return original(self, *args, **kwargs)
+
+        monkeypatch.setattr(type(driver), "pipeline", counting_pipeline)
+        results = fetch_together(session, [(CODES, {"code": "a"}), (CODES, {"code": "b"}), (CODES, {"code": "c"})])
+    assert results == [[], [], []]
+    assert len(syncs) == 1
+
+
+@pytest.mark.skipif(not IS_POSTGRES, reason="SQLite expands an IN list as it runs the statement")
+def test_a_statement_with_an_expanding_list_is_refused(db):
+    listed = select(District.code).where(District.code.in_(bindparam("codes", expanding=True)))
+    with db() as session, pytest.raises(AssertionError, match="one parameter"):
+        fetch_together(session, [(listed, {"codes": ["a"]})])
+
+
+def test_the_queries_run_in_the_sessions_transaction(db):
+    with db() as session:
+        seed_districts(session, load_municipality("stockholm"))
+        session.execute(text("UPDATE districts SET name = 'Ny' WHERE code = 'sodermalm'"))
+        ((row,),) = fetch_together(session, [(DISTRICT_ROW, {"code": "sodermalm"})])
+        assert row.name == "Ny"
+        session.rollback()
