@@ -20,13 +20,16 @@ Swedish letters too (PostgreSQL's `lower` under a UTF-8 locale; on SQLite, whose
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from functools import lru_cache
 from typing import Any
 
+import psycopg
 from psycopg.rows import namedtuple_row
 from sqlalchemy import Boolean, String, Text, any_, bindparam, cast, func, select
 from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.functions import FunctionElement
@@ -112,16 +115,29 @@ def fetch_together(session: Any, queries: Sequence[tuple[Any, dict[str, Any]]]) 
     connection = session.connection()
     if connection.dialect.name != "postgresql":
         return [connection.execute(statement, parameters).all() for statement, parameters in queries]
-    with connection.connection.driver_connection.pipeline():
-        cursors = [send(session, *_compiled(statement, connection.dialect), parameters) for statement, parameters in queries]
-    return [cursor.fetchall() for cursor in cursors]
+    with as_sqlalchemy_errors():
+        with connection.connection.driver_connection.pipeline():
+            cursors = [send(connection, *_compiled(statement, connection.dialect), parameters)
+                       for statement, parameters in queries]
+        return [cursor.fetchall() for cursor in cursors]
 
 
-def send(session: Any, sql: str, defaults: dict[str, Any], parameters: dict[str, Any]) -> Any:
-    """A statement in psycopg's own SQL (`%(name)s`) run straight through the driver, in the session's
-    transaction; its cursor (in pipeline mode: sent, its result read at the pipeline's next sync).
-    PostgreSQL only. The engine's `before_cursor_execute` listeners see it as any other statement."""
-    connection = session.connection()
+@contextmanager
+def as_sqlalchemy_errors() -> Iterator[None]:
+    """psycopg's errors raised as SQLAlchemy raises a statement's (`IntegrityError`, `OperationalError` …),
+    for statements sent straight through the driver: the callers' handling of database errors (a busy
+    database's 503, `app/errors.py: is_contention`; a batch's fall-back) sees them as any other."""
+    try:
+        yield
+    except psycopg.Error as exc:
+        raise DBAPIError.instance(None, None, exc, psycopg.Error, hide_parameters=True) from exc
+
+
+def send(connection: Any, sql: str, defaults: dict[str, Any], parameters: dict[str, Any]) -> Any:
+    """A statement in psycopg's own SQL (`%(name)s`) run straight through the driver, on the connection
+    (`session.connection()`: in the session's transaction); its cursor (in pipeline mode: sent, its
+    result read at the pipeline's next sync). PostgreSQL only. The engine's `before_cursor_execute`
+    listeners see it as any other statement."""
     values = {**defaults, **parameters}
     cursor = connection.connection.driver_connection.cursor(row_factory=namedtuple_row)
     connection.dispatch.before_cursor_execute(connection, cursor, sql, values, None, False)

@@ -86,3 +86,22 @@ def test_the_queries_run_in_the_sessions_transaction(db):
         ((row,),) = fetch_together(session, [(DISTRICT_ROW, {"code": "sodermalm"})])
         assert row.name == "Ny"
         session.rollback()
+
+
+@pytest.mark.skipif(not IS_POSTGRES, reason="SQLite's statements run through the session, which raises its own")
+def test_a_failing_statement_is_raised_as_sqlalchemy_raises_it(db):
+    # The callers' handling of database errors (a busy database's 503, a batch's fall-back) sees
+    # SQLAlchemy's exceptions, whichever way a statement was sent.
+    from sqlalchemy.exc import DataError, IntegrityError
+
+    from app.sql import as_sqlalchemy_errors, send
+
+    with db() as session, pytest.raises(DataError):
+        fetch_together(session, [(CODES, {"code": "a"}), (text("SELECT 1 / 0"), {})])
+    with db() as session:
+        seed_districts(session, load_municipality("stockholm"))
+    with db() as session, pytest.raises(IntegrityError), as_sqlalchemy_errors():
+        connection = session.connection()
+        send(connection, "INSERT INTO districts (id, code, name, municipality, valid_from) "
+                         "SELECT gen_random_uuid(), code, name, municipality, valid_from FROM districts LIMIT 1",
+             {}, {}).fetchall()

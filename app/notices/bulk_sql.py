@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 import orjson
@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from app.cases.models import CaseNumber
 from app.notices.models import Notice
-from app.sql import fetch_together, key_table, key_values, send
+from app.sql import as_sqlalchemy_errors, fetch_together, key_table, key_values, send
 
 # (table, its rows, an ON CONFLICT clause or "")
 TableRows = tuple[Any, list[dict[str, Any]], str]
@@ -50,12 +50,16 @@ def prepare(session: Session, table: Any, rows: list[dict[str, Any]], suffix: st
     if not rows:
         return Prepared(table, rows)
     filled = _with_defaults(table, rows)
-    columns = list(filled[0])
+    return Prepared(table, filled, _insert_sql(table, tuple(filled[0]), suffix), _json(filled))
+
+
+@lru_cache(maxsize=128)
+def _insert_sql(table: Any, columns: tuple[str, ...], suffix: str) -> str:
+    """A table's INSERT from its JSON parameter (its name left as `{name}`), built once per set of columns."""
     # A JSON column's None is JSON null, as SQLAlchemy writes it (JSON.none_as_null is off).
     selected = [f"COALESCE({c}, 'null'::jsonb)" if isinstance(table.c[c].type, sa.JSON) else c for c in columns]
-    insert_sql = (f"INSERT INTO {table.name} ({', '.join(columns)}) SELECT {', '.join(selected)} "
-                  f"FROM jsonb_populate_recordset(NULL::{table.name}, CAST(%({{name}})s AS jsonb)){suffix}")
-    return Prepared(table, filled, insert_sql, _json(filled))
+    return (f"INSERT INTO {table.name} ({', '.join(columns)}) SELECT {', '.join(selected)} "
+            f"FROM jsonb_populate_recordset(NULL::{table.name}, CAST(%({{name}})s AS jsonb)){suffix}")
 
 
 def insert_tables(session: Session, tables: Sequence[TableRows | Prepared], execute: Any = None) -> None:
@@ -74,7 +78,8 @@ def insert_tables(session: Session, tables: Sequence[TableRows | Prepared], exec
     parameters = {f"t{number}": table.encoded for number, table in enumerate(prepared)}
     sql = f"WITH {', '.join(parts)} SELECT 1"
     if execute is None:
-        send(session, sql, {}, parameters).fetchall()
+        with as_sqlalchemy_errors():
+            send(session.connection(), sql, {}, parameters).fetchall()
     else:
         execute(sql, parameters)
 
@@ -87,7 +92,7 @@ def _json(rows: list[dict[str, Any]]) -> str:
 
 
 def _with_defaults(table: Any, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    defaults = [(c.key, c.default) for c in table.columns if c.default is not None and c.key not in rows[0]]
+    defaults = [(key, default) for key, default in _defaults(table) if key not in rows[0]]
     if not defaults:
         return rows
     filled = [row.copy() for row in rows]
@@ -95,6 +100,11 @@ def _with_defaults(table: Any, rows: list[dict[str, Any]]) -> list[dict[str, Any
         for row in filled:
             row[key] = default.arg(None) if default.is_callable else default.arg
     return filled
+
+
+@cache
+def _defaults(table: Any) -> list[tuple[str, Any]]:
+    return [(c.key, c.default) for c in table.columns if c.default is not None]
 
 
 def stored_notice_ids(session: Session, landlord_id: Any, test: bool, external_ids: list[str],

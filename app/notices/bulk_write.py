@@ -18,7 +18,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import psycopg
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from app.cases import notify, plan
@@ -27,7 +26,7 @@ from app.deadlines.models import Deadline, DeadlineAlert
 from app.households.models import JointAssessmentPart
 from app.notices import service
 from app.notices.bulk_sql import Prepared, TableRows, case_numbers, insert_tables, prepare
-from app.sql import send
+from app.sql import as_sqlalchemy_errors, send
 from app.notices.models import Notice, Tenant
 from notifications import outbox
 from notifications.models import OutboxMessage
@@ -63,10 +62,11 @@ class Writer:
 
     def __init__(self, session: Session) -> None:
         self._session = session
+        self._connection = session.connection()
         # On PostgreSQL a part's statement goes straight through the driver (`app/sql.py: send`), in a
         # pipeline; on SQLite `write_part` runs its statements itself, one after the other.
         postgresql = session.get_bind().dialect.name == "postgresql"
-        self._driver = session.connection().connection.driver_connection if postgresql else None
+        self._driver = self._connection.connection.driver_connection if postgresql else None
         self._pipeline: ExitStack | None = None
 
     def send(self, ctx: service.IntakeContext, part: Part) -> None:
@@ -79,17 +79,15 @@ class Writer:
         assert self._driver is not None
         self._pipeline = ExitStack()
         self._pipeline.enter_context(self._driver.pipeline())
-        send(self._session, sql, {}, parameters)
+        send(self._connection, sql, {}, parameters)
 
     def wait(self) -> None:
         """The statement in flight done; its failure raised as SQLAlchemy raises a statement's."""
         pipeline, self._pipeline = self._pipeline, None
         if pipeline is None:
             return
-        try:
+        with as_sqlalchemy_errors():
             pipeline.close()
-        except psycopg.Error as exc:
-            raise DBAPIError.instance(None, None, exc, psycopg.Error, hide_parameters=True) from exc
 
     def close(self) -> None:
         """After the planner failed: the statement in flight is ended (its own failure no longer
