@@ -36,6 +36,10 @@ SINGLE_NOTICE_BUDGET = {"postgresql": 12, "sqlite": 15}
 # then every row in one statement on PostgreSQL (one INSERT per table on SQLite, which counts its
 # BEGIN), the chain's head and the audit row. Issue #14 began at 18 on PostgreSQL; the ORM path took 14.
 SINGLE_REQUEST_BUDGET = {"postgresql": 8, "sqlite": 15}
+# Those statements' round trips on PostgreSQL: the pool's liveness check, the look-ups together (the
+# stored notices, the repeats, the district and its staff: `app/sql.py: fetch_together`), the case
+# number, every row in one statement, the chain's head, the audit row, the commit. It was 10.
+SINGLE_REQUEST_ROUND_TRIPS = 7
 # A notice that joins an open case reads that case, its notices, tenants and deadlines first.
 JOINED_CASE_BUDGET = 21
 # A batch of up to 100 (on SQLite: a chunk of up to 25 items): the key, the look-ups of its
@@ -93,6 +97,32 @@ def test_a_single_notice_request_stays_within_its_budget(client, landlord, count
     assert len(work.statements) <= SINGLE_REQUEST_BUDGET[engine.dialect.name], "\n".join(work.statements)
     assert [s for s in work.statements if "api_keys" in s] == []  # the key is trusted for a few seconds
     assert len(work.matching("INSERT INTO AUDIT_EVENTS")) == 1
+
+
+@pytest.mark.skipif(not IS_POSTGRES, reason="round trips are counted in psycopg")
+def test_a_single_notice_request_stays_within_its_round_trips(client, landlord, app, monkeypatch):
+    import psycopg
+
+    app.state.clock = lambda: NOW
+    body = notice_body({"property.coordinates": None, "tenants": [{"name": "Anna Andersson"}], "household": None},
+                       external_id="PERF-TRIPS-1")
+    assert client.post("/api/v1/notices", json=body, headers=landlord.headers).status_code == 201  # key, router
+    trips: list[str] = []
+    wait = psycopg.Connection.wait
+
+    def counting(connection, generator, *args, **kwargs):
+        # A statement outside a pipeline waits for its answer; in a pipeline, the pipeline's end does.
+        step = getattr(generator, "__qualname__", "")
+        if step.endswith(("_exit_gen", "_sync_gen", "_commit_gen")) or (
+                step.endswith("_execute_gen") and connection._pipeline is None):
+            trips.append(step)
+        return wait(connection, generator, *args, **kwargs)
+
+    monkeypatch.setattr(psycopg.Connection, "wait", counting)
+    answer = client.post("/api/v1/notices", json={**body, "external_id": "PERF-TRIPS-2"}, headers=landlord.headers)
+
+    assert answer.status_code == 201, answer.text
+    assert len(trips) <= SINGLE_REQUEST_ROUND_TRIPS, trips
 
 
 def test_a_family_notice_looks_up_its_district_staff_once(client, landlord, make_user, counted, app, db):
