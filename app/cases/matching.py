@@ -91,23 +91,16 @@ def case_for_eviction_notice(session: Session, district_id: uuid.UUID | None, pi
 
 # --------------------------------------------------------------------------- a batch's look-ups, set-wise
 
-def people_seen(session: Session, pin_hashes: set[str], since: datetime) -> tuple[
-        list[tuple[str, uuid.UUID, datetime, uuid.UUID]], set[str]]:
-    """For a batch: the open (real) cases of these people as (pin_hash, case_id, opened_at, district_id), and
-    which of them had a (real) notice received since `since` — `case_for_notice`'s two look-ups, for all at once."""
-    if not pin_hashes:
-        return [], set()
-    dialect = session.get_bind().dialect.name
-    return read_people_seen(session.execute(*people_seen_query(dialect, pin_hashes)).all(), since)
-
-
 def people_seen_query(dialect: str, pin_hashes: set[str]) -> tuple[Any, dict[str, Any]]:
-    """`people_seen`'s statement and its parameters, for a caller that sends it with others (`app/sql.py:
-    fetch_together`); its rows are read by `read_people_seen`."""
+    """For a batch, `case_for_notice`'s two look-ups for all its people at once: the statement and its
+    parameters, sent with the batch's other look-ups (`app/sql.py: fetch_together`); its rows are read
+    by `read_people_seen`."""
     return _people_query(dialect), {"pin_hashes": key_values(dialect, sorted(pin_hashes))}
 
 
 def read_people_seen(rows: Any, since: datetime) -> tuple[list[tuple[str, uuid.UUID, datetime, uuid.UUID]], set[str]]:
+    """The open (real) cases of these people as (pin_hash, case_id, opened_at, district_id), and which
+    of them had a (real) notice received since `since`."""
     open_cases = sorted({(pin, case_id, opened, district) for pin, _, _, case_id, status, opened, district, test
                          in rows if case_id is not None and status == CaseStatus.OPEN and not test
                          and district is not None}, key=lambda r: (r[2], str(r[1])))
@@ -125,19 +118,12 @@ def _people_query(dialect: str) -> Any:
             .join(Notice, Notice.id == Tenant.notice_id).outerjoin(Case, Case.id == Notice.case_id))
 
 
-def tenancies_seen(session: Session, tenancy_keys: set[str], since: datetime) -> set[str]:
-    """For a batch: which of these tenancies had a (real) notice received since `since`.
+def tenancies_seen_query(dialect: str, tenancy_keys: set[str], since: datetime) -> tuple[Any, dict[str, Any]]:
+    """For a batch: which of these tenancies had a (real) notice received since `since` — the statement
+    and its parameters (see `people_seen_query`); its rows are the keys seen.
 
     One EXISTS per key, which stops at the first such notice: a busy address (a block's
     management office, the benchmark's one apartment) may have thousands of them."""
-    if not tenancy_keys:
-        return set()
-    dialect = session.get_bind().dialect.name
-    return {key for key, in session.execute(*tenancies_seen_query(dialect, tenancy_keys, since))}
-
-
-def tenancies_seen_query(dialect: str, tenancy_keys: set[str], since: datetime) -> tuple[Any, dict[str, Any]]:
-    """`tenancies_seen`'s statement and its parameters (see `people_seen_query`): its rows are the keys seen."""
     return _tenancies_query(dialect), {"tenancy_keys": key_values(dialect, sorted(tenancy_keys)), "since": since}
 
 

@@ -5,9 +5,11 @@ A single notice (`POST /api/v1/notices`) comes this way too, as a batch of one (
 The one-notice path (`service.receive`) costs some twenty statements per notice;
 here a batch (or, on SQLite, a chunk of it) costs about as many in all:
 
-1. one look-up for the stored notices with the batch's `external_id`s; one for the
-   earlier notices and open cases of the same people (identity hash); one for earlier
-   notices of the same tenancies (`app/cases/matching.py: people_seen, tenancies_seen`);
+1. the look-ups, in one round trip on PostgreSQL (`app/sql.py: fetch_together`): the
+   stored notices with the batch's `external_id`s; the earlier notices and open cases of
+   the same people (identity hash) and the earlier notices of the same tenancies
+   (`app/cases/matching.py: people_seen_query, tenancies_seen_query`); the districts the
+   items route to (each routed once, first), with their handlers and joint assessors;
 2. each item in order, in memory, exactly as the one-notice path would take it one by
    one: a replay (of a stored notice, or of an earlier item: same body 200, another
    409), its own 422, or a new notice that opens a case or joins one opened earlier in

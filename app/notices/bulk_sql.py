@@ -107,17 +107,11 @@ def _defaults(table: Any) -> list[tuple[str, Any]]:
     return [(c.key, c.default) for c in table.columns if c.default is not None]
 
 
-def stored_notice_ids(session: Session, landlord_id: Any, test: bool, external_ids: list[str],
-                      idempotency_key: str | None) -> list[Any]:
-    """The ids of the landlord's stored notices with these `external_id`s (or this Idempotency-Key)."""
-    dialect = session.get_bind().dialect.name
-    return list(session.scalars(*stored_notice_query(dialect, landlord_id, test, external_ids, idempotency_key)))
-
-
 def stored_notice_query(dialect: str, landlord_id: Any, test: bool, external_ids: list[str],
                         idempotency_key: str | None) -> tuple[Any, dict[str, Any]]:
-    """`stored_notice_ids`'s statement and its parameters, for a caller that sends it with other
-    look-ups (`app/sql.py: fetch_together`); each of its rows is one id.
+    """The ids of the landlord's stored notices with these `external_id`s (or this Idempotency-Key):
+    the statement and its parameters, sent with the batch's other look-ups (`app/sql.py:
+    fetch_together`); each of its rows is one id.
 
     On PostgreSQL each external_id is looked up on its own (a LATERAL join: one probe of the unique
     index per id, whatever the statistics say). A plain join or IN let the planner, with statistics
