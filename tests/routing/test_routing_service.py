@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import copy
+import threading
+import time
 from datetime import datetime, timezone
 
 import pytest
@@ -11,9 +13,11 @@ from sqlalchemy import func, select
 from typer.testing import CliRunner
 
 from app.cli import cli
+from app.db import transaction
 from app.main import create_app
 from app.notices.schemas import EXAMPLE_NOTICE
 from app.routing.models import AddressRegisterEntry, BoundaryVersion
+from tests.conftest import IS_POSTGRES
 from tests.routing.geodata import BOUNDARIES_FILE
 
 runner = CliRunner()
@@ -134,3 +138,33 @@ def test_outside_municipality_names_the_municipality(client, landlord, db):
         from app.notices.models import Notice
 
         assert session.scalar(select(func.count()).select_from(Notice)) == 0
+
+
+@pytest.mark.skipif(IS_POSTGRES, reason="SQLite: a read takes the database's write lock (BEGIN IMMEDIATE)")
+def test_the_router_provider_does_not_hold_its_lock_while_it_waits_for_the_database(settings, sessions):
+    # A request holding SQLite's write lock may ask the provider next; a provider that waited for the
+    # database while holding its own lock would wait for that request, and that request for it.
+    from app.routing.service import RouterProvider
+
+    provider = RouterProvider(settings.municipality)
+    holder = sessions()
+    holder.execute(select(func.count()).select_from(BoundaryVersion))  # BEGIN IMMEDIATE: the write lock
+    done = threading.Event()
+
+    def asks() -> None:
+        with transaction(sessions) as session:
+            provider.get(session)
+        done.set()
+
+    asker = threading.Thread(target=asks)
+    asker.start()
+    try:
+        time.sleep(0.3)  # the asker now waits for the database
+        assert not done.is_set()
+        assert provider._lock.acquire(timeout=1), "the provider held its lock while waiting for the database"
+        provider._lock.release()
+    finally:
+        holder.commit()
+        holder.close()
+        asker.join(timeout=10)
+    assert done.is_set()
