@@ -55,9 +55,9 @@ from app.notices.schemas import NoticeIn
 from app.notices.validation import check_notice, require_own_municipality
 from app.routing.districts import DISTRICT_ROW
 from app.routing.service import route
-from app.sql import fetch_together
 from app.security import audit
 from app.security.crypto import matching_hash
+from app.sql import fetch_together
 
 log = structlog.get_logger("varsel.notices")
 

@@ -26,8 +26,8 @@ from app.deadlines.models import Deadline, DeadlineAlert
 from app.households.models import JointAssessmentPart
 from app.notices import service
 from app.notices.bulk_sql import Prepared, TableRows, case_numbers, insert_tables, prepare
-from app.sql import as_sqlalchemy_errors, send
 from app.notices.models import Notice, Tenant
+from app.sql import as_sqlalchemy_errors, send
 from notifications import outbox
 from notifications.models import OutboxMessage
 

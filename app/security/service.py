@@ -156,7 +156,8 @@ def verify_key(session: Session, settings: Settings, plaintext: str,
     return verified
 
 
-def remembered_key(settings: Settings, plaintext: str, cache: apikeys.KeyCache | None = None) -> apikeys.VerifiedKey | None:
+def remembered_key(settings: Settings, plaintext: str,
+                   cache: apikeys.KeyCache | None = None) -> apikeys.VerifiedKey | None:
     """The key as `verify_key` remembered it within its bound, or None (then ask `verify_key`): no I/O."""
     cache = apikeys.VERIFIED if cache is None else cache
     if apikeys.split_prefix(plaintext) is None:
