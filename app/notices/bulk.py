@@ -170,13 +170,8 @@ def _take(session: Session, ctx: service.IntakeContext, batch: _Batch, writer: W
         prop = body.property
         decision = batch.routes[index] if index in batch.routes else _route(router, body)
         decision = require_own_municipality(decision, router, prop)
-        code = decision.district_code
-        if code is not None and code not in batch.districts and code not in ctx.memo.districts:
-            # Looked up once per batch. (psycopg would read the part in flight first anyway; read here,
-            # a failure of its INSERT is raised as its own.)
-            writer.wait()
         notice = _new_notice(session, ctx, body, decision, service.body_hash(body, data_key), idempotency_key,
-                             batch.districts.get(code) or service._district(session, ctx.memo, code))
+                             _district(session, ctx, batch, writer, decision.district_code))
         try:
             case, opened = _open_or_join_case(session, ctx, notice, batch)
         except Deferred:
@@ -192,6 +187,18 @@ def _take(session: Session, ctx: service.IntakeContext, batch: _Batch, writer: W
         results[index] = (notice, True)
     except Problem as problem:
         results[index] = problem
+
+
+def _district(session: Session, ctx: service.IntakeContext, batch: _Batch, writer: Writer, code: str | None) -> Any:
+    """The district a routing code names: its row from the batch's look-ups, or else (a former area's
+    code) `service._district`'s, looked up once per batch."""
+    if code in batch.districts:
+        return batch.districts[code]
+    if code is not None and code not in ctx.memo.districts:
+        # (psycopg would read the part in flight first anyway; read here, a failure of its INSERT is
+        # raised as its own.)
+        writer.wait()
+    return service._district(session, ctx.memo, code)
 
 
 def _route(router: Any, body: NoticeIn) -> Any:

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from app.cases.models import CaseNumber
 from app.notices.models import Notice
-from app.sql import as_sqlalchemy_errors, fetch_together, key_table, key_values, send
+from app.sql import fetch_together, key_table, key_values
 
 # (table, its rows, an ON CONFLICT clause or "")
 TableRows = tuple[Any, list[dict[str, Any]], str]
@@ -63,9 +63,9 @@ def _insert_sql(table: Any, columns: tuple[str, ...], suffix: str) -> str:
 
 
 def insert_tables(session: Session, tables: Sequence[TableRows | Prepared], execute: Any = None) -> None:
-    """Every table's rows, in the order given (parents first, for SQLite's sake). On PostgreSQL
-    `execute(sql, parameters)`, if given, sends the one statement, psycopg's own SQL
-    (`app/notices/bulk_write.py: Writer`); else it runs straight through the driver (`app/sql.py: send`)."""
+    """Every table's rows, in the order given (parents first, for SQLite's sake). On PostgreSQL all
+    of them in one statement, psycopg's own SQL, which `execute(sql, parameters)` sends
+    (`app/notices/bulk_write.py: Writer.execute`, straight through the driver)."""
     prepared = [t if isinstance(t, Prepared) else prepare(session, *t) for t in tables]
     prepared = [t for t in prepared if t.rows]
     if not prepared:
@@ -75,13 +75,7 @@ def insert_tables(session: Session, tables: Sequence[TableRows | Prepared], exec
             session.execute(insert(table.table), table.rows)
         return
     parts = [f"t{number} AS ({table.insert.format(name=f't{number}')})" for number, table in enumerate(prepared)]
-    parameters = {f"t{number}": table.encoded for number, table in enumerate(prepared)}
-    sql = f"WITH {', '.join(parts)} SELECT 1"
-    if execute is None:
-        with as_sqlalchemy_errors():
-            send(session.connection(), sql, {}, parameters).fetchall()
-    else:
-        execute(sql, parameters)
+    execute(f"WITH {', '.join(parts)} SELECT 1", {f"t{number}": table.encoded for number, table in enumerate(prepared)})
 
 
 def _json(rows: list[dict[str, Any]]) -> str:
