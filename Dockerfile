@@ -12,11 +12,13 @@ RUN apt-get update \
  && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /app
-COPY pyproject.toml README.md LICENSE alembic.ini ./
+COPY pyproject.toml setup.py README.md LICENSE alembic.ini ./
 COPY app ./app
 COPY integrations ./integrations
 COPY notifications ./notifications
 COPY migrations ./migrations
+# The landlord-API examples: setup.py puts them in the package (the OpenAPI request examples).
+COPY examples ./examples
 RUN pip install . && useradd --system --uid 10001 --home /app varsel && mkdir -p /data && chown varsel /data
 
 USER varsel

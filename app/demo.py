@@ -18,6 +18,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -110,8 +111,22 @@ def write_credentials(storage_dir: Path, text: str) -> Path:
     return path
 
 
-EXAMPLES_DIR = Path(__file__).resolve().parents[1] / "examples"
+def _examples_dir() -> Path:
+    """A checkout's `examples/`; in an installed package the copy the build put in `app/examples/`
+    (setup.py). The package's own copy first: beside an installed package, `../examples` would be
+    whatever else lies in site-packages under that name."""
+    installed = Path(__file__).resolve().parent / "examples"
+    return installed if installed.is_dir() else Path(__file__).resolve().parents[1] / "examples"
+
+
+EXAMPLES_DIR = _examples_dir()
 EXAMPLE_FILES = ("notice.json", "batch.json", "event.json")
+
+
+@lru_cache(maxsize=len(EXAMPLE_FILES))
+def example_document(name: str) -> Any:
+    """One of the example files as written (read once; the callers date their copies themselves)."""
+    return json.loads((EXAMPLES_DIR / name).read_text(encoding="utf-8"))
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _TIMESTAMP_KEYS = frozenset({"eviction_at"})
 
@@ -152,8 +167,7 @@ def refresh_example(document: Any, today: date) -> Any:
 
 
 def write_fresh_examples(storage_dir: Path, today: date, source: Path = EXAMPLES_DIR) -> Path | None:
-    """Copies of `examples/*.json` dated `today`, for the demo's hint. None without the examples
-    (an installed package carries no `examples/` folder; a checkout does)."""
+    """Copies of `examples/*.json` dated `today`, for the demo's hint. None without the examples."""
     if not all((source / name).is_file() for name in EXAMPLE_FILES):
         return None
     target = storage_dir / "examples"

@@ -107,7 +107,8 @@ PATH_PARAMETERS = {
     "tenant_id": "The tenant's `id` in the case.",
     "username": "The staff user's username.",
 }
-# Request examples: the files of `examples/`, which integrators copy (missing from an installed package).
+# Request examples: the files of `examples/`, which integrators copy (an installed package carries a
+# copy, app/demo.py: EXAMPLES_DIR).
 EXAMPLES: dict[str, dict[str, str]] = {
     "sendNotice": {"notice.json": "A rent-arrears notice, the tenant not served yet"},
     "sendNoticeBatch": {"batch.json": "Three notices of the three kinds"},

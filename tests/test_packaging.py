@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fnmatch
+import os
 import tomllib
 
 from tests.conftest import REPO
@@ -41,9 +42,46 @@ def test_the_image_serves_only_and_leaves_migrations_to_a_separate_command():
 
 def test_the_image_copies_what_pip_install_needs():
     copied = " ".join(line for line in _dockerfile() if line.startswith("COPY"))
-    needed = ["pyproject.toml", "README.md", *PYPROJECT["project"]["license-files"]]
+    needed = ["pyproject.toml", "setup.py", "README.md", "examples", *PYPROJECT["project"]["license-files"]]
     needed += [pattern.rstrip("*") for pattern in PYPROJECT["tool"]["setuptools"]["packages"]["find"]["include"]]
     assert [name for name in needed if name not in copied] == []
+
+
+def test_an_installed_package_carries_the_landlord_api_examples(tmp_path):
+    """The image's `pip install .` builds through setup.py, which copies `examples/*.json` into the
+    package: the OpenAPI request examples, the CSV template's row and the demo's copies need them.
+    Built from what the Dockerfile copies, in a folder of its own (no earlier build/ to reuse)."""
+    import shutil
+    import subprocess
+    import sys
+    import zipfile
+
+    source = tmp_path / "source"
+    for line in _dockerfile():
+        if line.startswith("COPY"):
+            *names, _target = line.split()[1:]
+            for name in names:
+                if (REPO / name).is_dir():
+                    shutil.copytree(REPO / name, source / name, ignore=shutil.ignore_patterns("__pycache__"))
+                else:
+                    source.mkdir(exist_ok=True)
+                    shutil.copy(REPO / name, source / name)
+    subprocess.run([sys.executable, "-m", "pip", "wheel", str(source), "--no-deps", "--quiet", "-w", str(tmp_path)],
+                   check=True, capture_output=True, text=True)
+    (wheel,) = tmp_path.glob("varsel-*.whl")
+    examples = sorted((REPO / "examples").glob("*.json"))
+    assert [p.name for p in examples] == ["batch.json", "event.json", "notice.json"]
+    with zipfile.ZipFile(wheel) as archive:
+        assert {p.name: archive.read(f"app/examples/{p.name}") for p in examples} == {
+            p.name: p.read_bytes() for p in examples}
+        archive.extractall(tmp_path / "site")
+    # The installed copy is the one it reads, not a checkout's (none beside it here).
+    found = subprocess.run(
+        [sys.executable, "-c", "from app.demo import EXAMPLES_DIR, example_document; "
+                               "print(EXAMPLES_DIR); print(example_document('notice.json')['kind'])"],
+        cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(tmp_path / "site")},
+        check=True, capture_output=True, text=True).stdout.split()
+    assert found == [str(tmp_path / "site" / "app" / "examples"), "rent_arrears"]
 
 
 def test_compose_runs_postgresql_the_web_process_and_a_mail_catcher():
