@@ -136,8 +136,16 @@ async def _problem_handler(_: Request, exc: Problem) -> JSONResponse:
     return problem_response(exc)
 
 
-async def http_problem_handler(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+# FastAPI's answer when a JSON body cannot even be decoded (bytes that are not UTF-8, a number of more
+# than the 4,300 digits Python's int() reads): to the client as any invalid JSON, the same problem as
+# /batch, which reads its body itself, answers.
+_UNREADABLE_BODY = "There was an error parsing the body"
+
+
+async def http_problem_handler(request: Request, exc: StarletteHTTPException) -> JSONResponse:
     detail = exc.detail if isinstance(exc.detail, str) else None
+    if exc.status_code == 400 and detail == _UNREADABLE_BODY and "json" in request.headers.get("content-type", ""):
+        return problem_response(malformed_json())
     if exc.status_code == 404 and detail == "Not Found":
         detail = "No resource at this address, or it is not yours to see"
     elif exc.status_code == 405 and detail == "Method Not Allowed":
@@ -145,10 +153,15 @@ async def http_problem_handler(_: Request, exc: StarletteHTTPException) -> JSONR
     return problem_response(Problem(exc.status_code, detail, headers=getattr(exc, "headers", None)))
 
 
+def malformed_json() -> Problem:
+    return Problem(400, "The body is not valid JSON: JSON in UTF-8, its numbers of at most 4,300 digits",
+                   type_="malformed-json")
+
+
 async def validation_problem_handler(_: Request, exc: RequestValidationError) -> JSONResponse:
     raw = exc.errors()
     if any(e.get("type") == "json_invalid" for e in raw):
-        return problem_response(Problem(400, "The body is not valid JSON", type_="malformed-json"))
+        return problem_response(malformed_json())
     return problem_response(ValidationProblem(errors_from_pydantic(list(raw))))
 
 

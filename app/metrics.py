@@ -74,7 +74,10 @@ class Metrics:
         """One notice's answer. `kind` as the landlord sent it: only the contract's kinds become labels.
         `test`: sent with a test key (True), a live key (False), or before any key was recognised (None)."""
         key = "none" if test is None else "test" if test else "live"
-        self.notices.labels(kind if kind in NOTICE_KINDS else "unknown", str(status), key).inc()
+        # Only a string can be one of the kinds: a list or an object (a batch item's own 422) cannot be
+        # looked up in the set at all.
+        known = isinstance(kind, str) and kind in NOTICE_KINDS
+        self.notices.labels(kind if known else "unknown", str(status), key).inc()
 
     def render(self) -> tuple[bytes, str]:
         return generate_latest(self.registry), CONTENT_TYPE_LATEST

@@ -2,10 +2,11 @@
 
 PostgreSQL refuses a NUL in any text value (SQLite stores it), so a NUL that
 got past the edge used to be a 500 on one database and stored data on the
-other. Other C0 controls and DEL have no business in a name or an address
-either, and an unpaired surrogate (JSON allows ``"\\ud800"``) cannot be encoded
-as UTF-8 by either driver. Multi-line notes keep what a textarea sends: line
-feed, carriage return and tab.
+other. Other C0 controls, DEL and the C1 controls (U+0080–U+009F: NEL is a
+line break) have no business in a name or an address either, nor has a line or
+paragraph separator (U+2028, U+2029) in a one-line field; an unpaired surrogate
+(JSON allows ``"\\ud800"``) cannot be encoded as UTF-8 by either driver.
+Multi-line notes keep what a textarea sends: line feed, carriage return and tab.
 
 Pure: no web, no database. Pydantic fields put :data:`SINGLE_LINE` or
 :data:`MULTI_LINE` *last* in their ``Annotated`` metadata (after any length
@@ -19,9 +20,10 @@ import re
 
 from pydantic import AfterValidator
 
-# C0 controls, DEL and unpaired surrogates; the multi-line set spares \t \n \r.
-_SINGLE_LINE_FORBIDDEN = re.compile(r"[\x00-\x1f\x7f\ud800-\udfff]")
-_MULTI_LINE_FORBIDDEN = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+# C0 and C1 controls, DEL and unpaired surrogates, and in one line the Unicode line and paragraph
+# separators; the multi-line set spares \t \n \r.
+_SINGLE_LINE_FORBIDDEN = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
+_MULTI_LINE_FORBIDDEN = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
 
 SINGLE_LINE_MESSAGE = "must not contain control characters (such as NUL, tab or line breaks)"
 MULTI_LINE_MESSAGE = "must not contain control characters other than line breaks and tabs (such as NUL)"

@@ -19,14 +19,18 @@ from app.notices.events import add_event
 from app.notices.batch_input import BatchItemsDep, openapi_request_body
 from app.notices.schemas import BatchResult, EventIn, NoticeIn, Receipt, ReceiptPage
 from app.security.actors import Actor
+from app.text import SINGLE_LINE
 
 router = APIRouter(prefix="/api/v1/notices", tags=["notices (landlords)"])
 log = structlog.get_logger("varsel.notices")
 
+# Stored with the notice or event, so it follows the text rule of a one-line field (`app/text.py`: a NUL
+# is a 500 on PostgreSQL, stored on SQLite); an empty key would make every keyless retry one notice.
 IdempotencyKey = Annotated[
-    str | None,
-    Header(alias="Idempotency-Key", max_length=200,
-           description="Optional. A retry with the same key and body replays the original answer."),
+    Annotated[str, SINGLE_LINE] | None,
+    Header(alias="Idempotency-Key", min_length=1, max_length=200,
+           description="Optional. 1–200 characters, no control characters. A retry with the same key and body "
+                       "replays the original answer."),
 ]
 
 # What only these routes answer; the statuses every route of its kind answers (401, 413, 415, 422,

@@ -24,12 +24,14 @@ EventCode = literal_of(LandlordEvent)
 
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[A-Za-z]{2,}$")
 _PHONE = re.compile(r"^\+?[0-9][0-9 ()-]{5,24}$")
-_POSTAL = re.compile(r"^\d{3} ?\d{2}$")
+# [0-9], not \d: \d takes any script's digits ("１１８ ４６"), which no register holds.
+_POSTAL = re.compile(r"^[0-9]{3} ?[0-9]{2}$")
 # What the OpenAPI document shows; the validators above (and app/identity.py) decide.
 POSTAL_CODE_PATTERN = _POSTAL.pattern
 PHONE_PATTERN = _PHONE.pattern
 IDENTITY_NUMBER_PATTERN = r"^([0-9]{2})?[0-9]{6}[-+]?[0-9]{4}$"
 ORG_NUMBER_PATTERN = r"^(16)?[0-9]{6}-?[0-9]{4}$"
+APARTMENT_NUMBER_PATTERN = r"^[0-9]{4}$"
 
 
 def _email(value: str) -> str:
@@ -64,7 +66,10 @@ class Strict(BaseModel):
 def _number(value: Any) -> Any:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise ValueError("must be a number (WGS84 decimal degrees)")
-    return float(value)
+    try:
+        return float(value)
+    except OverflowError:  # an integer of hundreds of digits: no float holds it, and no degree is that large
+        raise ValueError("is too large to be a number of degrees") from None
 
 
 Degrees = Annotated[float, BeforeValidator(_number)]
@@ -83,7 +88,7 @@ class PropertyIn(Strict):
                                     json_schema_extra={"pattern": POSTAL_CODE_PATTERN})
     city: Annotated[str, StringConstraints(min_length=1, max_length=100), SINGLE_LINE] = Field(
         description="Postort.")
-    apartment_number: Annotated[str, StringConstraints(pattern=r"^\d{4}$"), SINGLE_LINE] | None = Field(
+    apartment_number: Annotated[str, StringConstraints(pattern=APARTMENT_NUMBER_PATTERN), SINGLE_LINE] | None = Field(
         None, description="Lägenhetsnummer, 4 digits.")
     rooms: Annotated[int, Field(ge=1, le=20)] | None = Field(None, description="Number of rooms, 1–20.")
     coordinates: Coordinates | None = Field(

@@ -17,6 +17,7 @@ from app.dates import OUT_OF_RANGE
 from app.errors import Problem, errors_from_pydantic
 from app.money import AmountError
 from app.notices.csv_batch import column_of
+from app.notices.schemas import APARTMENT_NUMBER_PATTERN
 from app.text import MULTI_LINE_MESSAGE, SINGLE_LINE_MESSAGE, SURROGATE_MESSAGE
 from app.vocabulary import NoticeKind, labels
 
@@ -97,7 +98,7 @@ _PATTERNS = [
     (re.compile(r"^String should have at least 1 character"), lambda m: "Fyll i uppgiften."),
     (re.compile(r"^String should have at least (\d+) characters$"), lambda m: f"Skriv minst {m[1]} tecken."),
     (re.compile(r"^String should have at most (\d+) characters?$"), lambda m: f"Skriv högst {m[1]} tecken."),
-    (re.compile(r"^String should match pattern '\^\\d\{4\}\$'$"),
+    (re.compile(r"^String should match pattern '" + re.escape(APARTMENT_NUMBER_PATTERN) + "'$"),
      lambda m: "Lägenhetsnumret ska ha fyra siffror, till exempel 1102."),
     (re.compile(r"^Input should be a valid boolean"), lambda m: "Svara ja eller nej (true eller false)."),
     (re.compile(r"^Input should be '"), lambda m: "Välj ett av alternativen: " + ", ".join(
