@@ -22,12 +22,12 @@ from sqlalchemy.exc import DataError
 
 from app.db import make_engine
 from app.main import create_app
-from app.notices import bulk, bulk_write
+from app.notices import bulk
 from app.routing.models import District
 from app.security.audit import CHAIN_LOCK_KEY, HEAD_FUNCTION
 from app.sql import fetch_together
 from tests.conftest import IS_POSTGRES, TEST_DATABASE_URL
-from tests.notices.conftest import BATCH, NOTICES, NOW, Clock, count_rows, notice_body
+from tests.notices.conftest import BATCH, NOTICES, NOW, Clock, break_batch_rows_of, count_rows, notice_body
 
 
 def _items(*external_ids: str) -> list[dict]:
@@ -73,26 +73,13 @@ def _held(statement: str) -> Iterator[None]:
     holder.dispose()
 
 
-def _break_rows_of(monkeypatch, external_id: str) -> None:
-    """The set-wise writer's row for this notice violates NOT NULL: its part's INSERT fails in the database."""
-    write = bulk_write.write_part
-
-    def broken(session, ctx, part, *rest):
-        for notice, _ in part.created:
-            if notice.external_id == external_id:
-                notice.kind = None
-        return write(session, ctx, part, *rest)
-
-    monkeypatch.setattr(bulk_write, "write_part", broken)
-
-
 # --------------------------------------------------------------------------- a failed pipeline, then the next request
 
 @pytest.mark.postgres_only
 def test_a_batch_part_failing_in_the_pipeline_leaves_the_pooled_connection_usable(one_connection, landlord, db,
                                                                                  monkeypatch):
     client, own = one_connection
-    _break_rows_of(monkeypatch, "R-002")
+    break_batch_rows_of(monkeypatch, "R-002")
     # 160 items: three parts, the broken row in the first, found while the second is planned.
     answer = client.post(BATCH, json={"notices": _items(*[f"R-{i:03}" for i in range(160)])}, headers=landlord.headers)
     assert answer.status_code == 200, answer.text
@@ -109,7 +96,7 @@ def test_a_batch_part_failing_in_the_pipeline_leaves_the_pooled_connection_usabl
 def test_a_single_notice_failing_in_the_pipeline_leaves_the_pooled_connection_usable(one_connection, landlord,
                                                                                     monkeypatch):
     client, own = one_connection
-    _break_rows_of(monkeypatch, "S-1")
+    break_batch_rows_of(monkeypatch, "S-1")
     answer = client.post(NOTICES, json=_items("S-1")[0], headers=landlord.headers)
     assert answer.status_code == 201, answer.text  # taken again by the one-notice path
     _assert_clean(own)
@@ -123,7 +110,7 @@ def test_a_single_notice_failing_in_the_pipeline_leaves_the_pooled_connection_us
 def test_the_planner_failing_while_a_part_is_in_flight_leaves_the_pooled_connection_usable(one_connection, landlord,
                                                                                           db, monkeypatch):
     client, own = one_connection
-    _break_rows_of(monkeypatch, "F-010")  # the part in flight fails too: `Writer.close` must end it all the same
+    break_batch_rows_of(monkeypatch, "F-010")  # the part in flight fails too: `Writer.close` must end it all the same
     take = bulk._take
 
     def failing(session, ctx, batch, writer, index, *rest):

@@ -190,3 +190,19 @@ def count_rows(db, *tables: str) -> dict[str, int]:
 @pytest.fixture
 def row_counts(db) -> Callable[..., dict[str, int]]:
     return lambda *tables: count_rows(db, *(tables or WRITTEN_TABLES))
+
+
+def break_batch_rows_of(monkeypatch, external_id: str) -> None:
+    """The set-wise writer's row for this notice (`bulk._new_notice`'s plain row) violates NOT NULL:
+    its part's INSERT fails in the database itself."""
+    from app.notices import bulk_write
+
+    write = bulk_write.write_part
+
+    def broken(session, ctx, part, *rest):
+        for notice, _case in part.created:
+            if notice.external_id == external_id:
+                notice.kind = None
+        return write(session, ctx, part, *rest)
+
+    monkeypatch.setattr(bulk_write, "write_part", broken)

@@ -14,10 +14,10 @@ import pytest
 from sqlalchemy import text
 
 from app.notices import api as notices_api
-from app.notices import bulk, bulk_write, service
+from app.notices import bulk, service
 from notifications.models import OutboxMessage
 from tests.conftest import IS_POSTGRES, TEST_DATABASE_URL
-from tests.notices.conftest import BATCH, PROBLEM_BASE, count_rows, notice_body
+from tests.notices.conftest import BATCH, PROBLEM_BASE, break_batch_rows_of, count_rows, notice_body
 
 BAD = "B-BAD"
 
@@ -107,18 +107,8 @@ def test_an_item_whose_statement_fails_in_the_database(client, landlord, db, mon
             notice.kind = None  # NOT NULL: the INSERT fails in the database itself
         return notice
 
-    # The set-wise writer builds its notices as plain rows (`bulk._new_notice`): the same fault
-    # there, in the row it is about to insert.
-    write = bulk_write.write_part
-
-    def write_without_kind(session, ctx, part, *rest):
-        for notice, _case in part.created:
-            if notice.external_id == BAD:
-                notice.kind = None
-        return write(session, ctx, part, *rest)
-
     monkeypatch.setattr(service, "_store", store_without_kind)
-    monkeypatch.setattr(bulk_write, "write_part", write_without_kind)
+    break_batch_rows_of(monkeypatch, BAD)  # the same fault in the set-wise writer's row
     answer = client.post(BATCH, json={"notices": _items("B-1", BAD, "B-3")}, headers=landlord.headers)
     _assert_only_the_bad_item_failed(answer, db, caplog)
 
