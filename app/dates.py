@@ -15,7 +15,7 @@ more than a year back) are the endpoints' own.
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, BeforeValidator, WithJsonSchema
@@ -30,6 +30,20 @@ _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 def in_range(value: date) -> bool:
     """True when the date (or a timestamp's date as written, in its own offset) lies in the accepted years."""
     return FIRST_YEAR <= value.year <= LAST_YEAR
+
+
+def cursor_moment(text: str) -> datetime:
+    """A timestamp a page cursor carries back (written by Varsel, returned by the client): aware, and one
+    the database can compare, i.e. it converts to UTC; ValueError otherwise. Not the bodies' years: a
+    cursor holds the queue's "no deadline" (year 9999) too."""
+    moment = datetime.fromisoformat(text)
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ValueError("a cursor's moment has an offset")
+    try:
+        moment.astimezone(timezone.utc)
+    except OverflowError:  # 0001-01-01T00:00:00+14:00, 9999-12-31T23:59:59-12:00
+        raise ValueError("a cursor's moment converts to UTC") from None
+    return moment
 
 
 def _iso_date(value: Any) -> Any:

@@ -25,7 +25,8 @@ from sqlalchemy.orm import Session, selectinload
 
 from app.calendar import STOCKHOLM, local_today
 from app.cases import people, search
-from app.cases.models import NO_DEADLINE, Case
+from app.cases.models import NO_DEADLINE, PRIORITY_RANK, Case
+from app.dates import cursor_moment
 from app.db import UTCDateTime
 from app.errors import ValidationProblem
 from app.households.models import JointAssessmentPart
@@ -62,13 +63,16 @@ def encode_cursor(case: Case) -> str:
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 
+_RANKS = frozenset(PRIORITY_RANK.values())
+
+
 def decode_cursor(cursor: str) -> tuple[int, datetime, datetime, datetime, uuid.UUID]:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         rank, firm, due, opened, ident = raw.split("|")
-        moments = [datetime.fromisoformat(v) for v in (firm, due, opened)]
-        if any(m.tzinfo is None for m in moments):
-            raise ValueError("naive")
+        moments = [cursor_moment(v) for v in (firm, due, opened)]
+        if int(rank) not in _RANKS:  # the database's integer holds no rank of thirty digits
+            raise ValueError("not a priority's rank")
         return int(rank), moments[0], moments[1], moments[2], uuid.UUID(ident)
     except (ValueError, UnicodeDecodeError):
         raise ValidationProblem([{"field": "cursor", "message": "not a cursor from this API"}]) from None

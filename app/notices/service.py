@@ -26,6 +26,7 @@ from app.cases import notify
 from app.cases import service as cases
 from app.cases.models import Case
 from app.config import Settings
+from app.dates import cursor_moment
 from app.deadlines import service as deadline_rows
 from app.errors import Problem, ValidationProblem
 from app.notices.models import Notice, Tenant
@@ -307,10 +308,7 @@ def decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         stamp, _, ident = base64.urlsafe_b64decode(padded).decode().partition("|")
-        moment = datetime.fromisoformat(stamp)
-        if moment.tzinfo is None:
-            raise ValueError("naive")
-        return moment, uuid.UUID(ident)
+        return cursor_moment(stamp), uuid.UUID(ident)
     except (ValueError, UnicodeDecodeError):
         raise ValidationProblem([{"field": "cursor", "message": "not a cursor from this API"}]) from None
 

@@ -142,7 +142,7 @@ class MonthlySummary:
 
     @property
     def month_obj(self) -> Month:
-        return Month.parse(self.month)
+        return Month.read(self.month)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

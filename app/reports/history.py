@@ -141,14 +141,14 @@ def _average_text(value: float) -> str:
 def comparison(history: list[MonthFigures]) -> dict[str, Any]:
     """This month (the last) against the months before it: the rows and charts of the overview."""
     *before, this = history
-    first, last = Month.parse(history[0].month), Month.parse(this.month)
-    period = f"{Month.parse(before[0].month).label_sv}–{Month.parse(before[-1].month).label_sv}" if before else ""
+    first, last = Month.read(history[0].month), Month.read(this.month)
+    period = f"{Month.read(before[0].month).label_sv}–{Month.read(before[-1].month).label_sv}" if before else ""
     rows = [(name, format_number(getattr(this, key)), _average_text(_average([getattr(m, key) for m in before])))
             for key, name in SERIES]
     outcome_rows = [(label(Outcome, code) if code in OUTCOMES else code, format_number(this.closed_by_outcome.get(code, 0)),
                      _average_text(_average([m.closed_by_outcome.get(code, 0) for m in before])))
                     for code in this.closed_by_outcome]
-    short = [Month.parse(m.month).short_sv for m in history]
+    short = [Month.read(m.month).short_sv for m in history]
     span = f"{first.label_sv} till {last.label_sv}"
     figures: list[Markup] = [
         charts.column_chart(name, short, [getattr(m, key) for m in history], width=300, height=130,

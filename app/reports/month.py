@@ -24,14 +24,22 @@ class Month:
 
     @classmethod
     def parse(cls, text: str) -> Month:
+        """A month someone asks for: from 2000 on."""
+        month = cls.read(text)
+        if month.year < 2000:
+            raise ValueError("must be a month from 2000 on")
+        return month
+
+    @classmethod
+    def read(cls, text: str) -> Month:
+        """Any month written YYYY-MM: a summary's own months too, whose trend reaches back a year
+        before the month asked for (January 2000's into 1999)."""
         match = _MONTH.fullmatch(text.strip()) if isinstance(text, str) else None
         if match is None:
             raise ValueError("must be a month written YYYY-MM, e.g. 2026-10")
         year, month = int(match[1]), int(match[2])
         if not 1 <= month <= 12:
             raise ValueError("the month must be 01–12")
-        if year < 2000:
-            raise ValueError("must be a month from 2000 on")
         return cls(year, month)
 
     @classmethod

@@ -135,7 +135,7 @@ def display(section: str, metric: str, value: Any) -> str:
 
 
 def month_label(text: str) -> str:
-    month = Month.parse(text)
+    month = Month.read(text)
     return f"{month.short_sv} {month.year}"
 
 
@@ -203,7 +203,7 @@ def scope_name(summary: MonthlySummary) -> str:
 def _context(summary: MonthlySummary) -> dict[str, Any]:
     month = summary.month_obj
     trend_labels = [month_label(point.month) for point in summary.trend]
-    short_labels = [Month.parse(point.month).short_sv for point in summary.trend]
+    short_labels = [Month.read(point.month).short_sv for point in summary.trend]
     trend_charts = [
         charts.column_chart(TREND_SV[series], short_labels, [getattr(p, series) for p in summary.trend])
         for series in TREND_SV

@@ -128,7 +128,7 @@ def archived_pdf(archive_id: str, web: WebUserDep, session: SessionDep, settings
         body = render.render_pdf(summary_from_dict(row.content))
     else:
         raise Problem(404)
-    record_read(session, web.actor, scope, Month.parse(row.month), "pdf", via="web", version=row.version)
+    record_read(session, web.actor, scope, Month.read(row.month), "pdf", via="web", version=row.version)
     code = district.code if district else "hela-staden"
     return Response(body, media_type="application/pdf", headers={
         "Content-Disposition": f'attachment; filename="manadsrapport-{code}-{row.month}-v{row.version}.pdf"'})

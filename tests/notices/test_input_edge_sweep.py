@@ -604,3 +604,15 @@ def test_postgres_batch_of_nul_items_only_stores_nothing(client, landlord, db):
     results = _results(_batch(client, landlord, items))
     assert [r["status"] for r in results] == [422, 422, 422]
     assert _all_counts(db) == before
+
+
+# --- the receipts' page cursor: a moment that cannot be converted to UTC (a 500 in the database's binding)
+
+@pytest.mark.parametrize("moment", ["0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-12:00"])
+def test_a_receipts_cursor_whose_moment_leaves_the_calendar_is_a_422(client, landlord, moment):
+    import base64
+
+    cursor = base64.urlsafe_b64encode(f"{moment}|00000000-0000-0000-0000-000000000000".encode()).decode().rstrip("=")
+    answer = client.get(f"{NOTICES}?cursor={cursor}", headers=landlord.headers)
+    problem = assert_problem(answer, 422, "validation")
+    assert _field_names(problem) == ["cursor"]

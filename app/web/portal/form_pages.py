@@ -19,6 +19,7 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 
 from app.calendar import local_today
+from app.dates import in_range
 from app.deadlines import rules
 from app.deps import SessionDep
 from app.errors import Problem
@@ -81,10 +82,13 @@ def send_notice(request: Request, portal: PortalFormDep, session: SessionDep, ce
 
 
 def _day(text: str) -> date | None:
+    """A date typed so far, or None: not yet a date, or outside the years a notice may name (year 9999's
+    deadlines leave the calendar)."""
     try:
-        return date.fromisoformat(text) if len(text) == 10 else None
+        day = date.fromisoformat(text) if len(text) == 10 else None
     except ValueError:
         return None
+    return day if day is not None and in_range(day) else None
 
 
 @router.get(f"{PREFIX}/frister", response_class=HTMLResponse)
