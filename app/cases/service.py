@@ -120,7 +120,8 @@ def assign_many(session: Session, actor: Actor, case_ids: list[str], *, username
     """
     if not actor.has_role(Role.MANAGER):
         raise NotInScope()
-    chosen = list(dict.fromkeys(case_ids))
+    # One per case however its id is written (upper case, braces): each is assigned and audited once.
+    chosen = list({_same_case(case_id): case_id for case_id in case_ids}.values())
     if not chosen or len(chosen) > BULK_MAX:
         raise Refused("case_ids", f"choose between 1 and {BULK_MAX} cases",
                       f"Välj mellan 1 och {BULK_MAX} ärenden att tilldela.")
@@ -130,6 +131,13 @@ def assign_many(session: Session, actor: Actor, case_ids: list[str], *, username
         user = assign(session, case, actor, username=username)
     assert user is not None
     return user, done
+
+
+def _same_case(case_id: str) -> Any:
+    try:
+        return uuid.UUID(case_id)
+    except ValueError:
+        return case_id  # not an id at all: `for_work` answers 404 for it
 
 
 def record_contact(session: Session, case: Case, actor: Actor, *, channel: str, reached: bool, note: str | None,

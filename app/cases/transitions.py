@@ -11,7 +11,7 @@ themselves, so no caller can close a closed case.
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import insert
@@ -239,8 +239,10 @@ def register_payment_commitment(session: Session, case: Case, *, amount_sek: Any
          if d.kind == DeadlineKind.REDEMPTION_PERIOD_END and d.status in ("pending", "met", "missed")),
         None,
     )
+    sent_on = (redemption.computed_from or {}).get("sent_on") if redemption else None
     effect = rules.payment_commitment_effect(decided_on, redemption.due_on if redemption else None,
-                                             redemption is not None and redemption.status == DeadlineStatus.MISSED)
+                                             redemption is not None and redemption.status == DeadlineStatus.MISSED,
+                                             date.fromisoformat(sent_on) if sent_on else None)
     commitment = PaymentCommitment(
         case_id=case.id, notice_id=redemption.notice_id if redemption else None, amount_sek=amount_sek,
         covers_until=covers_until, decided_on=decided_on, note=note, statutory=effect.statutory,

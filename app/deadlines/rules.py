@@ -227,18 +227,31 @@ class CommitmentEffect:
 
 
 def payment_commitment_effect(decided_on: datetime.date, redemption_end: datetime.date | None,
-                              redemption_missed: bool) -> CommitmentEffect:
+                              redemption_missed: bool,
+                              notice_sent_on: datetime.date | None = None) -> CommitmentEffect:
     """Does the committee's undertaking stop the eviction? JB 12 kap. 44 § fjärde stycket 1.
 
     Only when it is given within the redemption period: the tenant "får inte
     avhysas" if the committee has, within the three weeks, told the landlord in
     writing that it takes on the payment responsibility. `redemption_end` is None
     when no redemption period runs in the case (no rent-arrears notice).
+
+    A decision dated before the notice to the committee was even sent
+    (`notice_sent_on`) answers no termination of this case — most likely a typing
+    slip (1900 for 2026): recorded, with the deadline left open. One made after the
+    sending but before the tenant was served is taken as within the period, as
+    the committee cannot act sooner than it is told.
     """
     if redemption_end is None:
         return CommitmentEffect(False, "Ingen återvinningsfrist löper i ärendet (ingen underrättelse om obetald "
                                        "hyra): åtagandet registreras men har ingen verkan enligt 12 kap. 44 § "
                                        "jordabalken.")
+    if notice_sent_on is not None and decided_on < notice_sent_on and not redemption_missed:
+        return CommitmentEffect(False, f"Beslutat {decided_on.isoformat()}, innan underrättelsen skickades "
+                                       f"{notice_sent_on.isoformat()}: åtagandet registreras men räknas inte som lämnat "
+                                       "inom återvinningsfristen (JB 12 kap. 44 § fjärde stycket 1). "
+                                       "Kontrollera datumet; ett åtagande inom fristen ska lämnas skriftligen till "
+                                       f"hyresvärden senast {redemption_end.isoformat()}.")
     if decided_on <= redemption_end and not redemption_missed:
         return CommitmentEffect(True, f"Beslutat {decided_on.isoformat()}, inom återvinningsfristen som löper ut "
                                       f"{redemption_end.isoformat()}: hyresgästen får inte avhysas (JB 12 kap. 44 § "

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from datetime import date
 
 from sqlalchemy import select
@@ -63,6 +65,29 @@ def test_a_commitment_after_the_redemption_end_is_recorded_but_not_statutory(cli
     [commitment] = answer.json()["payment_commitments"]
     assert commitment["statutory"] is False
     assert "efter att återvinningsfristen löpte ut 2026-12-11" in commitment["statutory_reason"]
+
+
+@pytest.mark.parametrize(("days", "statutory"), [(-1, False), (0, True)])
+def test_a_commitment_dated_before_the_notice_was_sent_is_not_taken_as_within_the_period(
+        client, staff_headers, notice_body, send, days, statutory):
+    """The day the notice was sent is the earliest a commitment answers it; a day before, it answers
+    no termination of this case (most likely a typing slip), and the redemption deadline stays open."""
+    from datetime import timedelta
+
+    handler = staff_headers("sara", "handler", "sodermalm")
+    body = notice_body()
+    send(body)
+    case_id = client.get("/api/v1/queue", headers=handler).json()["items"][0]["case_id"]
+    decided = date.fromisoformat(body["sent_on"]) + timedelta(days=days)
+    answer = client.post(f"/api/v1/cases/{case_id}/payment-commitment", headers=handler,
+                         json={"amount_sek": 16900, "covers_until": "2026-12-31", "decided_on": decided.isoformat()})
+    assert answer.status_code == 201, answer.text
+    [commitment] = answer.json()["payment_commitments"]
+    assert commitment["statutory"] is statutory
+    redemption = next(d for d in answer.json()["deadlines"] if d["kind"] == "redemption_period_end")
+    assert redemption["status"] == ("met" if statutory else "pending")
+    if not statutory:
+        assert f"innan underrättelsen skickades {body['sent_on']}" in commitment["statutory_reason"]
 
 
 def test_the_full_identity_number_is_shown_on_request_and_audited(client, staff_headers, notice_body, send, db):
