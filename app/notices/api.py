@@ -9,7 +9,7 @@ from typing import Annotated, Any
 import structlog
 from fastapi import APIRouter, Header, Query, Request, Response
 from fastapi.responses import JSONResponse
-from pydantic import ValidationError
+from pydantic import StringConstraints, ValidationError
 from sqlalchemy.orm import Session
 
 from app.deps import LandlordDep, SessionDep
@@ -27,8 +27,8 @@ log = structlog.get_logger("varsel.notices")
 # Stored with the notice or event, so it follows the text rule of a one-line field (`app/text.py`: a NUL
 # is a 500 on PostgreSQL, stored on SQLite); an empty key would make every keyless retry one notice.
 IdempotencyKey = Annotated[
-    Annotated[str, SINGLE_LINE] | None,
-    Header(alias="Idempotency-Key", min_length=1, max_length=200,
+    Annotated[str, StringConstraints(min_length=1, max_length=200), SINGLE_LINE] | None,
+    Header(alias="Idempotency-Key",
            description="Optional. 1–200 characters, no control characters. A retry with the same key and body "
                        "replays the original answer."),
 ]
