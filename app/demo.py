@@ -127,6 +127,8 @@ EXAMPLE_FILES = ("notice.json", "batch.json", "event.json")
 def example_document(name: str) -> Any:
     """One of the example files as written (read once; the callers date their copies themselves)."""
     return json.loads((EXAMPLES_DIR / name).read_text(encoding="utf-8"))
+
+
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _TIMESTAMP_KEYS = frozenset({"eviction_at"})
 

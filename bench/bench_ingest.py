@@ -280,7 +280,8 @@ def main() -> None:
         wrk(varsel.port, WARM_UP_SECONDS, args.connections, {**wrk_env, "VARSEL_BENCH_RUN": "warm"})
         rounds = []
         for number in range(args.rounds):
-            bare_round = wrk(bare.port, args.duration, args.connections, {**wrk_env, "VARSEL_BENCH_RUN": f"bare{number}"})
+            bare_round = wrk(bare.port, args.duration, args.connections,
+                             {**wrk_env, "VARSEL_BENCH_RUN": f"bare{number}"})
             varsel_round = wrk(varsel.port, args.duration, args.connections,
                                {**wrk_env, "VARSEL_BENCH_RUN": f"single{number}"})
             rounds.append((bare_round, varsel_round))

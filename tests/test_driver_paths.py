@@ -144,7 +144,7 @@ def test_a_failing_look_up_in_fetch_together_leaves_the_connection_usable(sessio
         assert fetch_together(session, [(codes, {"code": "sodermalm"})]) == [[("sodermalm",)]]
 
 
-# --------------------------------------------------------------------------- a busy database: 503, whichever way the statement went
+# --------------------------------------------------------------------------- a busy database: 503, either way
 
 def _assert_busy(answer) -> None:
     assert answer.status_code == 503, answer.text

@@ -46,7 +46,8 @@ def test_multi_line_keeps_what_a_textarea_sends(char: str) -> None:
     assert text_problem(f"rad ett{char}rad två", multiline=True) is None
 
 
-@pytest.mark.parametrize("text", ["", "Götgatan 30", "Ærø ß 東京 🏠", "\u00a0\u00a0", "a" * 10_000, "\u00a0\u00ff\u2027\u202a"])
+@pytest.mark.parametrize("text", ["", "Götgatan 30", "Ærø ß 東京 🏠", "\u00a0\u00a0", "a" * 10_000,
+                                  "\u00a0\u00ff\u2027\u202a"])
 def test_ordinary_unicode_is_text(text: str) -> None:
     assert text_problem(text) is None
     assert text_problem(text, multiline=True) is None

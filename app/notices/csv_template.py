@@ -3,9 +3,9 @@
 Public like the API's documentation: it holds no one's data, only the columns
 (`csv_batch.COLUMNS`) and a fictitious example. The example is
 `examples/notice.json` (an installed package carries a copy: setup.py), moved as
-`varsel demo` moves it: its newest date is today, so a template downloaded on any day passes
-"not in the future" and "not more than a year back" as it is, and stays valid for
-a year.
+`varsel demo` moves it: its newest date is today, so a template downloaded on any
+day passes "not in the future" and "not more than a year back" as it is, and
+stays valid for a year.
 """
 
 from __future__ import annotations

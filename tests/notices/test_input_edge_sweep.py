@@ -537,7 +537,8 @@ def test_same_event_idempotency_key_with_another_event(client, landlord, db):
 def test_an_empty_idempotency_key_is_a_422(client, landlord, db):
     """An empty key is refused, not taken as a key: two different notices sent with it would be one's retry."""
     before = _all_counts(db)
-    answer = client.post(NOTICES, json=notice_body(external_id="EK-0"), headers={**landlord.headers, "Idempotency-Key": ""})
+    answer = client.post(NOTICES, json=notice_body(external_id="EK-0"),
+                         headers={**landlord.headers, "Idempotency-Key": ""})
     problem = _assert_clean_refusal(answer, 422)
     assert [e["message"] for e in problem["errors"] if "Idempotency-Key" in e["field"]] == [
         "String should have at least 1 character"]
