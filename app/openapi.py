@@ -17,7 +17,6 @@ the route itself, so that the document cannot drift from the code:
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -28,7 +27,7 @@ from fastapi.routing import APIRoute, RouteContext, iter_route_contexts
 from pydantic import BaseModel, ConfigDict, Field
 
 from app import deps
-from app.demo import EXAMPLES_DIR
+from app.demo import EXAMPLES_DIR, example_document
 from app.http_limits import BATCH_LIMIT, DEFAULT_LIMIT, FORM_PATHS
 from app.problem_types import PROBLEM_BASE, PROBLEM_CONTENT_TYPE
 
@@ -169,8 +168,7 @@ def _problem_content() -> dict[str, Any]:
 
 
 def _example(name: str) -> Any | None:
-    path = EXAMPLES_DIR / name
-    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
+    return example_document(name) if (EXAMPLES_DIR / name).is_file() else None
 
 
 def build(app: FastAPI) -> dict[str, Any]:

@@ -272,8 +272,9 @@ def main() -> None:
     # 1–2. Single notices side by side, in alternating rounds (bare, Varsel, bare, Varsel …: a drift of
     #      the machine's speed during the run touches both sides alike), then the floors and the batches.
     bare = start("bare", bare_command, env, logs)
-    varsel = start("varsel", serve, env, logs)
+    varsel = None
     try:
+        varsel = start("varsel", serve, env, logs)
         print(f"single notices, bare FastAPI and Varsel on PostgreSQL, {args.connections} connections, "
               f"{args.rounds} rounds …", file=sys.stderr)
         wrk(bare.port, WARM_UP_SECONDS, args.connections, {**wrk_env, "VARSEL_BENCH_RUN": "bare-warm"})
@@ -302,7 +303,8 @@ def main() -> None:
             figures["varsel_rss_mb_after_batch"] = varsel.rss_mb()[0]
     finally:
         bare.stop()
-        varsel.stop()
+        if varsel is not None:
+            varsel.stop()
     # The headline is the round of the median ratio; every round's ratio and p99 are reported beside it.
     ratios = [v.ok_per_second / b.ok_per_second for b, v in rounds]
     bare_load, single = rounds[sorted(range(len(rounds)), key=ratios.__getitem__)[len(rounds) // 2]]
