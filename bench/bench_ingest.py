@@ -20,6 +20,8 @@ first second). Both servers log as Varsel does in production (`VARSEL_ENV=produc
 at INFO with one access line per request, written to files under a temporary folder (their line
 counts are printed). The rate limit is raised out of the way; the measurements run without the scheduler, so
 that they measure ingest alone (a leader's outbox run renders a PDF letter per rent-arrears notice).
+The database is analyzed before each measurement (`analyze`): the statistics a production server's
+autovacuum keeps, which a server with autovacuum off (this project's machine) never has.
 
     .venv/bin/python bench/bench_ingest.py [--database varsel_bench] [--duration 15] [--connections 4]
         [--rounds 3] [--batches 20] [--workers 1,2,4] [--scale-connections 8] [--skip-scale] [--skip-batch]
@@ -178,6 +180,20 @@ def leaders(url: str, database: str) -> int:
             (database, LEADER_LOCK_KEY)).fetchone()[0]
 
 
+def autovacuum(url: str) -> bool:
+    with psycopg.connect(url.replace("postgresql+psycopg", "postgresql") + "/postgres") as connection:
+        return connection.execute("SHOW autovacuum").fetchone()[0] == "on"
+
+
+def analyze(url: str, database: str) -> None:
+    """The planner's statistics as autovacuum keeps them on a production server (it analyzes a table
+    once a tenth of it changed). A server with autovacuum off (as this project's machine) never
+    does: every plan is then made for the empty tables the run began with — the repeat look-up a
+    hash of all the notices, for each notice — and each round runs slower than the one before."""
+    with psycopg.connect(url.replace("postgresql+psycopg", "postgresql") + f"/{database}", autocommit=True) as db:
+        db.execute("ANALYZE")
+
+
 def batches(port: int, key: str, today: str, count: int, size: int) -> tuple[float, int]:
     """`count` batches one after the other, after one more that is not measured (as the single notices'
     warm-up: the batch's own statements prepared, its plans made)."""
@@ -221,6 +237,7 @@ def main() -> None:
         sys.exit("--database: lower-case letters, digits and _")
 
     load_before = os.getloadavg()
+    figures_autovacuum = autovacuum(args.postgres)
     subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-qc",
                     f"DROP DATABASE IF EXISTS {args.database} WITH (FORCE)", "-c", f"CREATE DATABASE {args.database}"],
                    check=True, capture_output=True)
@@ -248,7 +265,7 @@ def main() -> None:
     bare_command = [PYTHON, "-c", "import sys, uvicorn; uvicorn.run('bench.bare_app:app', port=int(sys.argv[2]), "
                                   "log_config=None, access_log=False, proxy_headers=False)"]
     serve = [PYTHON, "-m", "app.cli", "serve"]
-    figures: dict[str, object] = {"load_average_before": load_before}
+    figures: dict[str, object] = {"load_average_before": load_before, "autovacuum": figures_autovacuum}
 
     # 0. One scheduler leader however many workers: on the fresh database, before any notice, so that
     #    the leader's jobs find nothing to do (later, its outbox run renders every tenant's letter).
@@ -281,6 +298,7 @@ def main() -> None:
         wrk(varsel.port, WARM_UP_SECONDS, args.connections, {**wrk_env, "VARSEL_BENCH_RUN": "warm"})
         rounds = []
         for number in range(args.rounds):
+            analyze(args.postgres, args.database)
             bare_round = wrk(bare.port, args.duration, args.connections,
                              {**wrk_env, "VARSEL_BENCH_RUN": f"bare{number}"})
             varsel_round = wrk(varsel.port, args.duration, args.connections,
@@ -291,6 +309,7 @@ def main() -> None:
         # Two floors, with the same wrk settings: an authenticated read through the same middleware,
         # dependencies, ORM session and JSON answer (GET /api/v1/notices?limit=1), and the middleware
         # stack alone (GET /healthz).
+        analyze(args.postgres, args.database)
         floor = wrk(varsel.port, args.duration, args.connections, {**wrk_env, "VARSEL_BENCH_FLOOR": "1"})
         stack = wrk(varsel.port, args.duration, args.connections, {**wrk_env, "VARSEL_BENCH_STACK": "1"})
         figures["bare_log_lines"] = bare.log_lines()
@@ -298,6 +317,7 @@ def main() -> None:
         bare.stop()
         if not args.skip_batch:
             print(f"batches: {args.batches} × {args.batch_size} …", file=sys.stderr)
+            analyze(args.postgres, args.database)
             rate, stored = batches(varsel.port, key, today, args.batches, args.batch_size)
             figures["batch_notices_per_s"], figures["batch_stored"] = rate, stored
             figures["varsel_rss_mb_after_batch"] = varsel.rss_mb()[0]
@@ -322,6 +342,7 @@ def main() -> None:
             server = start(f"workers-{workers}", [*serve, "--workers", str(workers)], env, logs, workers)
             try:
                 wrk(server.port, WARM_UP_SECONDS, args.scale_connections, {**wrk_env, "VARSEL_BENCH_RUN": f"w{workers}-warm"})
+                analyze(args.postgres, args.database)
                 load = wrk(server.port, args.duration, args.scale_connections,
                            {**wrk_env, "VARSEL_BENCH_RUN": f"w{workers}"})
                 scale.append({"workers": workers, "ok_per_second": load.ok_per_second, "p50": load.p50,
@@ -374,6 +395,8 @@ def report(f: dict, args: argparse.Namespace) -> None:
     width = max(len(r[0]) for r in rows)
     print(f"\nIngest on PostgreSQL — one run; load average {f['load_average_before'][0]:.2f} before, "
           f"{f['load_average_after'][0]:.2f} after ({os.cpu_count()} CPUs)")
+    print(f"autovacuum {'on' if f['autovacuum'] else 'off'} on this server; the run analyzes the database before "
+          "each round, the floors and the batches, as autovacuum keeps a production server's statistics")
     print(f"{'what':<{width}}  {'measured':>22}  {'target':>9}  verdict")
     for what, measured, target, ok in rows:
         print(f"{what:<{width}}  {measured:>22}  {target:>9}  {ok}")
