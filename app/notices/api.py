@@ -82,9 +82,14 @@ def post_notice(request: Request, body: NoticeIn, landlord: LandlordDep, session
     answer = (written or {}).get(0, bulk.DEFER)
     if answer is bulk.DEFER:
         notice, created = service.receive(session, context, body, idempotency_key, alone=True)
+        session.commit()  # see below
         return _answer(notice, created, request)
     if isinstance(answer, Problem):
         raise answer
+    # Committed here, in the thread the endpoint already runs in, before the answer is made: the
+    # request's session (`get_session`) then has nothing left to end, and a notice takes one trip
+    # through the thread pool instead of two. A failed commit is still an error answer, not a 201.
+    session.commit()
     receipt = answer["receipt"]
     return JSONResponse(receipt, status_code=answer["status"], headers={"Location": f"/api/v1/notices/{receipt['id']}"})
 
@@ -115,6 +120,7 @@ SQLITE_PAUSE_SECONDS = 0.12
 )
 def post_batch(request: Request, landlord: LandlordDep, batch: BatchItemsDep, session: SessionDep) -> Response:
     results = process_batch(request, session, _context(request, landlord), batch.items)
+    session.commit()  # in this thread, as `post_notice` does
     rows = batch.rows  # a CSV file: each result names its row beside its index
     # The answer as `BatchResult` serialises it, written directly: validating 500 results against
     # the response model and walking them with jsonable_encoder cost more than the JSON itself.

@@ -125,6 +125,34 @@ def test_a_single_notice_request_stays_within_its_round_trips(client, landlord, 
     assert len(trips) <= SINGLE_REQUEST_ROUND_TRIPS, trips
 
 
+def test_a_notice_and_a_batch_each_take_one_trip_through_the_thread_pool(client, landlord, app, monkeypatch):
+    """The endpoint commits in the thread it runs in (`app/notices/api.py`): the request's session has
+    nothing left to end, so no second trip for its commit. A trip costs the event loop and the
+    worker a hand-over of the GIL each way; a notice took two."""
+    import anyio.to_thread
+
+    app.state.clock = lambda: NOW
+    body = notice_body({"property.coordinates": None, "tenants": [{"name": "Anna Andersson"}], "household": None},
+                       external_id="PERF-POOL-1")
+    assert client.post("/api/v1/notices", json=body, headers=landlord.headers).status_code == 201  # key, router
+    trips: list[str] = []
+    run_sync = anyio.to_thread.run_sync
+
+    async def counting(function, *args, **kwargs):
+        trips.append(getattr(function, "__qualname__", repr(function)))
+        return await run_sync(function, *args, **kwargs)
+
+    monkeypatch.setattr(anyio.to_thread, "run_sync", counting)
+    single = client.post("/api/v1/notices", json={**body, "external_id": "PERF-POOL-2"}, headers=landlord.headers)
+    assert single.status_code == 201, single.text
+    assert len(trips) == 1, trips
+    trips.clear()
+    items = [{**body, "external_id": f"PERF-POOL-B{i}"} for i in range(3)]
+    batch = client.post(BATCH, json={"notices": items}, headers=landlord.headers)
+    assert [r["status"] for r in batch.json()["results"]] == [201, 201, 201]
+    assert len(trips) == 1, trips
+
+
 def test_a_family_notice_looks_up_its_district_staff_once(client, landlord, make_user, counted, app, db):
     """The handlers' digest and the joint assessors' request come from one look-up of the district's staff."""
     app.state.clock = lambda: NOW
