@@ -51,6 +51,15 @@ BATCH_BUDGET = 30
 PER_PART_BUDGET = 2
 
 
+def warmed_up(client, landlord, app, external_id: str) -> dict:
+    """A plain notice's body, after one like it was sent (the key trusted, the router loaded)."""
+    app.state.clock = lambda: NOW
+    body = notice_body({"property.coordinates": None, "tenants": [{"name": "Anna Andersson"}], "household": None},
+                       external_id=external_id)
+    assert client.post("/api/v1/notices", json=body, headers=landlord.headers).status_code == 201
+    return body
+
+
 def test_a_new_notice_costs_two_flushes_and_no_delete_or_update_of_the_notice(db, counted, intake):
     with db() as session:
         with counted() as work:
@@ -85,10 +94,7 @@ def test_a_notice_sent_alone_costs_no_savepoint_and_no_separate_district_look_up
 
 
 def test_a_single_notice_request_stays_within_its_budget(client, landlord, counted, app, engine):
-    app.state.clock = lambda: NOW
-    body = notice_body({"property.coordinates": None, "tenants": [{"name": "Anna Andersson"}], "household": None},
-                       external_id="PERF-HTTP-1")
-    assert client.post("/api/v1/notices", json=body, headers=landlord.headers).status_code == 201  # key, router
+    body = warmed_up(client, landlord, app, "PERF-HTTP-1")
 
     with counted() as work:
         answer = client.post("/api/v1/notices", json={**body, "external_id": "PERF-HTTP-2"}, headers=landlord.headers)
@@ -103,10 +109,7 @@ def test_a_single_notice_request_stays_within_its_budget(client, landlord, count
 def test_a_single_notice_request_stays_within_its_round_trips(client, landlord, app, monkeypatch):
     import psycopg
 
-    app.state.clock = lambda: NOW
-    body = notice_body({"property.coordinates": None, "tenants": [{"name": "Anna Andersson"}], "household": None},
-                       external_id="PERF-TRIPS-1")
-    assert client.post("/api/v1/notices", json=body, headers=landlord.headers).status_code == 201  # key, router
+    body = warmed_up(client, landlord, app, "PERF-TRIPS-1")
     trips: list[str] = []
     wait = psycopg.Connection.wait
 
@@ -131,10 +134,7 @@ def test_a_notice_and_a_batch_each_take_one_trip_through_the_thread_pool(client,
     worker a hand-over of the GIL each way; a notice took two."""
     import anyio.to_thread
 
-    app.state.clock = lambda: NOW
-    body = notice_body({"property.coordinates": None, "tenants": [{"name": "Anna Andersson"}], "household": None},
-                       external_id="PERF-POOL-1")
-    assert client.post("/api/v1/notices", json=body, headers=landlord.headers).status_code == 201  # key, router
+    body = warmed_up(client, landlord, app, "PERF-POOL-1")
     trips: list[str] = []
     run_sync = anyio.to_thread.run_sync
 
