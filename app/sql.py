@@ -10,7 +10,8 @@ column, `key`, the list sent as one parameter.
 
 `in_list(column, name, dialect)`: `column IN (the list)`, the list one parameter (a statement built once).
 
-`fetch_together(session, queries)`: several look-ups' rows in one round trip on PostgreSQL.
+`fetch_together(session, queries)`: several look-ups' rows in one round trip on PostgreSQL;
+`planned_each_time(statement)` marks one that PostgreSQL must plan afresh each time it runs.
 
 `casefold(column)`: the text in lower case for case-insensitive search, with
 Swedish letters too (PostgreSQL's `lower` under a UTF-8 locale; on SQLite, whose
@@ -102,6 +103,24 @@ def in_list(column: Any, name: str, dialect: str) -> Any:
     return column.in_(bindparam(name, expanding=True))
 
 
+# `fetch_together` sends a statement so marked unprepared (see `planned_each_time`).
+PLANNED_EACH_TIME = "varsel_planned_each_time"
+
+
+def planned_each_time(statement: Any) -> Any:
+    """`statement`, sent by `fetch_together` without a prepared statement, so that PostgreSQL plans it
+    for the tables as they are each time it runs.
+
+    psycopg prepares a statement that runs often, and PostgreSQL then keeps one generic plan for it
+    until the tables' statistics change. A look-up whose best plan depends on the size of `notices`
+    or `tenants` (an index probe per key once they are large, a scan while they are small) must not
+    keep a plan made while they were small: analyzed at a few hundred rows, kept through a burst of
+    thousands (autovacuum behind or off, a restored dump), it scanned the whole table for each key.
+    A fresh plan sees the tables' present size (PostgreSQL scales the statistics by the pages
+    there are); planning the batch's few look-ups each time costs well under a millisecond."""
+    return statement.execution_options(**{PLANNED_EACH_TIME: True})
+
+
 def fetch_together(session: Any, queries: Sequence[tuple[Any, dict[str, Any]]]) -> list[list[Any]]:
     """Each query's rows, in order; a row's columns by name (`row.code`) or unpacked.
 
@@ -117,7 +136,8 @@ def fetch_together(session: Any, queries: Sequence[tuple[Any, dict[str, Any]]]) 
         return [connection.execute(statement, parameters).all() for statement, parameters in queries]
     with as_sqlalchemy_errors():
         with connection.connection.driver_connection.pipeline():
-            cursors = [send(connection, *_compiled(statement, connection.dialect), parameters)
+            cursors = [send(connection, *_compiled(statement, connection.dialect), parameters,
+                            prepare=False if statement.get_execution_options().get(PLANNED_EACH_TIME) else None)
                        for statement, parameters in queries]
         return [cursor.fetchall() for cursor in cursors]
 
@@ -133,15 +153,16 @@ def as_sqlalchemy_errors() -> Iterator[None]:
         raise DBAPIError.instance(None, None, exc, psycopg.Error, hide_parameters=True) from exc
 
 
-def send(connection: Any, sql: str, defaults: dict[str, Any], parameters: dict[str, Any]) -> Any:
+def send(connection: Any, sql: str, defaults: dict[str, Any], parameters: dict[str, Any],
+         prepare: bool | None = None) -> Any:
     """A statement in psycopg's own SQL (`%(name)s`) run straight through the driver, on the connection
     (`session.connection()`: in the session's transaction); its cursor (in pipeline mode: sent, its
     result read at the pipeline's next sync). PostgreSQL only. The engine's `before_cursor_execute`
-    listeners see it as any other statement."""
+    listeners see it as any other statement. `prepare`: psycopg's (None: once it ran often; False: never)."""
     values = {**defaults, **parameters}
     cursor = connection.connection.driver_connection.cursor(row_factory=namedtuple_row)
     connection.dispatch.before_cursor_execute(connection, cursor, sql, values, None, False)
-    cursor.execute(sql, values)
+    cursor.execute(sql, values, prepare=prepare)
     return cursor
 
 

@@ -15,12 +15,12 @@ from datetime import datetime, timedelta
 from functools import cache
 from typing import Any
 
-from sqlalchemy import bindparam, exists, literal_column, select, true
+from sqlalchemy import bindparam, exists, select
 from sqlalchemy.orm import Session, selectinload
 
 from app.cases.models import Case
 from app.notices.models import Notice, Tenant
-from app.sql import key_table, key_values
+from app.sql import key_table, key_values, planned_each_time
 from app.vocabulary import CaseStatus
 
 REPEAT_WINDOW = timedelta(days=365)
@@ -110,46 +110,32 @@ def read_people_seen(rows: Any, since: datetime) -> tuple[list[tuple[str, uuid.U
 
 @cache
 def _people_query(dialect: str) -> Any:
-    """Built once: only its parameter, the list of hashes, changes."""
+    """Built once: only its parameter, the list of hashes, changes. Planned each time it runs
+    (`app/sql.py: planned_each_time`): a plan kept from while `tenants` was small hashed every tenant,
+    notice and case for each notice that names a person."""
     keys = key_table(dialect, "pin_hashes")
-    columns = (Notice.received_at, Notice.test.label("notice_test"), Case.id.label("case_id"), Case.status,
-               Case.opened_at, Case.district_id, Case.test.label("case_test"))
-    if dialect != "postgresql":
-        return (select(Tenant.pin_hash, *columns).select_from(keys).join(Tenant, Tenant.pin_hash == keys.c.key)
-                .join(Notice, Notice.id == Tenant.notice_id).outerjoin(Case, Case.id == Notice.case_id))
-    # On PostgreSQL each person on their own (a LATERAL subquery: the person's tenant rows by
-    # ix_tenants_pin_hash, then their notices and cases by primary key). The plain join, planned
-    # generically while the tables were small (see `_tenancies_query`), hashed every tenant, notice
-    # and case for each notice that names a person. OFFSET 0 keeps PostgreSQL from pulling the
-    # subquery up into that join again.
-    person = (select(*columns).select_from(Tenant).join(Notice, Notice.id == Tenant.notice_id)
-              .outerjoin(Case, Case.id == Notice.case_id).where(Tenant.pin_hash == keys.c.key)
-              .offset(literal_column("0")).lateral())
-    return select(keys.c.key.label("pin_hash"), *person.c).select_from(keys).join(person, true())
+    query = (select(Tenant.pin_hash, Notice.received_at, Notice.test.label("notice_test"), Case.id.label("case_id"),
+                    Case.status, Case.opened_at, Case.district_id, Case.test.label("case_test"))
+             .select_from(keys).join(Tenant, Tenant.pin_hash == keys.c.key)
+             .join(Notice, Notice.id == Tenant.notice_id).outerjoin(Case, Case.id == Notice.case_id))
+    return planned_each_time(query)
 
 
 def tenancies_seen_query(dialect: str, tenancy_keys: set[str], since: datetime) -> tuple[Any, dict[str, Any]]:
     """For a batch: which of these tenancies had a (real) notice received since `since` — the statement
     and its parameters (see `people_seen_query`); its rows are the keys seen.
 
-    One probe per key, which stops at the first such notice: a busy address (a block's
+    One EXISTS per key, which stops at the first such notice: a busy address (a block's
     management office, the benchmark's one apartment) may have thousands of them."""
     return _tenancies_query(dialect), {"tenancy_keys": key_values(dialect, sorted(tenancy_keys)), "since": since}
 
 
 @cache
 def _tenancies_query(dialect: str) -> Any:
-    """Built once (a notice sent alone asks once per request): only its parameters change."""
+    """Built once (a notice sent alone asks once per request): only its parameters change. Planned
+    each time it runs (`app/sql.py: planned_each_time`): a plan kept from while `notices` was small
+    hashed every notice for each new one (4–5 ms per notice sent alone at 2,500 notices)."""
     keys = key_table(dialect, "tenancy_keys")
     notices = Notice.__table__.c
-    seen = (notices.tenancy_key == keys.c.key, notices.received_at >= bindparam("since"), notices.test.is_(False))
-    if dialect != "postgresql":
-        return select(keys.c.key).where(exists().where(*seen))
-    # On PostgreSQL a LATERAL probe with LIMIT 1, as `bulk_sql.stored_notice_query`'s: an EXISTS
-    # became a semi-join, which a generic plan made while the table was small (statistics not yet
-    # renewed: autovacuum off, or a restore) ran as a hash of every notice — 4–5 ms per notice
-    # sent alone at 2,500 notices, growing with the table. (ORDER BY received_at DESC, to read one
-    # index entry, was measured worse with such statistics: a bitmap of the tenancy's every
-    # notice, then a sort.)
-    probe = select(notices.id).where(*seen).limit(1).lateral()
-    return select(keys.c.key).select_from(keys).join(probe, true())
+    return planned_each_time(select(keys.c.key).where(exists().where(
+        notices.tenancy_key == keys.c.key, notices.received_at >= bindparam("since"), notices.test.is_(False))))

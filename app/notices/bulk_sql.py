@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from app.cases.models import CaseNumber
 from app.notices.models import Notice
-from app.sql import fetch_together, key_table, key_values
+from app.sql import fetch_together, key_table, key_values, planned_each_time
 
 # (table, its rows, an ON CONFLICT clause or "")
 TableRows = tuple[Any, list[dict[str, Any]], str]
@@ -133,7 +133,9 @@ def _stored_query(dialect: str, by_key: bool) -> Any:
     # subquery up into a plain join, which its generic plan then hashed (60 ms for 500 ids).
     probe = select(notices.id).where(*mine, notices.external_id == keys.c.key).limit(1).lateral()
     found = select(probe.c.id).select_from(keys).join(probe, sa.true())
-    return found.union(select(notices.id).where(*mine, key_matches)) if by_key else found
+    # Planned each time it runs (`app/sql.py: planned_each_time`): a plan kept from while the
+    # landlord's notices were few probed by scanning them all, for each id.
+    return planned_each_time(found.union(select(notices.id).where(*mine, key_matches)) if by_key else found)
 
 
 _CASE_NUMBERS = text("INSERT INTO case_numbers (id) SELECT nextval(pg_get_serial_sequence('case_numbers', 'id')) "
