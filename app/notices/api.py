@@ -82,8 +82,9 @@ def post_notice(request: Request, body: NoticeIn, landlord: LandlordDep, session
     answer = (written or {}).get(0, bulk.DEFER)
     if answer is bulk.DEFER:
         notice, created = service.receive(session, context, body, idempotency_key, alone=True)
+        response = _answer(notice, created, request)  # before the commit: a replay's receipt may load its case
         session.commit()  # see below
-        return _answer(notice, created, request)
+        return response
     if isinstance(answer, Problem):
         raise answer
     # Committed here, in the thread the endpoint already runs in, before the answer is made: the
