@@ -188,8 +188,9 @@ def autovacuum(url: str) -> bool:
 def analyze(url: str, database: str) -> None:
     """The planner's statistics as autovacuum keeps them on a production server (it analyzes a table
     once a tenth of it changed). A server with autovacuum off (as this project's machine) never
-    does: every plan is then made for the empty tables the run began with — the repeat look-up a
-    hash of all the notices, for each notice — and each round runs slower than the one before."""
+    does: PostgreSQL then plans for the empty tables the run began with. (Before intake's look-ups
+    were planned each time they run, the tenancy look-up so hashed every notice for each new one,
+    and each round ran slower than the one before.)"""
     with psycopg.connect(url.replace("postgresql+psycopg", "postgresql") + f"/{database}", autocommit=True) as db:
         db.execute("ANALYZE")
 
@@ -237,7 +238,7 @@ def main() -> None:
         sys.exit("--database: lower-case letters, digits and _")
 
     load_before = os.getloadavg()
-    figures_autovacuum = autovacuum(args.postgres)
+    autovacuum_on = autovacuum(args.postgres)
     subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-qc",
                     f"DROP DATABASE IF EXISTS {args.database} WITH (FORCE)", "-c", f"CREATE DATABASE {args.database}"],
                    check=True, capture_output=True)
@@ -265,7 +266,7 @@ def main() -> None:
     bare_command = [PYTHON, "-c", "import sys, uvicorn; uvicorn.run('bench.bare_app:app', port=int(sys.argv[2]), "
                                   "log_config=None, access_log=False, proxy_headers=False)"]
     serve = [PYTHON, "-m", "app.cli", "serve"]
-    figures: dict[str, object] = {"load_average_before": load_before, "autovacuum": figures_autovacuum}
+    figures: dict[str, object] = {"load_average_before": load_before, "autovacuum": autovacuum_on}
 
     # 0. One scheduler leader however many workers: on the fresh database, before any notice, so that
     #    the leader's jobs find nothing to do (later, its outbox run renders every tenant's letter).
