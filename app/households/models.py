@@ -21,7 +21,8 @@ class JointAssessmentPart(IdMixin, Base):
         Index("ix_joint_assessment_parts_completed", "completed_at"),
     )
 
-    case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    # No index of its own: the unique (case_id, unit) begins with it.
+    case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
     unit: Mapped[str] = mapped_column(String(30), index=True)
     requested_at: Mapped[datetime] = mapped_column(default=utcnow)
     requested_by: Mapped[str] = mapped_column(String(200))

@@ -6,7 +6,7 @@ import uuid
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, false
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, false, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db import Base, CreatedAtMixin, IdMixin, utcnow
@@ -22,7 +22,13 @@ class Notice(IdMixin, Base):
         # A test key's notices have their own namespace: a real notice later sent under the same
         # external_id (or Idempotency-Key) is a new notice, never a replay of the test one.
         UniqueConstraint("landlord_id", "test", "external_id"),
-        UniqueConstraint("landlord_id", "test", "idempotency_key"),
+        # Partial: only the notices sent with a key (a unique constraint lets NULLs repeat anyway). A
+        # look-up by external_id can then never be served by this index: with the tables' statistics
+        # missing (a new installation's first burst) PostgreSQL took it, as cheap as the right one,
+        # and scanned the landlord's every notice per external_id. And notices without a key — every
+        # batch item — cost one index entry fewer.
+        Index("uq_notices_landlord_id_test_idempotency_key", "landlord_id", "test", "idempotency_key", unique=True,
+              postgresql_where=text("idempotency_key IS NOT NULL"), sqlite_where=text("idempotency_key IS NOT NULL")),
         # The landlord's own list, newest first, by keyset.
         Index("ix_notices_landlord_received", "landlord_id", "received_at", "id"),
         # Manual routing: unrouted notices, oldest first.
@@ -63,7 +69,8 @@ class Notice(IdMixin, Base):
     household_65_plus: Mapped[int | None]
     household_consent: Mapped[bool | None]
 
-    district_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("districts.id"), index=True)
+    # No index of its own: ix_notices_unrouted and ix_notices_district_received begin with it.
+    district_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("districts.id"))
     routing: Mapped[dict[str, Any]]
     case_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("cases.id"), index=True)
     eviction_at: Mapped[datetime | None]
