@@ -30,6 +30,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.db import transaction, utcnow
+from app.ids import new_id
 from app.logging import describe_exception
 from app.vocabulary_records import DeliveryFailure
 from integrations.errors import IntegrationUnavailable
@@ -111,7 +112,7 @@ def enqueue_many(session: Session, messages: Sequence[Mapping[str, Any]]) -> lis
 
 def message_values(message: Mapping[str, Any], now: datetime | None = None) -> dict[str, Any]:
     """The outbox row of one message (`enqueue`'s arguments as a dict)."""
-    return {"id": uuid.uuid4(), "channel": message["channel"], "template": message["template"],
+    return {"id": new_id(), "channel": message["channel"], "template": message["template"],
             "dedup_key": message["dedup_key"], "recipient": message.get("recipient"),
             "recipient_user_id": message.get("recipient_user_id"), "case_id": message.get("case_id"),
             "district_id": message.get("district_id"), "payload": message.get("payload") or {},

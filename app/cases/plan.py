@@ -26,6 +26,7 @@ from app.db import utcnow
 from app.deadlines import alerts, rules
 from app.deadlines.policy import policy_for
 from app.households.rules import Assessment, assess
+from app.ids import new_id
 from app.security.actors import SYSTEM, Actor
 from app.vocabulary import CaseStatus, DeadlineKind, DeadlineStatus, TimelineType, Unit
 
@@ -234,7 +235,7 @@ class IntakePlan:
 
     def add_deadline(self, case: CaseDraft, notice_id: uuid.UUID | None, computed: rules.ComputedDeadline) -> None:
         assert computed.due_at is not None
-        row = DeadlineRow(id=uuid.uuid4(), case_id=case.id, notice_id=notice_id, kind=computed.kind,
+        row = DeadlineRow(id=new_id(), case_id=case.id, notice_id=notice_id, kind=computed.kind,
                           due_on=computed.due_on, due_at=computed.due_at, legal_basis=computed.legal_basis,
                           estimated=computed.estimated, status="info" if computed.informational else "pending",
                           computed_from=dict(computed.computed_from))
@@ -264,7 +265,8 @@ class IntakePlan:
         self.record(case, TimelineType.NOTICE_RECEIVED, actor, data, notice_id=notice.id, at=notice.received_at)
         for computed in rules.statutory_deadlines(notice.kind, notice.sent_on, notice.tenant_served_on):
             self.add_deadline(case, notice.id, computed)
-            self.refresh(case)
+        # The sort keys once, by `reassess` after every deadline is in: they are a function of the
+        # deadlines alone, so refreshing after each one only repeated the work.
         self.reassess(case, SYSTEM)
 
     def reassess(self, case: CaseDraft, actor: Actor) -> bool:
@@ -285,7 +287,7 @@ class IntakePlan:
                 self.add_deadline(case, None, decided.budget_advice)
             for unit in decided.new_units:
                 why = decided.reason_for(unit)
-                self.parts.append({"id": uuid.uuid4(), "case_id": case.id, "unit": unit,
+                self.parts.append({"id": new_id(), "case_id": case.id, "unit": unit,
                                    "requested_by": actor.name, "reason": why, "requested_at": utcnow()})
                 self.record(case, TimelineType.JOINT_ASSESSMENT_REQUESTED, actor, {"unit": unit, "reason": why})
                 self.messages.append(("joint", case, unit))

@@ -46,6 +46,7 @@ from app.cases import matching, notify, plan
 from app.cases.models import Case
 from app.errors import Problem, ValidationProblem, is_contention
 from app.identity import parse_identity_number
+from app.ids import new_id
 from app.notices import rows as notice_rows
 from app.notices.bulk_sql import stored_notice_query
 from app.notices.bulk_write import NOTICE_COLUMNS, TENANT_COLUMNS, Part, Writer, cuts
@@ -345,7 +346,7 @@ def _open_or_join_case(session: Session, ctx: service.IntakeContext, notice: Not
             repeat = "tenancy"
     opened = case is None
     if case is None:
-        case = batch.plan.open_case(case_id=uuid.uuid4(), number="", district=notice.district, now=ctx.now,
+        case = batch.plan.open_case(case_id=new_id(), number="", district=notice.district, now=ctx.now,
                                     test=facts.test)
     batch.plan.receive_notice(case, facts, ctx.actor, repeat=repeat)
     notice.case_id = case.id

@@ -12,7 +12,6 @@ transaction; its rows that name no case number are prepared before that.
 
 from __future__ import annotations
 
-import uuid
 from contextlib import ExitStack, suppress
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,6 +23,7 @@ from app.cases import notify, plan
 from app.cases.models import Case, TimelineEvent
 from app.deadlines.models import Deadline, DeadlineAlert
 from app.households.models import JointAssessmentPart
+from app.ids import new_id
 from app.notices import service
 from app.notices.bulk_sql import Prepared, TableRows, case_numbers, insert_tables, prepare
 from app.notices.models import Notice, Tenant
@@ -128,11 +128,11 @@ def write_part(session: Session, ctx: service.IntakeContext, part: Part, writer:
     # Every row that does not name a case number: ready before the part before is written.
     ready = [prepare(session, table, table_rows) for table, table_rows in (
         (Notice.__table__, [_values(NOTICE_COLUMNS, notice) for notice in notices]),
-        (Tenant.__table__, [{**_values(TENANT_COLUMNS, tenant), "id": uuid.uuid4(), "notice_id": notice.id}
+        (Tenant.__table__, [{**_values(TENANT_COLUMNS, tenant), "id": new_id(), "notice_id": notice.id}
                             for notice in notices for tenant in notice.tenants]),
         (Deadline.__table__, [d.values() for d in rows.deadlines]),
         (DeadlineAlert.__table__, [
-            {"id": uuid.uuid4(), "deadline_id": d.id, "kind": t.kind, "fire_at": t.fire_at, "status": "pending"}
+            {"id": new_id(), "deadline_id": d.id, "kind": t.kind, "fire_at": t.fire_at, "status": "pending"}
             for d in rows.deadlines for t in d.timers]),
         (TimelineEvent.__table__, rows.timeline),
         (JointAssessmentPart.__table__, rows.parts),

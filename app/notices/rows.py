@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import json
 import re
-import uuid
 from typing import Any
 
 from app.calendar import local_today
 from app.identity import parse_identity_number
+from app.ids import new_id
 from app.notices.schemas import NoticeIn
 from app.routing.addresses import normalise_street
 from app.routing.engine import RoutingDecision
@@ -33,7 +33,7 @@ def notice_values(ctx: Any, body: NoticeIn, decision: RoutingDecision, digest: s
     postal = re.sub(r"\D", "", prop.postal_code)
     consent = body.household.consent if body.household else None
     values = dict(
-        id=uuid.uuid4(),
+        id=new_id(),
         landlord_id=ctx.actor.id,
         external_id=body.external_id,
         idempotency_key=idempotency_key,
