@@ -34,6 +34,7 @@ from functools import lru_cache
 from types import SimpleNamespace
 from typing import Any
 
+import orjson
 from sqlalchemy import event, select, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, SessionTransaction
@@ -157,18 +158,22 @@ _COLUMNS = ("at", "actor_kind", "actor_id", "actor_name", "action", "object_type
             "request_id", "details", "note", "prev_hash", "row_hash")
 # PostgreSQL: the rows as one JSON parameter, inserted in the chain's order (the sequence numbers
 # them as they arrive); a batch's hundreds of rows are one short statement, not thousands of
-# placeholders. `details` None is JSON null, as the ORM writes it.
+# placeholders. `details` None is JSON null, as the ORM writes it. Straight through the driver and
+# encoded by orjson (in C, timestamps to the microsecond as RFC 3339): a batch's 500 rows cost
+# ~10 ms with the standard library's encoder and SQLAlchemy's execution. The hash is not computed
+# from this text (`content` is), so the encoding here need not be canonical.
 _SELECTED = ", ".join("COALESCE(details, 'null'::jsonb)" if c == "details" else c for c in _COLUMNS)
-_INSERT_IN_ORDER = text(
+_INSERT_IN_ORDER = (
     f"INSERT INTO audit_events ({', '.join(_COLUMNS)}) SELECT {_SELECTED} "
-    "FROM json_populate_recordset(NULL::audit_events, CAST(:rows AS json)) WITH ORDINALITY AS r "
+    "FROM json_populate_recordset(NULL::audit_events, CAST(%(rows)s AS json)) WITH ORDINALITY AS r "
     "ORDER BY r.ordinality"
 )
 
 
-def _insert_in_order(connection: Connection, events: list[AuditEvent]) -> None:
+def _insert_in_order(connection: Connection, events: list[Any]) -> None:
     rows = [{column: getattr(event, column) for column in _COLUMNS} for event in events]
-    connection.execute(_INSERT_IN_ORDER, {"rows": json.dumps(rows, default=str, ensure_ascii=False)})
+    with as_sqlalchemy_errors():
+        send(connection, _INSERT_IN_ORDER, {}, {"rows": orjson.dumps(rows, default=str).decode()})
 
 
 @event.listens_for(Session, "after_soft_rollback")
