@@ -4,12 +4,13 @@
    FastAPI endpoint that only validates the same body (bench/bare_app.py), in alternating rounds
    (`--rounds`, bare then Varsel, with the same wrk settings; the headline is the round of the median
    ratio, every round's ratio and p99 beside it): requests/s answered 2xx, their ratio,
-   p50/p95/p99 latency, server RSS; and
+   p50/p95/p99 latency, server RSS, and the CPU each request cost the server and PostgreSQL (from
+   /proc: steadier between runs than the rates on a machine whose speed varies); and
    two floors under them, as ratios of the bare endpoint too: the middleware stack alone
    (`GET /healthz`: no key, no database) and an authenticated read (`GET /api/v1/notices?limit=1`:
    the key, the ORM session, the newest notice with its case and deadlines, the JSON answer);
 2. batches: `POST /api/v1/notices/batch`, N batches of 500 notices one after the other (after one
-   more, not measured), notices/s and RSS;
+   more, not measured), notices/s, RSS and CPU per notice;
 3. scale-out: `varsel serve --workers N` for N = 1, 2, 4: requests/s and p95; and, first of all
    (with the scheduler on, on the fresh database), exactly one scheduler leader among the workers —
    the advisory lock of `app/scheduler.py` counted in `pg_locks` at start and after the others'
@@ -170,6 +171,65 @@ def wrk(port: int, duration: int, connections: int, env: dict[str, str]) -> Load
     return load
 
 
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User and system CPU of these processes (all their threads), from /proc."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # ended meanwhile: a PostgreSQL backend of a closed connection
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / TICKS
+
+
+def postgres_pids() -> list[int]:
+    """Every PostgreSQL process on the machine: the backends, and the WAL writer, checkpointer …
+    whose work the writes cause too."""
+    found = []
+    for comm in Path("/proc").glob("[0-9]*/comm"):
+        try:
+            if comm.read_text().strip() == "postgres":
+                found.append(int(comm.parent.name))
+        except OSError:
+            pass
+    return found
+
+
+@dataclass
+class CpuClock:
+    """CPU seconds spent by a server and by PostgreSQL while it runs: per request or per notice, a figure
+    that depends much less on how fast this (shared, 2-core) machine is that minute than the rates do."""
+
+    server: Server
+    started: tuple[float, float] = (0.0, 0.0)
+    spent: tuple[float, float] = (0.0, 0.0)
+
+    def __enter__(self) -> CpuClock:
+        self.started = (cpu_seconds(self.server.pids()), cpu_seconds(postgres_pids()))
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        server, postgres = self.started
+        self.spent = (cpu_seconds(self.server.pids()) - server, cpu_seconds(postgres_pids()) - postgres)
+
+    def per(self, count: int) -> dict[str, float]:
+        """Milliseconds of CPU per request (or notice): the server's, and PostgreSQL's."""
+        return {"server_cpu_ms": self.spent[0] * 1000 / max(count, 1),
+                "postgres_cpu_ms": self.spent[1] * 1000 / max(count, 1)}
+
+
+def timed_wrk(server: Server, port: int, duration: int, connections: int, env: dict[str, str]) -> Load:
+    """`wrk` with the server's and PostgreSQL's CPU per 2xx answer in `Load.extra`."""
+    with CpuClock(server) as clock:
+        load = wrk(port, duration, connections, env)
+    load.extra.update(clock.per(load.requests - load.non_2xx - load.errors))
+    return load
+
+
 def leaders(url: str, database: str) -> int:
     """Sessions holding the scheduler's advisory lock in this database (pg_try_advisory_lock(bigint))."""
     with psycopg.connect(url.replace("postgresql+psycopg", "postgresql") + "/postgres") as connection:
@@ -300,10 +360,10 @@ def main() -> None:
         rounds = []
         for number in range(args.rounds):
             analyze(args.postgres, args.database)
-            bare_round = wrk(bare.port, args.duration, args.connections,
-                             {**wrk_env, "VARSEL_BENCH_RUN": f"bare{number}"})
-            varsel_round = wrk(varsel.port, args.duration, args.connections,
-                               {**wrk_env, "VARSEL_BENCH_RUN": f"single{number}"})
+            bare_round = timed_wrk(bare, bare.port, args.duration, args.connections,
+                                   {**wrk_env, "VARSEL_BENCH_RUN": f"bare{number}"})
+            varsel_round = timed_wrk(varsel, varsel.port, args.duration, args.connections,
+                                     {**wrk_env, "VARSEL_BENCH_RUN": f"single{number}"})
             rounds.append((bare_round, varsel_round))
         figures["bare_rss_mb"] = bare.rss_mb()[0]
         figures["varsel_rss_mb_after_single"] = varsel.rss_mb()[0]
@@ -319,8 +379,10 @@ def main() -> None:
         if not args.skip_batch:
             print(f"batches: {args.batches} × {args.batch_size} …", file=sys.stderr)
             analyze(args.postgres, args.database)
-            rate, stored = batches(varsel.port, key, today, args.batches, args.batch_size)
+            with CpuClock(varsel) as clock:
+                rate, stored = batches(varsel.port, key, today, args.batches, args.batch_size)
             figures["batch_notices_per_s"], figures["batch_stored"] = rate, stored
+            figures["batch_cpu"] = clock.per(stored)  # the warm-up batch's CPU too: a twentieth more
             figures["varsel_rss_mb_after_batch"] = varsel.rss_mb()[0]
     finally:
         bare.stop()
@@ -383,6 +445,9 @@ def report(f: dict, args: argparse.Namespace) -> None:
         (f"single p50 / p95 / p99 at {args.connections} connections (ms)",
          f"{single['p50']:.1f} / {single['p95']:.1f} / {single['p99']:.1f}", "p99 ≤ 50", verdict(single["p99"] <= 50)),
         ("bare p50 / p95 / p99 (ms)", f"{bare['p50']:.1f} / {bare['p95']:.1f} / {bare['p99']:.1f}", "", ""),
+        ("CPU per request, server + PostgreSQL (ms): bare / Varsel",
+         f"{_cpu(bare)} / {_cpu(single)}", "", ""),
+        ("  Varsel's, each round", " / ".join(_cpu(r["single"]) for r in f["rounds"]), "", ""),
         ("floor: the middleware stack alone, GET /healthz (2xx/s)",
          f"{stack_rate:,.0f} = {stack_rate / bare_rate:.3f}", "", ""),
         ("floor: authenticated GET /api/v1/notices?limit=1 (2xx/s)",
@@ -391,6 +456,7 @@ def report(f: dict, args: argparse.Namespace) -> None:
     if "batch_notices_per_s" in f:
         rows.append((f"batch ingest, {args.batches} × {args.batch_size} (notices/s)",
                      f"{f['batch_notices_per_s']:,.0f}", "≥ 2,000", verdict(f["batch_notices_per_s"] >= 2000)))
+        rows.append(("  CPU per notice, server + PostgreSQL (ms)", _cpu({"extra": f["batch_cpu"]}), "", ""))
     rows.append(("server RSS, one worker (MB)", f"{rss:.0f}", "< 250", verdict(rss < 250)))
     rows.append(("log lines written (bare / Varsel)", f"{f['bare_log_lines']} / {f['varsel_log_lines']}", "", ""))
     width = max(len(r[0]) for r in rows)
@@ -412,6 +478,11 @@ def report(f: dict, args: argparse.Namespace) -> None:
                   f"{row['p95']:>7.1f}  {each:>22}  {row['leaders_at_start']}, {row['leaders_later']}, "
                   f"{row['leader_log_lines']}")
     print(f"\nlogs: {f['logs']}")
+
+
+def _cpu(load: dict) -> str:
+    extra = load["extra"]
+    return f"{extra['server_cpu_ms']:.2f} + {extra['postgres_cpu_ms']:.2f}"
 
 
 if __name__ == "__main__":
