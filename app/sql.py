@@ -134,11 +134,18 @@ def fetch_together(session: Any, queries: Sequence[tuple[Any, dict[str, Any]]]) 
     connection = session.connection()
     if connection.dialect.name != "postgresql":
         return [connection.execute(statement, parameters).all() for statement, parameters in queries]
+
+    def sent(statement: Any, parameters: dict[str, Any]) -> Any:
+        return send(connection, *_compiled(statement, connection.dialect), parameters,
+                    prepare=False if statement.get_execution_options().get(PLANNED_EACH_TIME) else None)
+
     with as_sqlalchemy_errors():
+        if len(queries) == 1:
+            # One statement gains nothing from a pipeline, whose machinery (Python generators in
+            # psycopg) cost about twice a plain execute's CPU: 106 against 58 µs here.
+            return [sent(*queries[0]).fetchall()]
         with connection.connection.driver_connection.pipeline():
-            cursors = [send(connection, *_compiled(statement, connection.dialect), parameters,
-                            prepare=False if statement.get_execution_options().get(PLANNED_EACH_TIME) else None)
-                       for statement, parameters in queries]
+            cursors = [sent(statement, parameters) for statement, parameters in queries]
         return [cursor.fetchall() for cursor in cursors]
 
 

@@ -68,8 +68,11 @@ def test_on_postgresql_the_queries_go_in_one_round_trip(db, monkeypatch):
 
         monkeypatch.setattr(type(driver), "pipeline", counting_pipeline)
         results = fetch_together(session, [(CODES, {"code": "a"}), (CODES, {"code": "b"}), (CODES, {"code": "c"})])
-    assert results == [[], [], []]
-    assert len(syncs) == 1
+        assert results == [[], [], []]
+        assert len(syncs) == 1
+        # One statement alone is sent as it is: a pipeline would only add its own work.
+        assert fetch_together(session, [(CODES, {"code": "a"})]) == [[]]
+        assert len(syncs) == 1
 
 
 @pytest.mark.skipif(not IS_POSTGRES, reason="SQLite expands an IN list as it runs the statement")
