@@ -109,7 +109,7 @@ def receive_many(session: Session, ctx: service.IntakeContext, items: Sequence[t
     digests = set(ctx.memo.digests)
     savepoint = None if alone else session.begin_nested()
     try:
-        results = _receive_many(session, ctx, items, idempotency_key)
+        results = _receive_many(session, ctx, items, idempotency_key, alone)
     except Exception as exc:
         if savepoint is None:
             session.rollback()
@@ -127,7 +127,7 @@ def receive_many(session: Session, ctx: service.IntakeContext, items: Sequence[t
 
 
 def _receive_many(session: Session, ctx: service.IntakeContext, items: Sequence[tuple[int, NoticeIn]],
-                  idempotency_key: str | None) -> dict[int, Any]:
+                  idempotency_key: str | None, alone: bool = False) -> dict[int, Any]:
     landlord_id = ctx.actor.id
     assert landlord_id is not None
     batch = _look_up(session, ctx, items, idempotency_key)
@@ -135,7 +135,7 @@ def _receive_many(session: Session, ctx: service.IntakeContext, items: Sequence[
     data_key = ctx.settings.data_key
     today = local_today(ctx.now)
     router = batch.router
-    writer = Writer(session)
+    writer = Writer(session, overlap=not alone)  # a notice alone has no next part to plan meanwhile
     try:
         for index, body in items:
             if batch.part.created and index in batch.cuts:

@@ -60,7 +60,7 @@ class Writer:
     that a later part's notice joins (`cuts`): its rows are final once sent.
     """
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, *, overlap: bool = True) -> None:
         self._session = session
         self._connection = session.connection()
         # On PostgreSQL a part's statement goes straight through the driver (`app/sql.py: send`), in a
@@ -68,6 +68,9 @@ class Writer:
         postgresql = session.get_bind().dialect.name == "postgresql"
         self._driver = self._connection.connection.driver_connection if postgresql else None
         self._pipeline: ExitStack | None = None
+        # Without `overlap` (one notice: nothing to plan while its rows are written) the statement is
+        # sent and its result read at once: a pipeline's machinery would cost more than it saves.
+        self._overlap = overlap
 
     def send(self, ctx: service.IntakeContext, part: Part) -> None:
         """The part's rows (`write_part`): the statement sent once the part before is written."""
@@ -77,6 +80,10 @@ class Writer:
         """PostgreSQL: the part's statement (psycopg's SQL) sent, its result (or its error) read by `wait`."""
         self.wait()
         assert self._driver is not None
+        if not self._overlap:
+            with as_sqlalchemy_errors():
+                send(self._connection, sql, {}, parameters)
+            return
         self._pipeline = ExitStack()
         self._pipeline.enter_context(self._driver.pipeline())
         send(self._connection, sql, {}, parameters)
