@@ -174,16 +174,22 @@ def wrk(port: int, duration: int, connections: int, env: dict[str, str]) -> Load
 TICKS = os.sysconf("SC_CLK_TCK")
 
 
-def cpu_seconds(pids: list[int]) -> float:
-    """User and system CPU of these processes (all their threads), from /proc."""
-    total = 0
+def cpu_seconds(pids: list[int]) -> dict[int, float]:
+    """User and system CPU of each of these processes (all their threads), from /proc."""
+    spent = {}
     for pid in pids:
         try:
             fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue  # ended meanwhile: a PostgreSQL backend of a closed connection
-        total += int(fields[11]) + int(fields[12])  # utime, stime
-    return total / TICKS
+        spent[pid] = (int(fields[11]) + int(fields[12])) / TICKS  # utime, stime
+    return spent
+
+
+def cpu_since(before: dict[int, float], after: dict[int, float]) -> float:
+    """The CPU spent between two readings: a process started meanwhile counts whole; one that ended
+    meanwhile (a backend whose connection closed) counts nothing, as /proc no longer knows it."""
+    return sum(spent - before.get(pid, 0.0) for pid, spent in after.items())
 
 
 def postgres_pids() -> list[int]:
@@ -205,7 +211,7 @@ class CpuClock:
     that depends much less on how fast this (shared, 2-core) machine is that minute than the rates do."""
 
     server: Server
-    started: tuple[float, float] = (0.0, 0.0)
+    started: tuple[dict[int, float], dict[int, float]] = ({}, {})
     spent: tuple[float, float] = (0.0, 0.0)
 
     def __enter__(self) -> CpuClock:
@@ -214,7 +220,8 @@ class CpuClock:
 
     def __exit__(self, *_exc: object) -> None:
         server, postgres = self.started
-        self.spent = (cpu_seconds(self.server.pids()) - server, cpu_seconds(postgres_pids()) - postgres)
+        self.spent = (cpu_since(server, cpu_seconds(self.server.pids())),
+                      cpu_since(postgres, cpu_seconds(postgres_pids())))
 
     def per(self, count: int) -> dict[str, float]:
         """Milliseconds of CPU per request (or notice): the server's, and PostgreSQL's."""
