@@ -173,7 +173,8 @@ _INSERT_IN_ORDER = (
 def _insert_in_order(connection: Connection, events: list[Any]) -> None:
     rows = [{column: getattr(event, column) for column in _COLUMNS} for event in events]
     with as_sqlalchemy_errors():
-        send(connection, _INSERT_IN_ORDER, {}, {"rows": orjson.dumps(rows, default=str).decode()})
+        send(connection, _INSERT_IN_ORDER, {}, {"rows": orjson.dumps(rows, default=str,
+                                                                   option=orjson.OPT_NON_STR_KEYS).decode()})
 
 
 @event.listens_for(Session, "after_soft_rollback")

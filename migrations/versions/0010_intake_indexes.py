@@ -1,7 +1,7 @@
 """intake's indexes: the Idempotency-Key's unique index partial; two indexes another one covers
 
-Every notice stored wrote an entry in each of the notices' indexes. Three of them did no work
-of their own or harm:
+Every notice stored writes an entry in each of the notices' indexes. Three indexes were not
+worth theirs:
 
 - the landlord's unique Idempotency-Key held an entry for every notice, with or without a key
   (a unique constraint lets NULLs repeat). It is now a unique index of the notices sent with a key
