@@ -211,7 +211,7 @@ class CpuClock:
     that depends much less on how fast this (shared, 2-core) machine is that minute than the rates do."""
 
     server: Server
-    started: tuple[dict[int, float], dict[int, float]] = ({}, {})
+    started: tuple[dict[int, float], dict[int, float]] = field(default_factory=lambda: ({}, {}))
     spent: tuple[float, float] = (0.0, 0.0)
 
     def __enter__(self) -> CpuClock:
