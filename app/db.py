@@ -7,6 +7,7 @@ at the end, or rolls back on any error.
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -14,6 +15,7 @@ from contextvars import ContextVar
 from datetime import datetime, timezone
 from typing import Any
 
+from sqlalchemy import exc as sa_exc
 from sqlalchemy import JSON, DateTime, MetaData, Uuid, create_engine, event
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Engine
@@ -136,8 +138,41 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         return engine
     kwargs.setdefault("pool_size", 10)
     kwargs.setdefault("max_overflow", 10)
-    kwargs.setdefault("pool_pre_ping", True)
-    return create_engine(url, **kwargs)
+    engine = create_engine(url, **kwargs)
+    if not kwargs.get("pool_pre_ping"):
+        ping_when_idle(engine)
+    return engine
+
+
+# A pooled connection that lay idle at least this long is asked whether it is still alive before
+# it is lent out (`ping_when_idle`); one handed back a moment ago is lent as it is.
+IDLE_BEFORE_PING_SECONDS = 2.0
+
+
+def ping_when_idle(engine: Engine) -> None:
+    """The pool's liveness check (a `SELECT 1` round trip) only for a connection that lay idle.
+
+    SQLAlchemy's `pool_pre_ping` asks before every checkout: under load, a round trip of every
+    request's seven, for connections handed back milliseconds before. What kills a pooled connection
+    — PostgreSQL restarted, a failover, a firewall's idle timeout, `idle_session_timeout` — strikes
+    while it lies idle, and those are still checked; a dead one is replaced before the request sees it
+    (the pool retries the checkout). A connection that dies in the moment between two requests fails
+    the one request that gets it (a 503, `app/errors.py`), and the pool then drops every connection
+    made before (SQLAlchemy invalidates the pool on a disconnect), so the next requests get new ones."""
+
+    @event.listens_for(engine, "checkin")
+    def _idle_from(_dbapi_connection: Any, record: Any) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _ping_if_idle(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        since = record.info.get("idle_since")
+        if since is None or time.monotonic() - since < IDLE_BEFORE_PING_SECONDS:
+            return  # just made, or just handed back
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except engine.dialect.loaded_dbapi.Error as exc:
+            raise sa_exc.DisconnectionError("a pooled connection was found dead; replaced") from exc
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:

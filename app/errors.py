@@ -170,7 +170,10 @@ async def validation_problem_handler(_: Request, exc: RequestValidationError) ->
 # SQLite answers SQLITE_BUSY / SQLITE_LOCKED when another connection holds the
 # write lock past the busy timeout; PostgreSQL gives up on a serialization
 # failure (40001), a deadlock (40P01) or a lock timeout (55P03). None of them is
-# the request's fault or a bug: the same request a moment later succeeds.
+# the request's fault or a bug: the same request a moment later succeeds. Nor is a connection
+# lost in the middle of the request (PostgreSQL restarted, a failover): the pool has already
+# dropped it (`app/db.py: ping_when_idle`), nothing of the request was stored, and the same
+# request again gets a new connection.
 _SQLITE_BUSY_CODES = (5, 6)
 _POSTGRES_BUSY_STATES = frozenset({"40001", "40P01", "55P03"})
 RETRY_AFTER_SECONDS = 2
@@ -180,6 +183,8 @@ def is_contention(exc: BaseException) -> bool:
     """True for a database error that means "busy, try again", on SQLite or PostgreSQL."""
     if not isinstance(exc, DBAPIError):
         return False
+    if exc.connection_invalidated:
+        return True
     original = exc.orig
     if getattr(original, "sqlstate", None) in _POSTGRES_BUSY_STATES:
         return True
