@@ -125,11 +125,12 @@ def fetch_together(session: Any, queries: Sequence[tuple[Any, dict[str, Any]]]) 
     """Each query's rows, in order; a row's columns by name (`row.code`) or unpacked.
 
     The statements are built once, with bound parameters (`bindparam`), and their columns named
-    uniquely. On PostgreSQL all of them go in one round trip (psycopg's pipeline mode), straight
-    through the driver, each statement compiled once: for a notice sent alone, SQLAlchemy's
-    execution of a statement already built cost 0.1–0.2 ms of CPU, several times the driver's own,
-    and each look-up waited for its own answer. The engine's `before_cursor_execute` listeners still
-    see every statement. On SQLite each runs through the session, one after the other.
+    uniquely. On PostgreSQL all of them go in one round trip, straight through the driver, each
+    statement compiled once: for a notice sent alone, SQLAlchemy's execution of a statement already
+    built cost 0.1–0.2 ms of CPU, several times the driver's own, and each look-up waited for its own
+    answer. Several go as one message (`_in_one_message`); one alone as a plain execute. The engine's
+    `before_cursor_execute` listeners still see every statement. On SQLite each runs through the
+    session, one after the other.
     """
     connection = session.connection()
     if connection.dialect.name != "postgresql":
@@ -144,9 +145,35 @@ def fetch_together(session: Any, queries: Sequence[tuple[Any, dict[str, Any]]]) 
             # One statement gains nothing from a pipeline, whose machinery (Python generators in
             # psycopg) cost about twice a plain execute's CPU: 106 against 58 µs here.
             return [sent(*queries[0]).fetchall()]
+        if all(statement.get_execution_options().get(PLANNED_EACH_TIME) for statement, _ in queries):
+            return _in_one_message(connection, queries)
         with connection.connection.driver_connection.pipeline():
             cursors = [sent(statement, parameters) for statement, parameters in queries]
         return [cursor.fetchall() for cursor in cursors]
+
+
+def _in_one_message(connection: Any, queries: Sequence[tuple[Any, dict[str, Any]]]) -> list[list[Any]]:
+    """Statements planned each time they run, as one simple-protocol query: `q1; q2; …`, each one's
+    values quoted in by psycopg (`ClientCursor.mogrify`: PostgreSQL's own quoting rules, through
+    libpq), each one's rows read as the next result.
+
+    They lose nothing by it: PostgreSQL plans them afresh anyway (`planned_each_time`), which is what
+    the simple protocol does. psycopg's pipeline, the other way to send them in one round trip, cost
+    its Python generators: 0.3 ms of CPU for a notice's two look-ups, 0.2 ms this way
+    (bench/profile_batch.py; 15 % of the server's time holding the GIL was in the look-ups)."""
+    cursor = psycopg.ClientCursor(connection.connection.driver_connection, row_factory=namedtuple_row)
+    statements = []
+    for statement, parameters in queries:
+        sql, defaults = _compiled(statement, connection.dialect)
+        values = {**defaults, **parameters}
+        connection.dispatch.before_cursor_execute(connection, cursor, sql, values, None, False)
+        statements.append(cursor.mogrify(sql, values))
+    # No parameters: psycopg sends the text as it is (a quoted value's % is not a placeholder).
+    cursor.execute(";\n".join(statements))
+    results = [cursor.fetchall()]
+    while cursor.nextset():
+        results.append(cursor.fetchall())
+    return results
 
 
 @contextmanager

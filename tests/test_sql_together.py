@@ -1,6 +1,6 @@
 """`app/sql.py: fetch_together` and `send`: several look-ups in one round trip, straight through the driver.
 
-On PostgreSQL the statements go in one pipeline (one round trip); on SQLite one after the other
+On PostgreSQL the statements go in one round trip (one message, or a pipeline); on SQLite one after the other
 through the session. Either way each query's rows come back in order, by column name, and the
 engine's listeners (the statement counts of tests/perf) see every statement.
 """
@@ -8,11 +8,11 @@ engine's listeners (the statement counts of tests/perf) see every statement.
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import bindparam, event, select, text
+from sqlalchemy import String, bindparam, cast, event, func, select, text
 
 from app.routing.districts import DISTRICT_ROW, load_municipality, seed_districts
 from app.routing.models import District
-from app.sql import fetch_together, key_table, key_values
+from app.sql import fetch_together, key_table, key_values, planned_each_time
 from tests.conftest import IS_POSTGRES
 
 CODES = select(District.code).where(District.code == bindparam("code"))
@@ -108,3 +108,56 @@ def test_a_failing_statement_is_raised_as_sqlalchemy_raises_it(db):
         send(connection, "INSERT INTO districts (id, code, name, municipality, valid_from) "
                          "SELECT gen_random_uuid(), code, name, municipality, valid_from FROM districts LIMIT 1",
              {}, {}).fetchall()
+
+
+ECHO = planned_each_time(select(cast(bindparam("value", type_=String), String).label("value")))
+AWKWARD = ["Anna's", "back\\slash", "100 %", "%(value)s", "a; DROP TABLE districts; --", "Åsa Öberg", "tab\there",
+           "E'x'", "$$dollar$$", ""]
+
+
+def _round_trips(monkeypatch) -> list[str]:
+    import psycopg
+
+    trips: list[str] = []
+    wait = psycopg.Connection.wait
+
+    def counting(connection, generator, *args, **kwargs):
+        step = getattr(generator, "__qualname__", "")
+        if step.endswith(("_exit_gen", "_sync_gen")) or (step.endswith("_execute_gen") and connection._pipeline is None):
+            trips.append(step)
+        return wait(connection, generator, *args, **kwargs)
+
+    monkeypatch.setattr(psycopg.Connection, "wait", counting)
+    return trips
+
+
+@pytest.mark.skipif(not IS_POSTGRES, reason="the one message is PostgreSQL's simple protocol")
+def test_statements_planned_each_time_go_as_one_message_without_a_pipeline(db, monkeypatch):
+    with db() as session:
+        seed_districts(session, load_municipality("stockholm"))
+        dialect = session.get_bind().dialect.name
+        session.connection()  # the transaction begun: its BEGIN is not the look-ups' trip
+        trips = _round_trips(monkeypatch)
+        first, listed, second = fetch_together(session, [
+            (ECHO, {"value": "one"}),
+            (planned_each_time(_codes(dialect)), {"codes": key_values(dialect, ["sodermalm", "nowhere"])}),
+            (ECHO, {"value": "two"}),
+        ])
+    assert [r.value for r in first] == ["one"] and [r.value for r in second] == ["two"]
+    assert [(r.asked, r.name) for r in listed] == [("nowhere", None), ("sodermalm", "Södermalm")]
+    assert trips == ["BaseCursor._execute_gen"]
+
+
+@pytest.mark.parametrize("value", AWKWARD, ids=range(len(AWKWARD)))
+def test_values_come_back_exactly_as_sent_whatever_they_hold(db, value):
+    # On PostgreSQL quoted into the message's text by psycopg: nothing in a value can end it early.
+    with db() as session:
+        seed_districts(session, load_municipality("stockholm"))
+        dialect = session.get_bind().dialect.name
+        echoed, listed = fetch_together(session, [
+            (ECHO, {"value": value}),
+            (planned_each_time(_codes(dialect)), {"codes": key_values(dialect, [value, "sodermalm"])}),
+        ])
+        assert [r.value for r in echoed] == [value]
+        assert sorted((r.asked, r.name) for r in listed) == sorted([(value, None), ("sodermalm", "Södermalm")])
+        assert session.scalar(select(func.count()).select_from(District)) == 11
