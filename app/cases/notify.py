@@ -28,7 +28,7 @@ from app.calendar import STOCKHOLM
 from app.cases.models import Case
 from app.routing.models import District
 from app.security.models import User
-from app.sql import in_list
+from app.sql import in_list, planned_each_time
 from app.vocabulary import DeadlineKind, Unit
 from notifications import outbox
 
@@ -54,8 +54,14 @@ def staff_of(session: Session, district_id: uuid.UUID | None, *roles: str, unit:
 
 def staff_by_code_query(dialect: str, code: str, *roles: str) -> tuple[Any, dict[str, Any]]:
     """`staff_of(…, with_role=True)` of the district with this code, as a statement and its parameters,
-    for a caller that sends it with the district's own look-up (`app/sql.py: fetch_together`)."""
-    return _staff_query(dialect, True, False, by_code=True), {"code": code, "roles": list(roles)}
+    for a caller that sends it with the district's own look-up (`app/sql.py: fetch_together`), planned
+    each time as that one is, so that both go in the same message as intake's other look-ups."""
+    return _staff_by_code_query(dialect), {"code": code, "roles": list(roles)}
+
+
+@cache
+def _staff_by_code_query(dialect: str) -> Any:
+    return planned_each_time(_staff_query(dialect, True, False, by_code=True))
 
 
 @cache
