@@ -42,11 +42,18 @@ def settle_memory() -> None:
     batch's own rows up the generations, to be walked again; at 20,000 it runs a few times
     (66 → 12 ms per batch, CPU 0.80 → 0.64 s). Cyclic garbage lives a little longer: a few MB.
     Called by the server's entry point (`app/asgi.py`), not by `create_app`: a test run makes many
-    apps, and frozen objects are never collected.
+    apps, and frozen objects are never collected. The server's app asks for it again at the end of
+    its start-up (`SETTLE_AFTER_STARTUP`), with the routing data (the district boundaries, the
+    address register) loaded first: left out of the freeze, every full collection walked it again —
+    5 % of the instructions of a single notice (callgrind, 100 notices in process: 8.48 → 8.02 M each).
     """
     gc.collect()
     gc.freeze()
     gc.set_threshold(20_000, 20, 20)
+
+
+# Set on `app.state` by the server's entry point: `on_startup` settles the memory once more at its end.
+SETTLE_AFTER_STARTUP = "settle_memory_after_startup"
 
 
 def on_startup(app: FastAPI) -> None:
@@ -54,6 +61,9 @@ def on_startup(app: FastAPI) -> None:
         load_configured_data(app)
     except Exception:  # noqa: BLE001 - start anyway: /readyz says what is wrong, the log says why
         log.exception("configured_data_not_loaded")
+    if getattr(app.state, SETTLE_AFTER_STARTUP, False):
+        _load_router(app)
+        settle_memory()  # the routing data just loaded lives as long as the process too
     app.state.scheduler = None
     if app.state.settings.scheduler_enabled:
         from app.jobs.registry import JOBS
@@ -61,6 +71,16 @@ def on_startup(app: FastAPI) -> None:
 
         app.state.scheduler = SchedulerService(app.state.settings, app.state.engine, app.state.sessionmaker, JOBS)
         app.state.scheduler.start()
+
+
+def _load_router(app: FastAPI) -> None:
+    """The routing data (boundaries, address register) the first notice would load, loaded now: so
+    that it is frozen with the rest (`settle_memory`), and the first notice does not wait for it."""
+    try:
+        with transaction(app.state.sessionmaker) as session:
+            app.state.routers.get(session)
+    except Exception as exc:  # noqa: BLE001 - start anyway: the first notice loads it, or says why it cannot
+        log.warning("routing_data_not_loaded_at_startup", error=type(exc).__name__)
 
 
 def on_shutdown(app: FastAPI) -> None:
