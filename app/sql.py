@@ -159,8 +159,8 @@ def _in_one_message(connection: Any, queries: Sequence[tuple[Any, dict[str, Any]
 
     They lose nothing by it: PostgreSQL plans them afresh anyway (`planned_each_time`), which is what
     the simple protocol does. psycopg's pipeline, the other way to send them in one round trip, cost
-    its Python generators: 0.3 ms of CPU for a notice's two look-ups, 0.2 ms this way
-    (bench/profile_batch.py; 15 % of the server's time holding the GIL was in the look-ups)."""
+    its Python generators: 0.3 ms of CPU for two small look-ups, 0.2 ms this way (measured with
+    psycopg alone); under load, `py-spy --gil` had found a sixth of the server's time in the look-ups."""
     cursor = psycopg.ClientCursor(connection.connection.driver_connection, row_factory=namedtuple_row)
     statements = []
     for statement, parameters in queries:
