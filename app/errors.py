@@ -180,7 +180,7 @@ RETRY_AFTER_SECONDS = 2
 
 
 def is_contention(exc: BaseException) -> bool:
-    """True for a database error that means "busy, try again", on SQLite or PostgreSQL."""
+    """True for a database error that means "try again": busy, or the connection lost, on SQLite or PostgreSQL."""
     if not isinstance(exc, DBAPIError):
         return False
     if exc.connection_invalidated:

@@ -14,6 +14,7 @@ from app.routing.districts import DISTRICT_ROW, load_municipality, seed_district
 from app.routing.models import District
 from app.sql import fetch_together, key_table, key_values, planned_each_time
 from tests.conftest import IS_POSTGRES
+from tests.support.round_trips import count_round_trips
 
 CODES = select(District.code).where(District.code == bindparam("code"))
 
@@ -115,37 +116,22 @@ AWKWARD = ["Anna's", "back\\slash", "100 %", "%(value)s", "a; DROP TABLE distric
            "E'x'", "$$dollar$$", ""]
 
 
-def _round_trips(monkeypatch) -> list[str]:
-    import psycopg
-
-    trips: list[str] = []
-    wait = psycopg.Connection.wait
-
-    def counting(connection, generator, *args, **kwargs):
-        step = getattr(generator, "__qualname__", "")
-        if step.endswith(("_exit_gen", "_sync_gen")) or (step.endswith("_execute_gen") and connection._pipeline is None):
-            trips.append(step)
-        return wait(connection, generator, *args, **kwargs)
-
-    monkeypatch.setattr(psycopg.Connection, "wait", counting)
-    return trips
-
-
 @pytest.mark.skipif(not IS_POSTGRES, reason="the one message is PostgreSQL's simple protocol")
 def test_statements_planned_each_time_go_as_one_message_without_a_pipeline(db, monkeypatch):
     with db() as session:
         seed_districts(session, load_municipality("stockholm"))
         dialect = session.get_bind().dialect.name
         session.connection()  # the transaction begun: its BEGIN is not the look-ups' trip
-        trips = _round_trips(monkeypatch)
+        trips = count_round_trips(monkeypatch)
         first, listed, second = fetch_together(session, [
             (ECHO, {"value": "one"}),
             (planned_each_time(_codes(dialect)), {"codes": key_values(dialect, ["sodermalm", "nowhere"])}),
             (ECHO, {"value": "two"}),
         ])
+        looked_up = list(trips)  # before the commit's own trip
     assert [r.value for r in first] == ["one"] and [r.value for r in second] == ["two"]
     assert [(r.asked, r.name) for r in listed] == [("nowhere", None), ("sodermalm", "Södermalm")]
-    assert trips == ["BaseCursor._execute_gen"]
+    assert looked_up == ["BaseCursor._execute_gen"]
 
 
 @pytest.mark.parametrize("value", AWKWARD, ids=range(len(AWKWARD)))

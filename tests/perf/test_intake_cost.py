@@ -21,6 +21,7 @@ from notifications.models import OutboxMessage
 from tests.conftest import IS_POSTGRES
 from tests.notices.conftest import BATCH, NOW, notice_body, personnummer
 from tests.perf.conftest import bench_notice, person_notice
+from tests.support.round_trips import count_round_trips
 
 # A new notice that opens a case: the idempotency look-up, savepoint, district, repeat look-up,
 # case number, then the case, notice, tenant, timeline, deadlines, timers, audit, case update,
@@ -111,21 +112,8 @@ def test_a_single_notice_request_stays_within_its_budget(client, landlord, count
 
 @pytest.mark.skipif(not IS_POSTGRES, reason="round trips are counted in psycopg")
 def test_a_single_notice_request_stays_within_its_round_trips(client, landlord, app, monkeypatch):
-    import psycopg
-
     body = warmed_up(client, landlord, app, "PERF-TRIPS-1")
-    trips: list[str] = []
-    wait = psycopg.Connection.wait
-
-    def counting(connection, generator, *args, **kwargs):
-        # A statement outside a pipeline waits for its answer; in a pipeline, the pipeline's end does.
-        step = getattr(generator, "__qualname__", "")
-        if step.endswith(("_exit_gen", "_sync_gen", "_commit_gen")) or (
-                step.endswith("_execute_gen") and connection._pipeline is None):
-            trips.append(step)
-        return wait(connection, generator, *args, **kwargs)
-
-    monkeypatch.setattr(psycopg.Connection, "wait", counting)
+    trips = count_round_trips(monkeypatch)
     answer = client.post("/api/v1/notices", json={**body, "external_id": "PERF-TRIPS-2"}, headers=landlord.headers)
 
     assert answer.status_code == 201, answer.text
