@@ -24,6 +24,7 @@ from app.deadlines import rules
 from app.deadlines import service as deadlines
 from app.deadlines.models import Deadline
 from app.households.models import JointAssessmentPart
+from app.ids import new_id
 from app.notices.models import Notice
 from app.routing.models import District
 from app.security.actors import Actor
@@ -91,7 +92,7 @@ def open_case(session: Session, *, district_id: uuid.UUID | None, actor: Actor, 
     foreign key only, and the ORM would not order their INSERTs after the case's.
     """
     case = Case(
-        id=uuid.uuid4(),
+        id=new_id(),
         number=_case_number(session, now),
         district_id=district_id,
         # Set, not lazy-loaded: the district is already in the session (routing looked it up).

@@ -6,7 +6,6 @@ so that each one is on the case's timeline.
 
 from __future__ import annotations
 
-import uuid
 from datetime import datetime
 
 from sqlalchemy import delete, inspect
@@ -17,6 +16,7 @@ from app.db import utcnow
 from app.deadlines import alerts, rules
 from app.deadlines.models import Deadline, DeadlineAlert
 from app.deadlines.policy import policy_for
+from app.ids import new_id
 from app.notices.models import Notice
 from app.vocabulary import DeadlineKind
 
@@ -41,7 +41,7 @@ def add(session: Session, case: Case, notice: Notice | None, computed: rules.Com
         # order the two INSERTs: the notice is stored first.
         session.flush()
     deadline = _row(case, notice, computed)
-    deadline.id = uuid.uuid4()  # its timers name it before it is stored
+    deadline.id = new_id()  # its timers name it before it is stored
     # Appended to the collection only (no session.add): the row joins the session by
     # cascade, and the collection never holds it twice after a lazy load.
     with session.no_autoflush:
@@ -54,7 +54,7 @@ def add(session: Session, case: Case, notice: Notice | None, computed: rules.Com
 def plan_alerts(session: Session, case: Case, deadline: Deadline) -> None:
     """Re-plan a deadline's timers after its due time moved: its pending timers are replaced."""
     if deadline.id is None:
-        deadline.id = uuid.uuid4()
+        deadline.id = new_id()
     if inspect(deadline).persistent:
         session.execute(delete(DeadlineAlert).where(DeadlineAlert.deadline_id == deadline.id,
                                                     DeadlineAlert.status == "pending"))

@@ -12,7 +12,6 @@ from __future__ import annotations
 import hashlib
 import threading
 import time
-import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,6 +24,7 @@ from sqlalchemy.orm import Session
 from app.routing.boundaries import BoundarySet, read_boundaries
 from app.routing.districts import DATA_DIR, load_municipality
 from app.routing.addresses import AddressEntry, parse_address_register_csv
+from app.ids import new_id
 from app.routing.engine import OutsideMunicipality, Router, RoutingData, RoutingDecision, RoutingInput
 from app.routing.models import AddressRegisterEntry, AddressRegisterVersion, BoundaryVersion
 from app.routing.municipality import PostalAreas
@@ -147,7 +147,7 @@ def import_addresses(session: Session, text: str, source: str, municipality_code
 
 
 def _with_id(row: dict[str, Any]) -> dict[str, Any]:
-    return {"id": uuid.uuid4(), **row}
+    return {"id": new_id(), **row}
 
 
 def _stored_versions(session: Session) -> tuple[str, str]:

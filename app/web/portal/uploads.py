@@ -17,6 +17,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from app.config import Settings
+from app.ids import new_id
 from app.security.crypto import decrypt, encrypt
 from app.security.models import PortalUpload
 from app.web.portal.session import PortalUser
@@ -33,7 +34,7 @@ def keep(session: Session, settings: Settings, portal: PortalUser, filename: str
          now: datetime) -> PortalUpload:
     session.execute(delete(PortalUpload).where(PortalUpload.session_id == portal.session.id)
                     .execution_options(synchronize_session=False))
-    row = PortalUpload(id=uuid.uuid4(), session_id=portal.session.id, created_at=now, expires_at=now + KEEP_FOR,
+    row = PortalUpload(id=new_id(), session_id=portal.session.id, created_at=now, expires_at=now + KEEP_FOR,
                        filename=(filename or "")[:MAX_FILENAME] or None,
                        content_encrypted=encrypt(settings.data_key, text, context=_context(portal)))
     session.add(row)
