@@ -179,11 +179,15 @@ _POSTGRES_BUSY_STATES = frozenset({"40001", "40P01", "55P03"})
 RETRY_AFTER_SECONDS = 2
 
 
+def _connection_lost(exc: BaseException | None) -> bool:
+    return isinstance(exc, DBAPIError) and exc.connection_invalidated
+
+
 def is_contention(exc: BaseException) -> bool:
     """True for a database error that means "try again": busy, or the connection lost, on SQLite or PostgreSQL."""
     if not isinstance(exc, DBAPIError):
         return False
-    if exc.connection_invalidated:
+    if _connection_lost(exc):
         return True
     original = exc.orig
     if getattr(original, "sqlstate", None) in _POSTGRES_BUSY_STATES:
@@ -195,10 +199,13 @@ def is_contention(exc: BaseException) -> bool:
     return "database is locked" in text or "database table is locked" in text
 
 
-def busy_problem() -> Problem:
+def busy_problem(exc: BaseException | None = None) -> Problem:
+    """The 503 to send the same request again: what happened (`exc`: busy, or the connection lost) said plainly."""
+    what = ("The connection to the database was lost (it may be restarting)." if _connection_lost(exc)
+            else "The database is busy with other work.")
     return Problem(
         503,
-        "The database is busy with other work. Send the same request again after Retry-After seconds; "
+        f"{what} Send the same request again after Retry-After seconds; "
         "notices already stored are answered as retries (200), never stored twice.",
         headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
     )
@@ -207,10 +214,11 @@ def busy_problem() -> Problem:
 async def database_error_handler(request: Request, exc: DBAPIError) -> Response:
     if not is_contention(exc):
         raise exc  # a real failure: the request-context middleware logs it and answers 500
-    log.warning("database_busy", database=type(exc.orig).__module__.split(".")[0], error=type(exc.orig).__name__)
+    log.warning("database_connection_lost" if _connection_lost(exc) else "database_busy",
+                database=type(exc.orig).__module__.split(".")[0], error=type(exc.orig).__name__)
     # Through the app's Problem handler, so a browser gets the Swedish page and an API client problem+json.
     handler = request.app.exception_handlers.get(Problem, _problem_handler)
-    return await handler(request, busy_problem())
+    return await handler(request, busy_problem(exc))
 
 
 def safe_stack(exc: BaseException) -> list[str]:

@@ -10,7 +10,7 @@ the route itself, so that the document cannot drift from the code:
   credentials, 403 for a staff form sent with the session cookie but no CSRF
   token, 404 outside the caller's scope or role, 400/413/415 for bodies, 422 for
   invalid input, 429 when a key or a sign-in is throttled, 503 when the database
-  is busy;
+  is busy or its connection was lost;
 - every error as `application/problem+json` with the `Problem` schema (RFC 9457);
 - the request examples, loaded from `examples/` (the files integrators copy).
 """
@@ -96,7 +96,8 @@ _GENERIC: dict[int, str] = {
     415: "The body is not JSON: send `Content-Type: application/json`.",
     422: "The input is not valid: `errors` names each invalid field.",
     429: "Too many requests for this key: wait `Retry-After` seconds, or send many notices in one batch.",
-    503: "The database is busy with other work: send the same request again after `Retry-After` seconds "
+    503: "The database is busy with other work, or its connection was lost (`detail` says which): send the "
+         "same request again after `Retry-After` seconds "
          "(a stored notice is then answered as a retry, never stored twice).",
 }
 # Path parameters are named alike across routes: described once here.

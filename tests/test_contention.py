@@ -28,13 +28,14 @@ from tests.notices.conftest import count_rows
 PROBLEM = "application/problem+json"
 
 
-def _assert_busy(answer) -> None:
+def _assert_busy(answer, what: str = "The database is busy with other work.") -> None:
     assert answer.status_code == 503, answer.text
     assert answer.headers["retry-after"] == "2"
     assert answer.headers["content-type"].startswith(PROBLEM)
     body = answer.json()
     assert body["type"] == "https://varsel.example/problems/unavailable"
     assert body["request_id"] == answer.headers["x-request-id"]
+    assert body["detail"].startswith(what + " Send the same request again after Retry-After seconds")
 
 
 @pytest.fixture
@@ -111,6 +112,46 @@ def test_a_page_request_gets_the_swedish_503_page(busy_client, make_user):
     assert answer.status_code == 503, answer.text
     assert answer.headers["content-type"].startswith("text/html")
     assert "Tjänsten svarar inte" in answer.text
+
+
+LOST = "The connection to the database was lost (it may be restarting)."
+
+
+@pytest.mark.skipif(not IS_POSTGRES, reason="a PostgreSQL backend to terminate")
+def test_a_request_whose_connection_died_in_the_pool_gets_a_503_that_says_so(settings, landlord, monkeypatch):
+    """PostgreSQL restarted between two requests, within the pool's idle time: the request that got the
+    dead connection answers 503 naming the lost connection, and the next one works."""
+    from app import db as db_module
+
+    monkeypatch.setattr(db_module, "IDLE_BEFORE_PING_SECONDS", 3600)  # no liveness check on the way out
+    own = make_engine(TEST_DATABASE_URL, pool_size=1, max_overflow=0)
+    with TestClient(create_app(settings, engine=own)) as client:
+        assert client.get("/api/v1/notices", headers=landlord.headers).status_code == 200
+        with own.connect() as connection:
+            backend = connection.execute(text("SELECT pg_backend_pid()")).scalar()
+        with create_engine(TEST_DATABASE_URL).connect() as admin:
+            admin.execute(text("SELECT pg_terminate_backend(:pid, 5000)"), {"pid": backend})
+
+        _assert_busy(client.get("/api/v1/notices", headers=landlord.headers), LOST)
+        assert client.get("/api/v1/notices", headers=landlord.headers).status_code == 200
+    own.dispose()
+
+
+def test_a_lost_connection_is_told_apart_from_a_busy_database_on_either_database(settings, engine):
+    app = create_app(settings, engine=engine)
+
+    def lost() -> None:
+        raise OperationalError("SELECT 1", {}, Exception("server closed the connection unexpectedly"),
+                               connection_invalidated=True)
+
+    def busy() -> None:
+        raise OperationalError("SELECT 1", {}, sqlite3.OperationalError("database is locked"))
+
+    app.add_api_route("/test-only/lost", lost)
+    app.add_api_route("/test-only/busy", busy)
+    with TestClient(app) as client:
+        _assert_busy(client.get("/test-only/lost"), LOST)
+        _assert_busy(client.get("/test-only/busy"))
 
 
 # --------------------------------------------------------------------------- the classification
