@@ -5,9 +5,9 @@ index and, mostly, to an index of the row it refers to (a timer's deadline, a de
 With random (version 4) ids each entry lands on a random page of an index, so PostgreSQL's
 B-trees are walked from the root each time and touch pages all over memory; with ids that begin
 with the time they were made, new entries go to the index's right-hand end, where PostgreSQL
-inserts without a descent and the pages stay in the processor's caches. Measured with
-bench/profile_batch.py's batches, in alternating runs: PostgreSQL's CPU per batch 14 % lower
-(README, "Performance"). At national scale, where indexes outgrow memory, random ids also cost a
+inserts without a descent and the pages stay in the processor's caches. Measured on batches of
+500 in process, nine pairs of runs alternating with random ids: PostgreSQL's CPU per batch 17 %
+lower on average (4–25 %), the batch's wall time 10 % (README, "Performance"). At national scale, where indexes outgrow memory, random ids also cost a
 disk read and a full-page image in the WAL per entry; time-ordered ones do not.
 
 What an id gives away: the moment (to the millisecond) its row was made — never more than the
