@@ -140,12 +140,16 @@ def _stored_query(dialect: str, by_key: bool) -> Any:
 
 _CASE_NUMBERS = text("INSERT INTO case_numbers (id) SELECT nextval(pg_get_serial_sequence('case_numbers', 'id')) "
                      "FROM generate_series(1, :count) RETURNING id")
+# One number (every notice sent alone) by a statement without parameters: PostgreSQL plans it once
+# per connection. `_CASE_NUMBERS`'s count is a parameter whose generic plan PostgreSQL estimates at
+# a thousand rows, so it planned that statement afresh each time it ran (tests/perf/test_write_plans.py).
+_ONE_CASE_NUMBER = text("INSERT INTO case_numbers DEFAULT VALUES RETURNING id")
 
 
 def case_numbers(session: Session, count: int) -> list[int]:
     """`count` values of the case-number sequence, in one statement."""
     table = CaseNumber.__table__
     if session.get_bind().dialect.name == "postgresql":
-        (numbers,) = fetch_together(session, [(_CASE_NUMBERS, {"count": count})])
+        (numbers,) = fetch_together(session, [(_ONE_CASE_NUMBER, {}) if count == 1 else (_CASE_NUMBERS, {"count": count})])
         return sorted(number for number, in numbers)
     return sorted(session.execute(insert(table).values([{"id": None}] * count).returning(table.c.id)).scalars())
