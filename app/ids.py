@@ -12,8 +12,8 @@ disk read and a full-page image in the WAL per entry; time-ordered ones do not.
 
 What an id gives away: the moment (to the millisecond) its row was made — never more than the
 row itself shows (a notice's `received_at`, a case's `opened_at`). No id in Varsel is a secret:
-sessions, API keys and the portal's uploads are found by random secrets of their own, and every
-read is checked against the reader's scope. The 74 random bits keep ids unique and unguessable.
+sessions and API keys are found by random secrets of their own, a portal upload only within the
+session that made it, and every read is checked against the reader's scope. The 74 random bits keep ids unique and unguessable.
 
 A batch of 500 notices makes some 10,000 ids; `uuid.UUID(int=…)` spends most of its time in
 checks of arguments it was not given, so `new_id` stores the integer in the UUID's own slots

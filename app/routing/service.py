@@ -21,10 +21,10 @@ from shapely.geometry import shape
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from app.ids import new_id
 from app.routing.boundaries import BoundarySet, read_boundaries
 from app.routing.districts import DATA_DIR, load_municipality
 from app.routing.addresses import AddressEntry, parse_address_register_csv
-from app.ids import new_id
 from app.routing.engine import OutsideMunicipality, Router, RoutingData, RoutingDecision, RoutingInput
 from app.routing.models import AddressRegisterEntry, AddressRegisterVersion, BoundaryVersion
 from app.routing.municipality import PostalAreas
