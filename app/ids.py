@@ -7,18 +7,20 @@ B-trees are walked from the root each time and touch pages all over memory; with
 with the time they were made, new entries go to the index's right-hand end, where PostgreSQL
 inserts without a descent and the pages stay in the processor's caches. Measured on batches of
 500 in process, nine pairs of runs alternating with random ids: PostgreSQL's CPU per batch 17 %
-lower on average (4–25 %), the batch's wall time 10 % (README, "Performance"). At national scale, where indexes outgrow memory, random ids also cost a
-disk read and a full-page image in the WAL per entry; time-ordered ones do not.
+lower on average (4–25 %), the batch's wall time 10 % (README, "Performance"). At national
+scale, where indexes outgrow memory, random ids also cost a disk read and a full-page image in
+the WAL per entry; time-ordered ones do not.
 
 What an id gives away: the moment (to the millisecond) its row was made — never more than the
 row itself shows (a notice's `received_at`, a case's `opened_at`). No id in Varsel is a secret:
 sessions and API keys are found by random secrets of their own, a portal upload only within the
-session that made it, and every read is checked against the reader's scope. The 74 random bits keep ids unique and unguessable.
+session that made it, and every read is checked against the reader's scope. The 74 random bits
+keep ids unique and unguessable.
 
-A batch of 500 notices makes some 10,000 ids; `uuid.UUID(int=…)` spends most of its time in
-checks of arguments it was not given, so `new_id` stores the integer in the UUID's own slots
-(`int`, `is_safe`) directly. `tests/test_ids.py` holds the result to what `uuid.UUID` itself reads
-back, so a Python whose UUID keeps its value otherwise fails there, not in production.
+A batch of 500 notices makes some 7,500 ids (15 a notice); `uuid.UUID(int=…)` spends most of its
+time in checks of arguments it was not given, so `new_id` stores the integer in the UUID's own
+slots (`int`, `is_safe`) directly. `tests/test_ids.py` holds the result to what `uuid.UUID` itself
+reads back, so a Python whose UUID keeps its value otherwise fails there, not in production.
 """
 
 from __future__ import annotations
