@@ -10,7 +10,9 @@
    (`GET /healthz`: no key, no database) and an authenticated read (`GET /api/v1/notices?limit=1`:
    the key, the ORM session, the newest notice with its case and deadlines, the JSON answer);
 2. batches: `POST /api/v1/notices/batch`, N batches of 500 notices one after the other (after one
-   more, not measured), notices/s, RSS and CPU per notice;
+   more, not measured), notices/s, RSS and CPU per notice; then batches whose notices name people,
+   first all new, then with a share (`--repeat-share`, 20 %) of second notices joining an open case
+   (bench/repeat_batches.py), notices/s of each;
 3. scale-out: `varsel serve --workers N` for N = 1, 2, 4: requests/s and p95; and, first of all
    (with the scheduler on, on the fresh database), exactly one scheduler leader among the workers —
    the advisory lock of `app/scheduler.py` counted in `pg_locks` at start and after the others'
@@ -25,7 +27,7 @@ The database is analyzed before each measurement (`analyze`): the statistics a p
 autovacuum keeps, which a server with autovacuum off (this project's machine) never has.
 
     .venv/bin/python bench/bench_ingest.py [--database varsel_bench] [--duration 15] [--connections 4]
-        [--rounds 3] [--batches 20] [--workers 1,2,4] [--scale-connections 8] [--skip-scale] [--skip-batch]
+        [--rounds 3] [--batches 20] [--repeat-batches 5] [--repeat-share 0.2] [--workers 1,2,4] [--scale-connections 8] [--skip-scale] [--skip-batch]
 
 Needs PostgreSQL (`--postgres`, default postgresql+psycopg://postgres@127.0.0.1:5432) and `wrk`
 (apt-get install wrk). Drops and re-creates the database named by `--database`. On a shared or
@@ -52,6 +54,7 @@ from pathlib import Path
 
 import httpx
 import psycopg
+from repeat_batches import repeat_batches  # beside this file (the script's folder is on the path)
 
 from app.notices.schemas import EXAMPLE_NOTICE
 from app.scheduler import LEADER_LOCK_KEY, LEADER_RETRY_SECONDS
@@ -293,6 +296,9 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3, help="alternating rounds of the bare endpoint and Varsel")
     parser.add_argument("--batches", type=int, default=20)
     parser.add_argument("--batch-size", type=int, default=500)
+    parser.add_argument("--repeat-batches", type=int, default=5,
+                        help="batches naming people, with none and with --repeat-share joining an open case (0: skip)")
+    parser.add_argument("--repeat-share", type=float, default=0.2)
     parser.add_argument("--workers", default="1,2,4", help="worker counts for the scale-out")
     parser.add_argument("--scale-connections", type=int, default=8)
     parser.add_argument("--skip-batch", action="store_true")
@@ -328,6 +334,7 @@ def main() -> None:
                           "--org-number", "556035-9555"], cwd=REPO, env=env, check=True, capture_output=True,
                          text=True).stdout.strip().splitlines()[-1]
     today = date.today().isoformat()
+    psycopg_url = args.postgres.replace("postgresql+psycopg", "postgresql")
     wrk_env = {**env, "VARSEL_BENCH_KEY": key, "VARSEL_BENCH_DATE": today}
     logs = Path(tempfile.mkdtemp(prefix="varsel-bench-"))
     bare_command = [PYTHON, "-c", "import sys, uvicorn; uvicorn.run('bench.bare_app:app', port=int(sys.argv[2]), "
@@ -391,6 +398,17 @@ def main() -> None:
             figures["batch_notices_per_s"], figures["batch_stored"] = rate, stored
             figures["batch_cpu"] = clock.per(stored)  # the warm-up batch's CPU too: a twentieth more
             figures["varsel_rss_mb_after_batch"] = varsel.rss_mb()[0]
+            if args.repeat_batches:
+                print(f"batches naming people, {args.repeat_batches} × {args.batch_size}: none and "
+                      f"{args.repeat_share:.0%} joining an open case …", file=sys.stderr)
+                with httpx.Client(base_url=f"http://127.0.0.1:{varsel.port}", timeout=600,
+                                  headers={"Authorization": f"Bearer {key}"}) as client:
+                    figures["repeats"] = []
+                    for run, share in enumerate((0.0, args.repeat_share)):
+                        analyze(args.postgres, args.database)
+                        figures["repeats"].append(repeat_batches(
+                            client, f"{psycopg_url}/{args.database}", today, args.repeat_batches,
+                            args.batch_size, share, run))
     finally:
         bare.stop()
         if varsel is not None:
@@ -464,6 +482,9 @@ def report(f: dict, args: argparse.Namespace) -> None:
         rows.append((f"batch ingest, {args.batches} × {args.batch_size} (notices/s)",
                      f"{f['batch_notices_per_s']:,.0f}", "≥ 2,000", verdict(f["batch_notices_per_s"] >= 2000)))
         rows.append(("  CPU per notice, server + PostgreSQL (ms)", _cpu({"extra": f["batch_cpu"]}), "", ""))
+    for repeat in f.get("repeats", []):
+        rows.append((f"  naming people, {repeat['share']:.0%} joining an open case (notices/s)",
+                     f"{repeat['notices_per_s']:,.0f}", "", ""))
     rows.append(("server RSS, one worker (MB)", f"{rss:.0f}", "< 250", verdict(rss < 250)))
     rows.append(("log lines written (bare / Varsel)", f"{f['bare_log_lines']} / {f['varsel_log_lines']}", "", ""))
     width = max(len(r[0]) for r in rows)
