@@ -240,9 +240,14 @@ def timed_wrk(server: Server, port: int, duration: int, connections: int, env: d
     return load
 
 
+def driver_url(url: str) -> str:
+    """psycopg's form of `--postgres` (SQLAlchemy's names its driver)."""
+    return url.replace("postgresql+psycopg", "postgresql")
+
+
 def leaders(url: str, database: str) -> int:
     """Sessions holding the scheduler's advisory lock in this database (pg_try_advisory_lock(bigint))."""
-    with psycopg.connect(url.replace("postgresql+psycopg", "postgresql") + "/postgres") as connection:
+    with psycopg.connect(driver_url(url) + "/postgres") as connection:
         return connection.execute(
             "SELECT count(*) FROM pg_locks l JOIN pg_database d ON d.oid = l.database "
             "WHERE l.locktype = 'advisory' AND l.granted AND d.datname = %s "
@@ -251,7 +256,7 @@ def leaders(url: str, database: str) -> int:
 
 
 def autovacuum(url: str) -> bool:
-    with psycopg.connect(url.replace("postgresql+psycopg", "postgresql") + "/postgres") as connection:
+    with psycopg.connect(driver_url(url) + "/postgres") as connection:
         return connection.execute("SHOW autovacuum").fetchone()[0] == "on"
 
 
@@ -261,7 +266,7 @@ def analyze(url: str, database: str) -> None:
     does: PostgreSQL then plans for the empty tables the run began with. (Before intake's look-ups
     were planned each time they run, the tenancy look-up so hashed every notice for each new one,
     and each round ran slower than the one before.)"""
-    with psycopg.connect(url.replace("postgresql+psycopg", "postgresql") + f"/{database}", autocommit=True) as db:
+    with psycopg.connect(driver_url(url) + f"/{database}", autocommit=True) as db:
         db.execute("ANALYZE")
 
 
@@ -334,7 +339,6 @@ def main() -> None:
                           "--org-number", "556035-9555"], cwd=REPO, env=env, check=True, capture_output=True,
                          text=True).stdout.strip().splitlines()[-1]
     today = date.today().isoformat()
-    psycopg_url = args.postgres.replace("postgresql+psycopg", "postgresql")
     wrk_env = {**env, "VARSEL_BENCH_KEY": key, "VARSEL_BENCH_DATE": today}
     logs = Path(tempfile.mkdtemp(prefix="varsel-bench-"))
     bare_command = [PYTHON, "-c", "import sys, uvicorn; uvicorn.run('bench.bare_app:app', port=int(sys.argv[2]), "
@@ -407,7 +411,7 @@ def main() -> None:
                     for run, share in enumerate((0.0, args.repeat_share)):
                         analyze(args.postgres, args.database)
                         figures["repeats"].append(repeat_batches(
-                            client, f"{psycopg_url}/{args.database}", today, args.repeat_batches,
+                            client, f"{driver_url(args.postgres)}/{args.database}", today, args.repeat_batches,
                             args.batch_size, share, run))
     finally:
         bare.stop()

@@ -11,8 +11,9 @@ Here every notice names a person (a valid personal identity number, made up), in
 apartment. Batch k opens cases for new people; of batch k + 1, the share `share` are second
 notices of batch k's people (their cases still open), the rest new people again. Two batches
 before the measured ones are not measured: the first opens the first cases, the second joins
-some (the one-notice path's first run in the process: its statements compiled, its plans made). Measured with share 0 and with
-the share given, one after the other, so that the two rates differ only in the joins.
+some (the join's first run in the process: its statements compiled, its plans made).
+Measured with share 0 and with the share given, one after the other, so that the two rates
+differ only in the joins. The people are born from 1970 on: adults under 65, as most tenants.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ WARM_UP = 2  # batches before the measured ones
 def _people(run: int, count: int) -> list[str]:
     """`count` made-up personal identity numbers, distinct within the benchmark's run (`run`: which
     of its repeat phases, so that no two phases share a person)."""
-    born = date(1940, 1, 1) + timedelta(days=run * 7_000)
+    born = date(1970, 1, 1) + timedelta(days=run * 7_000)
     return [format_identity_number(born + timedelta(days=i // 900), f"{100 + i % 900:03d}") for i in range(count)]
 
 
@@ -50,13 +51,13 @@ def repeat_batches(client: httpx.Client, database_url: str, today: str, count: i
                    run: int) -> dict[str, float]:
     """notices/s over `count` batches of `size`, each with `share` of its notices joining an open case
     (`database_url`: psycopg's, to count the joins)."""
+    if 2 * (count + WARM_UP) * size > 10_000:  # the two phases' new people (`run` 0 and 1)
+        raise ValueError("each new person gets an apartment of their own, numbered with four digits: "
+                         "fewer or smaller repeat batches")
     joins = round(size * share)
     people = _people(run, size * (count + WARM_UP))
     tag = secrets.token_hex(3)
     previous: list[tuple[str, int]] = []  # the last batch's new people and their apartments
-    if 2 * (count + WARM_UP) * size > 10_000:
-        raise ValueError("each new person gets an apartment of their own, numbered with four digits: "
-                         "fewer or smaller repeat batches")
     stored = 0
     started = time.perf_counter()
     for batch in range(count + WARM_UP):
