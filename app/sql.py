@@ -95,11 +95,12 @@ def key_values(dialect: str, keys: list[str]) -> Any:
     return keys if dialect == "postgresql" else json.dumps(keys)
 
 
-def in_list(column: Any, name: str, dialect: str) -> Any:
-    """`column` is one of a list of strings, the list the parameter `name`: on PostgreSQL `= ANY` of
-    an array, which `fetch_together` can send as it is; on SQLite an IN list expanded when it runs."""
+def in_list(column: Any, name: str, dialect: str, item_type: Any = String) -> Any:
+    """`column` is one of a list of values (strings, or `item_type`: `Uuid`), the list the parameter
+    `name`: on PostgreSQL `= ANY` of an array, which `fetch_together` can send as it is; on SQLite an
+    IN list expanded when it runs."""
     if dialect == "postgresql":
-        return column == any_(cast(bindparam(name, type_=ARRAY(String)), ARRAY(String)))
+        return column == any_(cast(bindparam(name, type_=ARRAY(item_type)), ARRAY(item_type)))
     return column.in_(bindparam(name, expanding=True))
 
 

@@ -4,8 +4,9 @@ The main batch figure sends notices of people Varsel has never seen (no personal
 numbers), each opening a case: the set-wise writer's best case. A month-end burst from a large
 housing company also holds second notices of households whose case is still open (a new
 termination, a further warning). Such a notice joins that case — its facts reassessed, its
-deadlines tightened — and the set-wise writer gives it back to the one-notice path
-(`app/notices/bulk.py`), with its own savepoint and the ORM's loading of the case.
+deadlines tightened. Until the eleventh pass the set-wise writer gave it back to the one-notice
+path, with its own savepoint and the ORM's loading of the case; now it reads the batch's stored
+cases in one round trip and writes their changes with the batch's rows (`app/notices/bulk_join.py`).
 
 Here every notice names a person (a valid personal identity number, made up), in its own
 apartment. Batch k opens cases for new people; of batch k + 1, the share `share` are second

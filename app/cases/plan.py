@@ -162,6 +162,9 @@ class DeadlineRow:
     status: str
     computed_from: dict[str, Any]
     timers: list[alerts.PlannedAlert] = field(default_factory=list)
+    # A deadline stored before this unit of work: (due_on, due_at, computed_from) as stored, for the
+    # writer to see whether it moved (`app/notices/bulk_join.py`). None: a new row.
+    written: tuple[Any, ...] | None = None
 
     def values(self) -> dict[str, Any]:
         return {"id": self.id, "case_id": self.case_id, "notice_id": self.notice_id, "kind": self.kind,
@@ -194,6 +197,9 @@ class CaseDraft:
     overdue_since: datetime | None = None
     notices: list[NoticeFacts] = field(default_factory=list)
     deadlines: list[DeadlineRow] = field(default_factory=list)
+    # A case stored before this unit of work (`app/notices/bulk_join.py`): its changeable columns as
+    # stored, for the writer's UPDATE of what changed. None: a case opened here, to INSERT.
+    written: dict[str, Any] | None = None
 
     @property
     def district_id(self) -> uuid.UUID | None:
@@ -219,6 +225,7 @@ class IntakePlan:
     """Every row a unit of work's notices make, in the order the one-notice path makes them."""
 
     cases: list[CaseDraft] = field(default_factory=list)
+    joined: list[CaseDraft] = field(default_factory=list)  # stored cases this unit's notices join
     timeline: list[dict[str, Any]] = field(default_factory=list)
     deadlines: list[DeadlineRow] = field(default_factory=list)
     parts: list[dict[str, Any]] = field(default_factory=list)

@@ -21,9 +21,12 @@ here a batch (or, on SQLite, a chunk of it) costs about as many in all:
    than `PART_SIZE` goes in parts, each part's rows written while the next part's items
    are taken (`app/notices/bulk_write.py`).
 
-An item that would join a case stored before the batch (the same person's open case) is
-left to the one-notice path (`DEFER`), which loads and locks that case; so is a later
-item with the same `external_id`. Everything runs in one savepoint: a unique violation
+An item that joins a case stored before the batch (the same person's open case) joins it here
+too: the look-ups' open cases in the batch's districts are read and locked in one more round trip
+and decided as drafts like the rest (`app/notices/bulk_join.py`). Only a case the batch did not read
+(a former area's successor, or one moved or closed since the look-ups) leaves its items to the
+one-notice path (`DEFER`), which loads and locks that case; so is a later item with the same
+`external_id`. Everything runs in one savepoint: a unique violation
 (a concurrent batch stored the same `external_id` first) or any unexpected failure rolls
 it back and answers None — the caller then takes every item of the chunk one by one,
 which replays what the other batch stored and gives a failing item its own 500.
@@ -48,6 +51,7 @@ from app.errors import Problem, ValidationProblem, is_contention
 from app.identity import parse_identity_number
 from app.ids import new_id
 from app.notices import rows as notice_rows
+from app.notices import bulk_join
 from app.notices.bulk_sql import stored_notice_query
 from app.notices.bulk_write import NOTICE_COLUMNS, TENANT_COLUMNS, Part, Writer, cuts
 from app.notices import service
@@ -66,7 +70,7 @@ DEFER = object()  # the item is taken by the one-notice path, after the batch's 
 
 
 class Deferred(Exception):
-    """The notice joins a case stored before this batch."""
+    """The notice joins a case stored before this batch that the batch did not read."""
 
 
 @dataclass
@@ -75,7 +79,8 @@ class _Batch:
 
     known: dict[str, Any]  # external_id → stored Notice, a notice of this batch, or DEFER
     stored: list[Any] = field(default_factory=list)  # the stored Notices looked up
-    open_by_pin: dict[str, list[tuple[Any, Any]]] = field(default_factory=dict)  # pin → [(district_id, case)]
+    # pin → [(district_id, its open case: a draft, or the id of a stored one not read)]
+    open_by_pin: dict[str, list[tuple[Any, Any]]] = field(default_factory=dict)
     recent_pins: set[str] = field(default_factory=set)
     recent_tenancies: set[str] = field(default_factory=set)
     created: list[tuple[Any, plan.CaseDraft]] = field(default_factory=list)  # every part's
@@ -271,8 +276,12 @@ def _look_up(session: Session, ctx: service.IntakeContext, items: Sequence[tuple
             batch.districts[code] = SimpleNamespace(**district._asdict())
             batch.part.staff[district.id] = staff
     open_cases, batch.recent_pins = matching.read_people_seen(rows.pop(0), since) if pins else ([], set())
+    # The stored cases an item may join: the people's open cases in the districts the batch routes to.
+    districts = {d.id: d for d in [*batch.districts.values(), *ctx.memo.districts.values()] if d is not None}
+    drafts = bulk_join.load(session, {case_id for _, case_id, _, district_id in open_cases if district_id in districts},
+                            districts)
     for pin, case_id, _opened, district_id in open_cases:  # oldest case first, as `open_case_of_person`
-        batch.open_by_pin.setdefault(pin, []).append((district_id, case_id))
+        batch.open_by_pin.setdefault(pin, []).append((district_id, drafts.get(case_id, case_id)))
     batch.recent_tenancies = {key for key, in rows.pop(0)} if tenancies else set()
     if found:
         # Most notices are new: the ORM's notices (with their case and deadlines, for the replays'
@@ -280,7 +289,9 @@ def _look_up(session: Session, ctx: service.IntakeContext, items: Sequence[tuple
         batch.stored = list(session.scalars(select(Notice).where(Notice.id.in_([id_ for id_, in found]))
                                             .options(selectinload(Notice.case).selectinload(Case.deadlines))))
         batch.known = {n.external_id: n for n in batch.stored}
-    batch.cuts = cuts(item_pins)
+    # The notices that join one stored case stay in one part, as a person's do: a later one changes its rows.
+    batch.cuts = cuts([(index, item | {f"case:{_id(case)}" for pin in item for _, case in batch.open_by_pin.get(pin, ())})
+                       for index, item in item_pins])
     return batch
 
 
@@ -332,12 +343,17 @@ def _open_or_join_case(session: Session, ctx: service.IntakeContext, notice: Not
             # The person's oldest open case in this district: one stored before the batch comes first.
             candidates = [case for pin in facts.pin_hashes for district_id, case in batch.open_by_pin.get(pin, ())
                           if district_id == facts.district_id]
-            stored = [c for c in candidates if not isinstance(c, plan.CaseDraft)]
-            if stored:
-                _remember(batch, facts, stored[0])
+            unread = [c for c in candidates if not isinstance(c, plan.CaseDraft)]
+            if unread:
+                _remember(batch, facts, unread[0])
                 raise Deferred()
-            # Opened in this batch, at the same instant: the first opened.
-            case = min(candidates, key=batch.plan.cases.index, default=None)
+            stored = [c for c in candidates if c.written is not None]
+            if stored:  # the oldest, as `open_case_of_person`
+                case = min(stored, key=lambda c: (c.opened_at, str(c.id)))
+                if not any(joined is case for joined in batch.plan.joined):
+                    batch.plan.joined.append(case)
+            else:  # opened in this batch, at the same instant: the first opened
+                case = min(candidates, key=batch.plan.cases.index, default=None)
         if case is not None:
             repeat = "person"
         elif set(facts.pin_hashes) & batch.recent_pins:
@@ -353,6 +369,10 @@ def _open_or_join_case(session: Session, ctx: service.IntakeContext, notice: Not
     if not facts.test:
         _remember(batch, facts, case)
     return case, opened
+
+
+def _id(case: Any) -> Any:
+    return case.id if isinstance(case, plan.CaseDraft) else case
 
 
 def _remember(batch: _Batch, facts: plan.NoticeFacts, case: Any) -> None:

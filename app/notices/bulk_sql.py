@@ -50,7 +50,7 @@ def prepare(session: Session, table: Any, rows: list[dict[str, Any]], suffix: st
     if not rows:
         return Prepared(table, rows)
     filled = _with_defaults(table, rows)
-    return Prepared(table, filled, _insert_sql(table, tuple(filled[0]), suffix), _json(filled))
+    return Prepared(table, filled, _insert_sql(table, tuple(filled[0]), suffix), encode_rows(filled))
 
 
 @lru_cache(maxsize=128)
@@ -78,7 +78,7 @@ def insert_tables(session: Session, tables: Sequence[TableRows | Prepared], exec
     execute(f"WITH {', '.join(parts)} SELECT 1", {f"t{number}": table.encoded for number, table in enumerate(prepared)})
 
 
-def _json(rows: list[dict[str, Any]]) -> str:
+def encode_rows(rows: list[dict[str, Any]]) -> str:
     """orjson writes UUIDs, dates and timestamps (RFC 3339, as PostgreSQL reads them) itself, in C:
     the standard library's encoder called back into Python for each of them (a third of a batch's
     encoding time). Anything else it does not know (Decimal) is written as str() would."""

@@ -5,7 +5,8 @@ On PostgreSQL a batch of more than `PART_SIZE` is cut into parts (`cuts`): about
 (`app/notices/bulk_sql.py`), sent in psycopg's pipeline mode while the next part's items are
 taken (`Writer`): PostgreSQL and Python work at once on the two cores, instead of one after the
 other. A part never splits a person's notices — a later notice of the same person joins the case
-an earlier one opened and changes its rows — so a part's rows are final once sent. A part's case
+an earlier one opened and changes its rows — nor the notices that join one stored case, so a part's
+rows are final once sent. A part's case
 numbers are taken once the part before is written, on the same connection, in the same
 transaction; its rows that name no case number are prepared before that.
 """
@@ -24,7 +25,7 @@ from app.cases.models import Case, TimelineEvent
 from app.deadlines.models import Deadline, DeadlineAlert
 from app.households.models import JointAssessmentPart
 from app.ids import new_id
-from app.notices import service
+from app.notices import bulk_join, service
 from app.notices.bulk_sql import Prepared, TableRows, case_numbers, insert_tables, prepare
 from app.notices.models import Notice, Tenant
 from app.sql import as_sqlalchemy_errors, send
@@ -126,12 +127,14 @@ def cuts(item_pins: list[tuple[int, set[str]]]) -> set[int]:
 
 def write_part(session: Session, ctx: service.IntakeContext, part: Part, writer: Writer) -> None:
     """The part's rows: prepared while the part before is still being written (`writer`), then, once
-    it is, the case numbers and the rows that name them, and the statement sent by the writer."""
+    it is, the case numbers and the rows that name them, and the statement sent by the writer. The
+    stored cases its notices join are updated where they changed (`app/notices/bulk_join.py`)."""
     rows = part.plan
-    if not rows.cases:
+    if not rows.cases and not rows.joined:
         writer.wait()
         return
     notices = sorted((notice for notice, _ in part.created), key=lambda n: n.external_id)  # one lock order
+    joined, moved = bulk_join.changed(rows.joined), bulk_join.moved(rows.joined)
     # Every row that does not name a case number: ready before the part before is written.
     ready = [prepare(session, table, table_rows) for table, table_rows in (
         (Notice.__table__, [_values(NOTICE_COLUMNS, notice) for notice in notices]),
@@ -140,23 +143,26 @@ def write_part(session: Session, ctx: service.IntakeContext, part: Part, writer:
         (Deadline.__table__, [d.values() for d in rows.deadlines]),
         (DeadlineAlert.__table__, [
             {"id": new_id(), "deadline_id": d.id, "kind": t.kind, "fire_at": t.fire_at, "status": "pending"}
-            for d in rows.deadlines for t in d.timers]),
+            for d in [*rows.deadlines, *moved] for t in d.timers]),
         (TimelineEvent.__table__, rows.timeline),
         (JointAssessmentPart.__table__, rows.parts),
     )]
     writer.wait()
-    for case, sequence in zip(rows.cases, case_numbers(session, len(rows.cases)), strict=True):
-        case.number = plan.case_number(ctx.now, sequence)
+    if rows.cases:
+        for case, sequence in zip(rows.cases, case_numbers(session, len(rows.cases)), strict=True):
+            case.number = plan.case_number(ctx.now, sequence)
     messages = _messages(session, ctx, rows, part.staff)  # a joint-assessment request names its case's number
     tables: list[TableRows | Prepared] = [(Case.__table__, [case.values() for case in rows.cases], ""), *ready]
     if session.get_bind().dialect.name == "postgresql":
         # outbox.enqueue_many's statement, in the same statement as the rest: the dedup key still decides.
         tables.append((OutboxMessage.__table__, [outbox.message_values(m) for m in messages],
                        " ON CONFLICT (dedup_key) DO NOTHING"))
-        insert_tables(session, tables, writer.execute)
+        insert_tables(session, [*bulk_join.statements(joined, moved), *tables], writer.execute)
     else:
+        bulk_join.write(session, joined, moved)  # the old timers deleted before the new are inserted
         insert_tables(session, tables)
         outbox.enqueue_many(session, messages)
+    bulk_join.mark_written(rows.joined)
 
 
 def _values(columns: tuple[str, ...], row: Any) -> dict[str, Any]:

@@ -61,11 +61,16 @@ def _item(external_id: str, pin: str, *, apartment: str = "1101", street: str = 
 
 
 def _stored_first() -> list[dict[str, Any]]:
-    """Sent one by one before the batch: a person's open case, a tenancy's notice, a notice to replay."""
+    """Sent one by one before the batch: people's open cases (one a couple's), a tenancy's notice, a
+    notice to replay."""
+    couple = [{"name": "Erik Ek", "personal_identity_number": _person(1984, 105)},
+              {"name": "Frida Ek", "personal_identity_number": _person(1984, 106)}]
     return [
         _item("EQ-STORED-PERSON", _person(1980, 101), apartment="2201"),
         _item("EQ-STORED-TENANCY", _person(1981, 102), apartment="3301", street="Ringvägen 10"),
         _item("EQ-STORED", _person(1982, 103), apartment="4401"),
+        _item("EQ-STORED-NORMAL", _person(1983, 104), apartment="5501"),
+        _item("EQ-STORED-COUPLE", _person(1984, 105), apartment="6601", tenants=couple),
     ]
 
 
@@ -97,6 +102,9 @@ def _batch() -> list[Any]:
         _item("EQ-11", _person(1988, 208), apartment="3301", street="Ringvägen 10"),  # tenancy repeat
         _item("EQ-12", _person(1985, 201), **other_district),      # EQ-1's person elsewhere: repeat, new case
         _item("EQ-13", _person(1989, 209), **children),            # a second family: the digest once
+        _item("EQ-14", _person(1983, 104), apartment="5501", **seniors),  # joins a stored case: it tightens
+        _item("EQ-15", _person(1984, 105), apartment="6601"),      # joins the stored couple's case …
+        _item("EQ-16", _person(1984, 106), apartment="6601", **children),  # … and so does the other one
     ]
 
 
@@ -239,16 +247,19 @@ def test_the_bulk_writer_and_the_one_notice_path_write_the_same_rows(settings, e
         assert len(written_parts) == len(answers_bulk) and not any(written_parts)  # one part each
     # The set-wise writer took every notice (the single ones too) itself: a write that failed would
     # be taken by the one-notice path and write the same rows, hiding the failure from the comparison.
-    assert len(written) == 5 and None not in written
+    assert len(written) == 7 and None not in written
+    # … and every notice that joins a stored case too: none was handed back (DEFER) to the one-notice path.
+    assert not [index for answers in written for index, result in answers.items() if result is bulk.DEFER]
 
     for bulk_answer, one_answer in zip(answers_bulk, answers_one, strict=True):
         if "results" in bulk_answer[1]:
             for bulk_result, one_result in zip(bulk_answer[1]["results"], one_answer[1]["results"], strict=True):
                 assert bulk_result == one_result
         assert bulk_answer == one_answer
-    statuses = [r["status"] for r in answers_bulk[3][1]["results"]]
-    assert statuses == [201, 201, 201, 201, 201, 201, 201, 201, 200, 409, 422, 422, 200, 409, 201, 201, 201, 201]
-    assert [r["status"] for r in answers_bulk[4][1]["results"]] == [201, 201]
+    statuses = [r["status"] for r in answers_bulk[5][1]["results"]]
+    assert statuses == [201, 201, 201, 201, 201, 201, 201, 201, 200, 409, 422, 422, 200, 409, 201, 201, 201, 201,
+                        201, 201, 201]
+    assert [r["status"] for r in answers_bulk[6][1]["results"]] == [201, 201]
     for table in TABLES:
         assert set_wise[table] == one_by_one[table], table
     # The scenario reaches what it is meant to: a case joined in the batch with its first contact
@@ -257,5 +268,9 @@ def test_the_bulk_writer_and_the_one_notice_path_write_the_same_rows(settings, e
     assert '"case:EQ-7+EQ-8"' in timeline and "case:EQ-1+EQ-6" in timeline and "case:EQ-10+EQ-STORED-PERSON" in timeline
     assert '"repeat": "tenancy"' in timeline and "joint_assessment_requested" in timeline
     assert any('"vardagar": "1"' in d and "case:EQ-7+EQ-8" in d for d in set_wise["deadlines"])
+    # A stored case joined: its first contact tightened (its timers planned again), and a stored couple's
+    # case joined by both, the second asking a joint assessment for the children.
+    assert any('"vardagar": "1"' in d and "case:EQ-14+EQ-STORED-NORMAL" in d for d in set_wise["deadlines"])
+    assert any("joint_assessment_requested" in e and "case:EQ-15+EQ-16+EQ-STORED-COUPLE" in e for e in set_wise["timeline_events"])
     assert not [m for m in set_wise["outbox"] if "EQ-T" in m]
     assert sum('"template": "new_cases_digest"' in m for m in set_wise["outbox"]) == 2  # h1 and h2, once each
