@@ -35,7 +35,7 @@ def open_case_of_person(session: Session, pin_hashes: list[str], district_id: uu
         .join(Tenant, Tenant.notice_id == Notice.id)
         .where(Tenant.pin_hash.in_(pin_hashes), Case.status == CaseStatus.OPEN, Case.district_id == district_id,
                Case.test.is_(False))
-        .order_by(Case.opened_at)
+        .order_by(Case.opened_at, Case.id)  # the oldest; of two opened at once, as the batch writer orders them
         .limit(1)
         # The caller attaches a notice and reassesses: that reads every notice, tenant and deadline.
         .options(selectinload(Case.notices).selectinload(Notice.tenants), selectinload(Case.deadlines))

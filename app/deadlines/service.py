@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete, inspect
+from sqlalchemy import delete, inspect, select
 from sqlalchemy.orm import Session
 
 from app.cases.models import Case
@@ -56,8 +56,14 @@ def plan_alerts(session: Session, case: Case, deadline: Deadline) -> None:
     if deadline.id is None:
         deadline.id = new_id()
     if inspect(deadline).persistent:
-        session.execute(delete(DeadlineAlert).where(DeadlineAlert.deadline_id == deadline.id,
-                                                    DeadlineAlert.status == "pending"))
+        # A timer the deadline sweep has claimed (FOR UPDATE SKIP LOCKED on PostgreSQL, `claimed` on
+        # SQLite) is left to it: it fires and becomes `done`, as it would once the sweep committed.
+        # Waiting for it deadlocked whenever this transaction held the case (a staff action, a batch)
+        # and the sweep, holding the timer, then updated the case.
+        pending = (select(DeadlineAlert.id).where(DeadlineAlert.deadline_id == deadline.id,
+                                                   DeadlineAlert.status == "pending").with_for_update(skip_locked=True))
+        session.execute(delete(DeadlineAlert).where(DeadlineAlert.id.in_(pending))
+                        .execution_options(synchronize_session="fetch"))
     else:  # planned in this flush and not written yet: drop the earlier plan
         for pending in [o for o in session.new if isinstance(o, DeadlineAlert) and o.deadline is deadline]:
             session.expunge(pending)

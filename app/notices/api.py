@@ -77,7 +77,7 @@ def post_notice(request: Request, body: NoticeIn, landlord: LandlordDep, session
     context = _context(request, landlord)
     # The set-wise writer, as for a batch of one: the notice is the request's only work, so its
     # transaction stands in for a savepoint. It gives the notice back (None, or DEFER for a
-    # notice that joins a case stored before) to the one-notice path, as a batch does.
+    # notice that joins a stored case it did not read) to the one-notice path, as a batch does.
     written = bulk.receive_many(session, context, [(0, body)], idempotency_key=idempotency_key, alone=True)
     answer = (written or {}).get(0, bulk.DEFER)
     if answer is bulk.DEFER:
@@ -135,7 +135,7 @@ def process_batch(request: Request, session: Session, context: service.IntakeCon
     """The batch processing, one for JSON and CSV: raw items in, one result per item ({"index", "status", …}).
 
     Each chunk (the whole batch on PostgreSQL) is written set-wise (`app/notices/bulk.py`); an item
-    that joins a case stored before the batch, or every item of a chunk the bulk writer gave back
+    that joins a stored case the batch did not read, or every item of a chunk the bulk writer gave back
     (a concurrent batch stored the same notice first, an item failed unexpectedly), goes through
     the one-notice path, in order, with its own savepoint.
     """

@@ -276,12 +276,6 @@ def _look_up(session: Session, ctx: service.IntakeContext, items: Sequence[tuple
             batch.districts[code] = SimpleNamespace(**district._asdict())
             batch.part.staff[district.id] = staff
     open_cases, batch.recent_pins = matching.read_people_seen(rows.pop(0), since) if pins else ([], set())
-    # The stored cases an item may join: the people's open cases in the districts the batch routes to.
-    districts = {d.id: d for d in [*batch.districts.values(), *ctx.memo.districts.values()] if d is not None}
-    drafts = bulk_join.load(session, {case_id for _, case_id, _, district_id in open_cases if district_id in districts},
-                            districts)
-    for pin, case_id, _opened, district_id in open_cases:  # oldest case first, as `open_case_of_person`
-        batch.open_by_pin.setdefault(pin, []).append((district_id, drafts.get(case_id, case_id)))
     batch.recent_tenancies = {key for key, in rows.pop(0)} if tenancies else set()
     if found:
         # Most notices are new: the ORM's notices (with their case and deadlines, for the replays'
@@ -289,9 +283,16 @@ def _look_up(session: Session, ctx: service.IntakeContext, items: Sequence[tuple
         batch.stored = list(session.scalars(select(Notice).where(Notice.id.in_([id_ for id_, in found]))
                                             .options(selectinload(Notice.case).selectinload(Case.deadlines))))
         batch.known = {n.external_id: n for n in batch.stored}
-    # The notices that join one stored case stay in one part, as a person's do: a later one changes its rows.
-    batch.cuts = cuts([(index, item | {f"case:{_id(case)}" for pin in item for _, case in batch.open_by_pin.get(pin, ())})
-                       for index, item in item_pins])
+    # The stored cases a new item may join (its people's, in the district it routes to), read and locked;
+    # a replay locks none (a notice sent alone with its key is one when a stored notice was found).
+    by_code = {**{code: d for code, d in ctx.memo.districts.items() if d is not None}, **batch.districts}
+    new = [] if idempotency_key is not None and batch.stored else [
+        (item, by_code[code].id) for (index, body), (_, item) in zip(items, item_pins, strict=True)
+        if body.external_id not in batch.known and (code := getattr(routes.get(index), "district_code", None)) in by_code]
+    drafts = bulk_join.load(session, bulk_join.wanted(open_cases, new), {d.id: d for d in by_code.values()})
+    for pin, case_id, _opened, district_id in open_cases:  # oldest case first, as `open_case_of_person`
+        batch.open_by_pin.setdefault(pin, []).append((district_id, drafts.get(case_id, case_id)))
+    batch.cuts = cuts(item_pins)
     return batch
 
 
@@ -369,10 +370,6 @@ def _open_or_join_case(session: Session, ctx: service.IntakeContext, notice: Not
     if not facts.test:
         _remember(batch, facts, case)
     return case, opened
-
-
-def _id(case: Any) -> Any:
-    return case.id if isinstance(case, plan.CaseDraft) else case
 
 
 def _remember(batch: _Batch, facts: plan.NoticeFacts, case: Any) -> None:

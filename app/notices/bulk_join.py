@@ -44,6 +44,18 @@ _NOTICE_FACTS = ("id", "case_id", "kind", "external_id", "sent_on", "tenant_serv
                  "apartment_number", "tenancy_key", "test", "eviction_at")
 
 
+def wanted(open_cases: list[tuple[str, uuid.UUID, Any, uuid.UUID]],
+           items: list[tuple[set[str], uuid.UUID]]) -> set[uuid.UUID]:
+    """The stored cases the batch's new items may join: of the look-ups' open cases (pin, case id,
+    opened, district id), those of an item's people in the district the item routes to. Only these
+    are read and locked: a replay, or a person's case in another district, locks nothing."""
+    by_pin: dict[str, list[tuple[uuid.UUID, uuid.UUID]]] = {}
+    for pin, case_id, _opened, district_id in open_cases:
+        by_pin.setdefault(pin, []).append((case_id, district_id))
+    return {case_id for pins, district_id in items for pin in pins
+            for case_id, case_district in by_pin.get(pin, ()) if case_district == district_id}
+
+
 def load(session: Session, case_ids: Collection[uuid.UUID], districts: dict[Any, Any]) -> dict[uuid.UUID, plan.CaseDraft]:
     """The open cases among `case_ids`, each as a draft with its notices and deadlines, by id.
 
@@ -164,8 +176,11 @@ _UPDATE_CASES = (f"UPDATE cases AS c SET {', '.join(f'{column} = r.{column}' for
                  f"FROM {_ROWS.format(table='cases')} WHERE c.id = r.id")
 _UPDATE_DEADLINES = (f"UPDATE deadlines AS d SET {', '.join(f'{column} = r.{column}' for column in DEADLINE_COLUMNS)} "
                      f"FROM {_ROWS.format(table='deadlines')} WHERE d.id = r.id")
-_DELETE_TIMERS = (f"DELETE FROM deadline_alerts WHERE status = 'pending' "
-                  f"AND deadline_id IN (SELECT r.id FROM {_ROWS.format(table='deadlines')})")
+# A timer the deadline sweep has claimed is left to it, as `app/deadlines/service.py: plan_alerts`
+# leaves it (the batch holds the case's lock; waiting for the sweep, which then updates the case, deadlocked).
+_DELETE_TIMERS = (f"DELETE FROM deadline_alerts WHERE id IN (SELECT a.id FROM deadline_alerts AS a "
+                  f"WHERE a.status = 'pending' AND a.deadline_id IN (SELECT r.id FROM {_ROWS.format(table='deadlines')}) "
+                  f"FOR UPDATE SKIP LOCKED)")
 
 
 def write(session: Session, cases: list[dict[str, Any]], deadlines: list[plan.DeadlineRow]) -> None:

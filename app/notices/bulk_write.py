@@ -5,8 +5,9 @@ On PostgreSQL a batch of more than `PART_SIZE` is cut into parts (`cuts`): about
 (`app/notices/bulk_sql.py`), sent in psycopg's pipeline mode while the next part's items are
 taken (`Writer`): PostgreSQL and Python work at once on the two cores, instead of one after the
 other. A part never splits a person's notices — a later notice of the same person joins the case
-an earlier one opened and changes its rows — nor the notices that join one stored case, so a part's
-rows are final once sent. A part's case
+an earlier one opened and changes its rows — so a part's rows are final once sent. (A stored case
+that notices of two parts join is updated by each: `app/notices/bulk_join.py` writes what changed
+since the part before.) A part's case
 numbers are taken once the part before is written, on the same connection, in the same
 transaction; its rows that name no case number are prepared before that.
 """

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -61,8 +61,9 @@ def _item(external_id: str, pin: str, *, apartment: str = "1101", street: str = 
 
 
 def _stored_first() -> list[dict[str, Any]]:
-    """Sent one by one before the batch: people's open cases (one a couple's), a tenancy's notice, a
-    notice to replay."""
+    """Sent one by one before the batch, a second apart: people's open cases (one a couple's), a
+    tenancy's notice, a notice to replay, and a person (C) in two open cases: their own and, through a
+    notice naming them with A, A's older one."""
     couple = [{"name": "Erik Ek", "personal_identity_number": _person(1984, 105)},
               {"name": "Frida Ek", "personal_identity_number": _person(1984, 106)}]
     return [
@@ -71,6 +72,11 @@ def _stored_first() -> list[dict[str, Any]]:
         _item("EQ-STORED", _person(1982, 103), apartment="4401"),
         _item("EQ-STORED-NORMAL", _person(1983, 104), apartment="5501"),
         _item("EQ-STORED-COUPLE", _person(1984, 105), apartment="6601", tenants=couple),
+        _item("EQ-STORED-A", _person(1976, 111), apartment="7701"),
+        _item("EQ-STORED-C", _person(1977, 112), apartment="7702"),
+        _item("EQ-STORED-CA", _person(1977, 112), apartment="7701",
+              tenants=[{"name": "Cilla Carlsson", "personal_identity_number": _person(1977, 112)},
+                       {"name": "Anna Andersson", "personal_identity_number": _person(1976, 111)}]),
     ]
 
 
@@ -105,6 +111,7 @@ def _batch() -> list[Any]:
         _item("EQ-14", _person(1983, 104), apartment="5501", **seniors),  # joins a stored case: it tightens
         _item("EQ-15", _person(1984, 105), apartment="6601"),      # joins the stored couple's case …
         _item("EQ-16", _person(1984, 106), apartment="6601", **children),  # … and so does the other one
+        _item("EQ-17", _person(1977, 112), apartment="7702"),      # C: joins the older of their two cases
     ]
 
 
@@ -153,9 +160,12 @@ def _run(settings, engine, monkeypatch, *, use_bulk: bool, written: list[Any] | 
     app = create_app(settings, engine=engine)
     app.state.clock = lambda: NOW
     with TestClient(app) as client:
-        for body in _stored_first():
+        stored = _stored_first()
+        for number, body in enumerate(stored):  # each case opened at its own instant: the oldest is one
+            app.state.clock = lambda seconds=len(stored) - number: NOW - timedelta(seconds=seconds)
             answer = client.post(NOTICES, json=body, headers={"Authorization": f"Bearer {real}"})
             answers.append((answer.status_code, answer.json()))
+        app.state.clock = lambda: NOW
         for key, items in ((real, _batch()), (test, _test_batch())):
             answer = client.post(BATCH, json={"notices": items}, headers={"Authorization": f"Bearer {key}"})
             answers.append((answer.status_code, answer.json()))
@@ -247,7 +257,7 @@ def test_the_bulk_writer_and_the_one_notice_path_write_the_same_rows(settings, e
         assert len(written_parts) == len(answers_bulk) and not any(written_parts)  # one part each
     # The set-wise writer took every notice (the single ones too) itself: a write that failed would
     # be taken by the one-notice path and write the same rows, hiding the failure from the comparison.
-    assert len(written) == 7 and None not in written
+    assert len(written) == 10 and None not in written
     # … and every notice that joins a stored case too: none was handed back (DEFER) to the one-notice path.
     assert not [index for answers in written for index, result in answers.items() if result is bulk.DEFER]
 
@@ -256,10 +266,10 @@ def test_the_bulk_writer_and_the_one_notice_path_write_the_same_rows(settings, e
             for bulk_result, one_result in zip(bulk_answer[1]["results"], one_answer[1]["results"], strict=True):
                 assert bulk_result == one_result
         assert bulk_answer == one_answer
-    statuses = [r["status"] for r in answers_bulk[5][1]["results"]]
+    statuses = [r["status"] for r in answers_bulk[8][1]["results"]]
     assert statuses == [201, 201, 201, 201, 201, 201, 201, 201, 200, 409, 422, 422, 200, 409, 201, 201, 201, 201,
-                        201, 201, 201]
-    assert [r["status"] for r in answers_bulk[6][1]["results"]] == [201, 201]
+                        201, 201, 201, 201]
+    assert [r["status"] for r in answers_bulk[9][1]["results"]] == [201, 201]
     for table in TABLES:
         assert set_wise[table] == one_by_one[table], table
     # The scenario reaches what it is meant to: a case joined in the batch with its first contact
@@ -272,5 +282,7 @@ def test_the_bulk_writer_and_the_one_notice_path_write_the_same_rows(settings, e
     # case joined by both, the second asking a joint assessment for the children.
     assert any('"vardagar": "1"' in d and "case:EQ-14+EQ-STORED-NORMAL" in d for d in set_wise["deadlines"])
     assert any("joint_assessment_requested" in e and "case:EQ-15+EQ-16+EQ-STORED-COUPLE" in e for e in set_wise["timeline_events"])
+    # C's notice joins the older of C's two open cases (A's, which C's notice with A joined), not C's own.
+    assert "case:EQ-17+EQ-STORED-A+EQ-STORED-CA" in timeline and "case:EQ-STORED-C\"" in timeline
     assert not [m for m in set_wise["outbox"] if "EQ-T" in m]
     assert sum('"template": "new_cases_digest"' in m for m in set_wise["outbox"]) == 2  # h1 and h2, once each
