@@ -22,8 +22,8 @@ here a batch (or, on SQLite, a chunk of it) costs about as many in all:
    are taken (`app/notices/bulk_write.py`).
 
 An item that joins a case stored before the batch (the same person's open case) joins it here
-too: the look-ups' open cases in the batch's districts are read and locked in one more round trip
-and decided as drafts like the rest (`app/notices/bulk_join.py`). Only a case the batch did not read
+too: the open cases a new item may join (its people's, in the district it routes to) are read and
+locked in one more round trip and decided as drafts like the rest (`app/notices/bulk_join.py`). Only a case the batch did not read
 (a former area's successor, or one moved or closed since the look-ups) leaves its items to the
 one-notice path (`DEFER`), which loads and locks that case; so is a later item with the same
 `external_id`. Everything runs in one savepoint: a unique violation

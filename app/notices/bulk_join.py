@@ -1,8 +1,9 @@
 """A batch's notices that join a case stored before it (`app/notices/bulk.py`): that case read,
 decided and written set-wise, like the cases the batch opens.
 
-The batch's look-ups name the open cases of its people (`app/cases/matching.py`). Those in a
-district the batch routes to are read here in one round trip (`load`): the cases themselves —
+The batch's look-ups name the open cases of its people (`app/cases/matching.py`). Those a new item
+may join (`wanted`: its people's, in the district it routes to) are read here in one round trip
+(`load`): the cases themselves —
 locked on PostgreSQL, in id order, as a staff action locks its case (`app/cases/service.py`) —
 their notices with their tenants, and their deadlines. Each becomes a `plan.CaseDraft` that keeps
 its stored values (`written`); `app/cases/plan.py` decides it by the same rules as any other. Once
