@@ -39,10 +39,10 @@ def add_event(session: Session, ctx: IntakeContext, notice: Notice, event: Event
             if not same_body(earlier.body_hash, event, ctx.settings.data_key):
                 raise Problem(409, "This Idempotency-Key was used before for a different event",
                               title="Conflicting retry")
-            return False
+            return _replayed(session)
     if session.scalar(select(NoticeEvent.id).where(NoticeEvent.notice_id == notice.id,
                                                     NoticeEvent.dedup_key == dedup)):
-        return False
+        return _replayed(session)
     errors = check_event(event, local_today(ctx.now))
     if event.type == "tenant_served" and notice.kind != "rent_arrears":
         errors.append({"field": "type", "message": "tenant_served applies only to rent_arrears notices"})
@@ -63,13 +63,19 @@ def add_event(session: Session, ctx: IntakeContext, notice: Notice, event: Event
     except IntegrityError:
         # A concurrent retry stored the same event first; answer with what it made of the notice.
         savepoint.rollback()
-        session.expire_all()
-        return False
+        return _replayed(session)
     _apply_event(session, ctx, notice, event)
     savepoint.commit()
     audit.record(session, ctx.actor, f"notice.event.{event.type}", object_type="notice", object_id=notice.id,
                  district_id=notice.district_id)
     return True
+
+
+def _replayed(session: Session) -> bool:
+    """A replay: the answer (the receipt) is made from the notice as stored now. A concurrent request
+    may have stored the event, and changed the deadlines, after this one read the notice."""
+    session.expire_all()
+    return False
 
 
 def _apply_event(session: Session, ctx: IntakeContext, notice: Notice, event: EventIn) -> None:

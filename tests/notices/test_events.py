@@ -11,6 +11,11 @@ import json
 import pytest
 from sqlalchemy import text
 
+from app.notices import service
+from app.notices.events import add_event
+from app.notices.schemas import EventIn
+from app.security.actors import Actor
+from tests.conftest import IS_POSTGRES
 from tests.notices.conftest import (
     NOTICES,
     assert_problem,
@@ -376,3 +381,23 @@ def test_events_need_json_and_a_key(client, landlord, later):
                    415)
     assert_problem(client.post(url, content=b"{rent", headers={**landlord.headers,
                                                                 "Content-Type": "application/json"}), 400)
+
+
+@pytest.mark.skipif(not IS_POSTGRES, reason="SQLite's reads take the write lock: the other request could not commit")
+@pytest.mark.parametrize("key", [None, "retry-1"], ids=["same-event", "same-key"])
+def test_a_replay_answers_with_the_notice_as_stored_now(client, landlord, later, db, app, key):
+    """A request that read the notice before a concurrent one stored the same event (and fixed the
+    deadlines) answers with the notice as stored, not as it first read it."""
+    notice = _notice(client, landlord, tenant_served_on=None)
+    later()
+    event = {"type": "tenant_served", "occurred_on": "2026-11-24"}
+    with db() as session:
+        read_before = service.get_own(session, landlord.id, notice["id"])
+        assert [d["estimated"] for d in service.receipt(read_before)["deadlines"]] == [True, True]
+        assert _event(client, landlord, notice["id"], event, key).status_code == 201  # the other request
+        context = service.IntakeContext(settings=app.state.settings, routers=app.state.routers,
+                                        actor=Actor(kind="landlord", id=landlord.id, name="Bostadsbolaget AB"),
+                                        now=app.state.clock())
+
+        assert add_event(session, context, read_before, EventIn.model_validate(event), key) is False
+        assert [d["estimated"] for d in service.receipt(read_before)["deadlines"]] == [False, False]
