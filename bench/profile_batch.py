@@ -186,6 +186,8 @@ async def _run_single(app, key: str, args: argparse.Namespace) -> None:
             await send(i)
         profile.disable()
         clock.on = False
+    if args.dump:
+        profile.dump_stats(args.dump)
     clock.report(count)
     _print_stats(profile, "cumulative")
     _print_stats(profile, "tottime")

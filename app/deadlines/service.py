@@ -7,8 +7,9 @@ so that each one is on the case's timeline.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import delete, inspect, select
+from sqlalchemy import Delete, delete, inspect, select
 from sqlalchemy.orm import Session
 
 from app.cases.models import Case
@@ -56,18 +57,25 @@ def plan_alerts(session: Session, case: Case, deadline: Deadline) -> None:
     if deadline.id is None:
         deadline.id = new_id()
     if inspect(deadline).persistent:
-        # A timer the deadline sweep has claimed (FOR UPDATE SKIP LOCKED on PostgreSQL, `claimed` on
-        # SQLite) is left to it: it fires and becomes `done`, as it would once the sweep committed.
-        # Waiting for it deadlocked whenever this transaction held the case (a staff action, a batch)
-        # and the sweep, holding the timer, then updated the case.
-        pending = (select(DeadlineAlert.id).where(DeadlineAlert.deadline_id == deadline.id,
-                                                   DeadlineAlert.status == "pending").with_for_update(skip_locked=True))
-        session.execute(delete(DeadlineAlert).where(DeadlineAlert.id.in_(pending))
-                        .execution_options(synchronize_session="fetch"))
+        session.execute(delete_replaceable_timers([deadline.id]).execution_options(synchronize_session="fetch"))
     else:  # planned in this flush and not written yet: drop the earlier plan
         for pending in [o for o in session.new if isinstance(o, DeadlineAlert) and o.deadline is deadline]:
             session.expunge(pending)
     _add_alerts(session, case, deadline)
+
+
+def delete_replaceable_timers(deadline_ids: Any) -> Delete:
+    """The DELETE of the timers a moved deadline's new plan replaces: its timers still pending,
+    except one the deadline sweep has claimed (FOR UPDATE SKIP LOCKED on PostgreSQL, `claimed` on
+    SQLite), which is left to it: it fires and becomes `done`, as it would once the sweep committed.
+    Waiting for it deadlocked whenever this transaction held the case (a staff action, a batch) and
+    the sweep, holding the timer, then updated the case.
+
+    The one rule for every path that replans timers: `plan_alerts` (one notice, staff actions) and
+    the batch writer's joins (`app/notices/bulk_join.py`). `deadline_ids`: ids, or a SELECT of them."""
+    replaceable = (select(DeadlineAlert.id).where(DeadlineAlert.deadline_id.in_(deadline_ids),
+                                                  DeadlineAlert.status == "pending").with_for_update(skip_locked=True))
+    return delete(DeadlineAlert).where(DeadlineAlert.id.in_(replaceable))
 
 
 def _add_alerts(session: Session, case: Case, deadline: Deadline) -> None:

@@ -285,11 +285,13 @@ def _look_up(session: Session, ctx: service.IntakeContext, items: Sequence[tuple
         batch.known = {n.external_id: n for n in batch.stored}
     # The stored cases a new item may join (its people's, in the district it routes to), read and locked;
     # a replay locks none (a notice sent alone with its key is one when a stored notice was found).
-    by_code = {**{code: d for code, d in ctx.memo.districts.items() if d is not None}, **batch.districts}
-    new = [] if idempotency_key is not None and batch.stored else [
-        (item, by_code[code].id) for (index, body), (_, item) in zip(items, item_pins, strict=True)
-        if body.external_id not in batch.known and (code := getattr(routes.get(index), "district_code", None)) in by_code]
-    drafts = bulk_join.load(session, bulk_join.wanted(open_cases, new), {d.id: d for d in by_code.values()})
+    drafts: dict[Any, Any] = {}
+    if open_cases:  # most notices name no one with an open case: nothing more to work out
+        by_code = {**{code: d for code, d in ctx.memo.districts.items() if d is not None}, **batch.districts}
+        new = [] if idempotency_key is not None and batch.stored else [
+            (item, by_code[code].id) for (index, body), (_, item) in zip(items, item_pins, strict=True)
+            if body.external_id not in batch.known and (code := getattr(routes.get(index), "district_code", None)) in by_code]
+        drafts = bulk_join.load(session, bulk_join.wanted(open_cases, new), {d.id: d for d in by_code.values()})
     for pin, case_id, _opened, district_id in open_cases:  # oldest case first, as `open_case_of_person`
         batch.open_by_pin.setdefault(pin, []).append((district_id, drafts.get(case_id, case_id)))
     batch.cuts = cuts(item_pins)

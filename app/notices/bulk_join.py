@@ -23,11 +23,14 @@ from datetime import datetime, timezone
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Uuid, select, update
+from sqlalchemy import Uuid, bindparam, cast, func, literal_column, select, update
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import psycopg as postgresql_psycopg
 from sqlalchemy.orm import Session
 
 from app.cases import plan
 from app.cases.models import Case
+from app.deadlines import service as deadlines_service
 from app.deadlines.models import Deadline, DeadlineAlert
 from app.notices.bulk_sql import Prepared, encode_rows
 from app.notices.models import Notice, Tenant
@@ -169,7 +172,7 @@ def statements(cases: list[dict[str, Any]], deadlines: list[plan.DeadlineRow]) -
     rows = [{"id": d.id, **{column: getattr(d, column) for column in DEADLINE_COLUMNS}} for d in deadlines]
     return [Prepared(table, table_rows, sql, encode_rows(table_rows)) for table, table_rows, sql in (
         (Case.__table__, cases, _UPDATE_CASES), (Deadline.__table__, rows, _UPDATE_DEADLINES),
-        (DeadlineAlert.__table__, rows, _DELETE_TIMERS)) if table_rows]
+        (DeadlineAlert.__table__, rows, _delete_timers())) if table_rows]
 
 
 _ROWS = "jsonb_populate_recordset(NULL::{table}, CAST(%({{name}})s AS jsonb)) AS r"
@@ -177,11 +180,21 @@ _UPDATE_CASES = (f"UPDATE cases AS c SET {', '.join(f'{column} = r.{column}' for
                  f"FROM {_ROWS.format(table='cases')} WHERE c.id = r.id")
 _UPDATE_DEADLINES = (f"UPDATE deadlines AS d SET {', '.join(f'{column} = r.{column}' for column in DEADLINE_COLUMNS)} "
                      f"FROM {_ROWS.format(table='deadlines')} WHERE d.id = r.id")
-# A timer the deadline sweep has claimed is left to it, as `app/deadlines/service.py: plan_alerts`
-# leaves it (the batch holds the case's lock; waiting for the sweep, which then updates the case, deadlocked).
-_DELETE_TIMERS = (f"DELETE FROM deadline_alerts WHERE id IN (SELECT a.id FROM deadline_alerts AS a "
-                  f"WHERE a.status = 'pending' AND a.deadline_id IN (SELECT r.id FROM {_ROWS.format(table='deadlines')}) "
-                  f"FOR UPDATE SKIP LOCKED)")
+
+
+@cache
+def _delete_timers() -> str:
+    """`deadlines_service.delete_replaceable_timers` as a part of the writer's one statement, the moved
+    deadlines' ids read from its rows parameter: the one rule of which timers a new plan replaces."""
+    rows = func.jsonb_populate_recordset(literal_column("NULL::deadlines"),
+                                         cast(bindparam("rows", _ROWS_MARK), JSONB)).table_valued("id").alias("r")
+    statement = deadlines_service.delete_replaceable_timers(select(rows.c.id))
+    sql = str(statement.compile(dialect=postgresql_psycopg.dialect(), compile_kwargs={"literal_binds": True}))
+    assert sql.count(f"'{_ROWS_MARK}'") == 1 and "%" not in sql, sql
+    return sql.replace(f"'{_ROWS_MARK}'", "%({name})s")
+
+
+_ROWS_MARK = "varsel:rows"
 
 
 def write(session: Session, cases: list[dict[str, Any]], deadlines: list[plan.DeadlineRow]) -> None:
@@ -191,6 +204,5 @@ def write(session: Session, cases: list[dict[str, Any]], deadlines: list[plan.De
     if deadlines:
         session.execute(update(Deadline), [{"id": d.id, **{c: getattr(d, c) for c in DEADLINE_COLUMNS}}
                                            for d in deadlines])
-        table = DeadlineAlert.__table__
-        session.execute(table.delete().where(table.c.deadline_id.in_([d.id for d in deadlines]),
-                                             table.c.status == "pending"))
+        session.execute(deadlines_service.delete_replaceable_timers([d.id for d in deadlines])
+                        .execution_options(synchronize_session=False))
