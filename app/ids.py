@@ -7,7 +7,7 @@ B-trees are walked from the root each time and touch pages all over memory; with
 with the time they were made, new entries go to the index's right-hand end, where PostgreSQL
 inserts without a descent and the pages stay in the processor's caches. Measured on batches of
 500 in process, nine pairs of runs alternating with random ids: PostgreSQL's CPU per batch 17 %
-lower on average (4–25 %), the batch's wall time 10 % (README, "Performance"). At national
+lower on average (4–25 %), the batch's wall time 10 % (docs/performance.md, the ninth pass). At national
 scale, where indexes outgrow memory, random ids also cost a disk read and a full-page image in
 the WAL per entry; time-ordered ones do not.
 
