@@ -190,8 +190,11 @@ def _delete_timers() -> str:
                                          cast(bindparam("rows", _ROWS_MARK), JSONB)).table_valued("id").alias("r")
     statement = deadlines_service.delete_replaceable_timers(select(rows.c.id))
     sql = str(statement.compile(dialect=postgresql_psycopg.dialect(), compile_kwargs={"literal_binds": True}))
-    assert sql.count(f"'{_ROWS_MARK}'") == 1 and "%" not in sql, sql
-    return sql.replace(f"'{_ROWS_MARK}'", "%({name})s")
+    # The writer hands the text to psycopg (where a `%` is a placeholder) after `str.format` (where a
+    # brace is one): only the rows' own placeholder may be either.
+    if sql.count(f"'{_ROWS_MARK}'") != 1 or "%" in sql:
+        raise RuntimeError(f"the timers' DELETE does not compile to one rows placeholder and no %: {sql}")
+    return sql.replace("{", "{{").replace("}", "}}").replace(f"'{_ROWS_MARK}'", "%({name})s")
 
 
 _ROWS_MARK = "varsel:rows"
