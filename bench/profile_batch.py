@@ -14,9 +14,10 @@ Sync endpoints and dependencies normally run in anyio's worker threads, which cP
 does not see; here `anyio.to_thread.run_sync` runs them inline, so the profile holds the
 whole request (middleware, dependencies, the endpoint, the commit).
 
-    .venv/bin/python bench/profile_batch.py [--database varsel_profile] [--batches 4] [--sort cumulative]
+    .venv/bin/python bench/profile_batch.py [--database varsel_profile] [--batches 4]
         [--single 300]   # single notices (POST /api/v1/notices) instead of batches, per notice
         [--identity-numbers]   # give each tenant a personal identity number (encrypted + hashed)
+        [--dump FILE]   # also write the profile, batches or single notices, to FILE (for pstats)
 
 Needs PostgreSQL on 127.0.0.1:5432 (user postgres, no password), like the benchmark.
 """

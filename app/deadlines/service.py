@@ -6,10 +6,12 @@ so that each one is on the case's timeline.
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Delete, delete, inspect, select
+from sqlalchemy import Delete, Select, delete, inspect, select
 from sqlalchemy.orm import Session
 
 from app.cases.models import Case
@@ -64,7 +66,7 @@ def plan_alerts(session: Session, case: Case, deadline: Deadline) -> None:
     _add_alerts(session, case, deadline)
 
 
-def delete_replaceable_timers(deadline_ids: Any) -> Delete:
+def delete_replaceable_timers(deadline_ids: Collection[uuid.UUID] | Select[Any]) -> Delete:
     """The DELETE of the timers a moved deadline's new plan replaces: its timers still pending,
     except one the deadline sweep has claimed (FOR UPDATE SKIP LOCKED on PostgreSQL, `claimed` on
     SQLite), which is left to it: it fires and becomes `done`, as it would once the sweep committed.

@@ -182,6 +182,10 @@ _UPDATE_DEADLINES = (f"UPDATE deadlines AS d SET {', '.join(f'{column} = r.{colu
                      f"FROM {_ROWS.format(table='deadlines')} WHERE d.id = r.id")
 
 
+# Stands in for the rows' placeholder while the rule compiles (a bound value, rendered quoted).
+_ROWS_MARK = "varsel:rows"
+
+
 @cache
 def _delete_timers() -> str:
     """`deadlines_service.delete_replaceable_timers` as a part of the writer's one statement, the moved
@@ -195,9 +199,6 @@ def _delete_timers() -> str:
     if sql.count(f"'{_ROWS_MARK}'") != 1 or "%" in sql:
         raise RuntimeError(f"the timers' DELETE does not compile to one rows placeholder and no %: {sql}")
     return sql.replace("{", "{{").replace("}", "}}").replace(f"'{_ROWS_MARK}'", "%({name})s")
-
-
-_ROWS_MARK = "varsel:rows"
 
 
 def write(session: Session, cases: list[dict[str, Any]], deadlines: list[plan.DeadlineRow]) -> None:
