@@ -22,6 +22,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
+from app.db_loop import LoopSafeQueuePool, connect_for_loop
 from app.ids import new_id
 
 NAMING_CONVENTION = {
@@ -140,7 +141,10 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         return engine
     kwargs.setdefault("pool_size", 10)
     kwargs.setdefault("max_overflow", 10)
+    # Its connections can wait for PostgreSQL on the event loop too (`app/db_loop.py`).
+    kwargs.setdefault("poolclass", LoopSafeQueuePool)
     engine = create_engine(url, **kwargs)
+    event.listen(engine, "do_connect", connect_for_loop)
     if not kwargs.get("pool_pre_ping"):
         ping_when_idle(engine)
     return engine

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from functools import lru_cache
 from typing import Any
 
@@ -162,15 +162,21 @@ def _in_one_message(connection: Any, queries: Sequence[tuple[Any, dict[str, Any]
     the simple protocol does. psycopg's pipeline, the other way to send them in one round trip, cost
     its Python generators: 0.3 ms of CPU for two small look-ups, 0.2 ms this way (measured with
     psycopg alone); under load, `py-spy --gil` had found a sixth of the server's time in the look-ups."""
-    cursor = psycopg.ClientCursor(connection.connection.driver_connection, row_factory=namedtuple_row)
+    driver = connection.connection.driver_connection
+    cursor = psycopg.ClientCursor(driver, row_factory=namedtuple_row)
     statements = []
     for statement, parameters in queries:
         sql, defaults = _compiled(statement, connection.dialect)
         values = {**defaults, **parameters}
         connection.dispatch.before_cursor_execute(connection, cursor, sql, values, None, False)
         statements.append(cursor.mogrify(sql, values))
-    # No parameters: psycopg sends the text as it is (a quoted value's % is not a placeholder).
-    cursor.execute(";\n".join(statements))
+    # The transaction's first message begins it too: no round trip for a BEGIN of its own.
+    begins = getattr(driver, "beginning_in_message", None)
+    with begins() if begins is not None else nullcontext(False) as beginning:
+        # No parameters: psycopg sends the text as it is (a quoted value's % is not a placeholder).
+        cursor.execute(";\n".join(["BEGIN", *statements] if beginning else statements))
+    if beginning:
+        cursor.nextset()  # past BEGIN's answer, which has no rows
     results = [cursor.fetchall()]
     while cursor.nextset():
         results.append(cursor.fetchall())

@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse
 from pydantic import StringConstraints, ValidationError
 from sqlalchemy.orm import Session
 
+from app.db_loop import run_unit
 from app.deps import LandlordDep, SessionDep
 from app.errors import Problem, errors_from_pydantic, is_contention, safe_stack
 from app.notices import bulk, service
@@ -71,9 +72,16 @@ def _answer(notice, created: bool, request: Request) -> JSONResponse:
     responses={200: {"description": "A retry: the original receipt.", "model": Receipt}, **_CONFLICT,
                **_INVALID_NOTICE},
 )
-def post_notice(request: Request, body: NoticeIn, landlord: LandlordDep, session: SessionDep,
-                idempotency_key: IdempotencyKey = None) -> Response:
+async def post_notice(request: Request, body: NoticeIn, landlord: LandlordDep, session: SessionDep,
+                      idempotency_key: IdempotencyKey = None) -> Response:
     request.state.notice_kind = body.kind  # app/metrics.py counts the answer by kind and status
+    # The whole unit of work, commit included, in one go: on PostgreSQL on the event loop, without a
+    # thread (`app/db_loop.py`), on SQLite in the thread pool.
+    return await run_unit(session, _receive_one, request, body, landlord, session, idempotency_key)
+
+
+def _receive_one(request: Request, body: NoticeIn, landlord: Actor, session: Session,
+                 idempotency_key: str | None) -> Response:
     context = _context(request, landlord)
     # The set-wise writer, as for a batch of one: the notice is the request's only work, so its
     # transaction stands in for a savepoint. It gives the notice back (None, or DEFER for a
@@ -87,9 +95,8 @@ def post_notice(request: Request, body: NoticeIn, landlord: LandlordDep, session
         return response
     if isinstance(answer, Problem):
         raise answer
-    # Committed here, in the thread the endpoint already runs in, before the answer is made: the
-    # request's session (`get_session`) then has nothing left to end, and a notice takes one trip
-    # through the thread pool instead of two. A failed commit is still an error answer, not a 201.
+    # Committed here, in the unit of work, before the answer is made: the request's session
+    # (`get_session`) then has nothing left to end. A failed commit is still an error answer, not a 201.
     session.commit()
     receipt = answer["receipt"]
     return JSONResponse(receipt, status_code=answer["status"], headers={"Location": f"/api/v1/notices/{receipt['id']}"})

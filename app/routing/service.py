@@ -21,6 +21,7 @@ from shapely.geometry import shape
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from app.db_loop import holding
 from app.ids import new_id
 from app.routing.boundaries import BoundarySet, read_boundaries
 from app.routing.districts import DATA_DIR, load_municipality
@@ -203,7 +204,9 @@ class RouterProvider:
         # IMMEDIATE), and a thread that held this lock while it waited for that one would wait
         # forever on a request that holds that one and waits for this.
         versions = _stored_versions(session)
-        with self._lock:
+        # The data is built from the database while the lock is held: on the event loop the wait
+        # for the lock goes to a thread (`app/db_loop.py`).
+        with holding(self._lock):
             if self._router is None or versions != self._versions:
                 data = build_routing_data(session, self.municipality_code, self._postal, self._areas)
                 self._router = Router(data)

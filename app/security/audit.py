@@ -19,7 +19,9 @@ advisory lock (held until that commit, so two transactions cannot fork the
 chain) and then reads the head with a fresh snapshot; SQLite has a single
 writer already (BEGIN IMMEDIATE). The lock is taken after the transaction's other
 changes are flushed and held only for the commit, not for the request. Rows keep
-the order of their ids, which are given at that insert.
+the order of their ids, which are given at that insert. On PostgreSQL that insert
+goes with the COMMIT, in its message (`app/db_loop.py: LoopConnection.send_with_commit`):
+the lock is held for the one round trip.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import orjson
+import psycopg
 from sqlalchemy import event, select, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, SessionTransaction
@@ -172,9 +175,17 @@ _INSERT_IN_ORDER = (
 
 def _insert_in_order(connection: Connection, events: list[Any]) -> None:
     rows = [{column: getattr(event, column) for column in _COLUMNS} for event in events]
+    parameters = {"rows": orjson.dumps(rows, default=str, option=orjson.OPT_NON_STR_KEYS).decode()}
+    driver = connection.connection.driver_connection
     with as_sqlalchemy_errors():
-        send(connection, _INSERT_IN_ORDER, {}, {"rows": orjson.dumps(rows, default=str,
-                                                                   option=orjson.OPT_NON_STR_KEYS).decode()})
+        if hasattr(driver, "send_with_commit"):
+            # With the COMMIT, in its message (`app/db_loop.py`): the chain's lock is then held for
+            # one round trip, not two, and every transaction that records an event saves one.
+            cursor = psycopg.ClientCursor(driver)
+            connection.dispatch.before_cursor_execute(connection, cursor, _INSERT_IN_ORDER, parameters, None, False)
+            driver.send_with_commit(cursor.mogrify(_INSERT_IN_ORDER, parameters))
+        else:
+            send(connection, _INSERT_IN_ORDER, {}, parameters)
 
 
 @event.listens_for(Session, "after_soft_rollback")

@@ -7,19 +7,32 @@ import pytest
 
 def count_round_trips(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """From now on, each wait for PostgreSQL's answer, by the step that waited: a statement outside a
-    pipeline (`…_execute_gen`), a pipeline's end or sync, a commit. In a pipeline the statements
-    themselves wait for nothing; its end does."""
-    import psycopg
+    pipeline (`…_execute_gen`), a pipeline's end or sync, and each of psycopg's own commands (its
+    BEGIN before a transaction's first statement, COMMIT, ROLLBACK), which it sends and waits for on
+    their own. In a pipeline the statements and commands wait for nothing; its end does.
+
+    Counted on the connections Varsel's engines make (`app/db_loop.py: LoopConnection`), whose waits
+    go to the event loop or to psycopg's, whichever the work runs on."""
+    from psycopg._connection_base import BaseConnection
+
+    from app.db_loop import LoopConnection
 
     trips: list[str] = []
-    wait = psycopg.Connection.wait
+    wait = LoopConnection.wait
+    command = BaseConnection._exec_command
 
     def counting(connection, generator, *args, **kwargs):
         step = getattr(generator, "__qualname__", "")
-        if step.endswith(("_exit_gen", "_sync_gen", "_commit_gen")) or (
+        if step.endswith(("_exit_gen", "_sync_gen")) or (
                 step.endswith("_execute_gen") and connection._pipeline is None):
             trips.append(step)
         return wait(connection, generator, *args, **kwargs)
 
-    monkeypatch.setattr(psycopg.Connection, "wait", counting)
+    def counting_command(connection, sql, *args, **kwargs):
+        if connection._pipeline is None:
+            trips.append(sql.decode() if isinstance(sql, bytes) else str(sql))
+        return command(connection, sql, *args, **kwargs)
+
+    monkeypatch.setattr(LoopConnection, "wait", counting)
+    monkeypatch.setattr(BaseConnection, "_exec_command", counting_command)
     return trips
