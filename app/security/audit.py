@@ -180,7 +180,9 @@ def _insert_in_order(connection: Connection, events: list[Any]) -> None:
     with as_sqlalchemy_errors():
         if hasattr(driver, "send_with_commit"):
             # With the COMMIT, in its message (`app/db_loop.py`): the chain's lock is then held for
-            # one round trip, not two, and every transaction that records an event saves one.
+            # one round trip, not two, and every transaction that records an event saves one. Its
+            # values are in its text, which PostgreSQL's log shows if the statement fails: an audit
+            # row holds ids, the actor's name and address, never a tenant's details.
             cursor = psycopg.ClientCursor(driver)
             connection.dispatch.before_cursor_execute(connection, cursor, _INSERT_IN_ORDER, parameters, None, False)
             driver.send_with_commit(cursor.mogrify(_INSERT_IN_ORDER, parameters))
