@@ -13,7 +13,9 @@ wait on the loop when it is called from such a greenlet (`LoopConnection`); call
 (every other endpoint, the scheduler, the CLI) it waits as psycopg always does.
 
 What must never happen on the loop is a wait for something that only the loop can bring about:
-the whole process would stop, not one thread. Three such waits are kept off it:
+the whole process would stop, not one thread. (CPU work still runs on the loop, as in any async
+endpoint: the unit's own Python, a rebuild of the routing data, writing log lines.) Three such
+waits are kept off it:
 
 - a pool checkout when every connection is lent out (`LoopSafeQueuePool`: done in a thread; the
   connections the loop's greenlets hold are handed back on the loop);
@@ -81,9 +83,22 @@ class LoopConnection(psycopg.Connection):  # type: ignore[type-arg]
         self._sent_with_commit = statement
 
     def commit(self) -> None:
+        if self._sent_with_commit is None or self._num_transactions or self._tpc:
+            # psycopg's own commit, or its refusal (inside its `transaction()`, two-phase): then the
+            # statement stays with the transaction, for its commit or its rollback
+            super().commit()
+            return
         statement, self._sent_with_commit = self._sent_with_commit, None
-        if statement is not None and not self._num_transactions:  # with one, psycopg's commit refuses below
+        try:
             psycopg.ClientCursor(self).execute(f"{statement};\nCOMMIT")
+        except BaseException:
+            # The statement failed, so PostgreSQL skipped the COMMIT: the transaction is left failed,
+            # where psycopg's own failed COMMIT always ends it. End it here too, or a connection
+            # handed back without a rollback (`with Session(…)` closes without one) would go to the
+            # next user still failed.
+            if self.pgconn.transaction_status != IDLE:
+                super().rollback()
+            raise
         super().commit()  # committed already: psycopg's checks, and nothing to send
 
     def rollback(self) -> None:
@@ -144,20 +159,23 @@ async def run_unit(session: Session, work: Callable[..., T], *args: Any) -> T:
     in the thread pool. Not cancelled halfway, in either."""
     if session.get_bind().dialect.name != "postgresql":
         return await run_in_threadpool(work, *args)
-    # A task of its own, shielded: cancelling the request's task (a client gone, the server stopping)
-    # waits for the unit to end, as it waits for a thread, and is delivered then.
+    # A task of its own, shielded: cancelling the request (a client gone, the server stopping) waits
+    # for the unit to end, as it waits for a thread, and is delivered then. anyio's cancellation (a
+    # cancel scope, a task group) is held off by its shield, which it would otherwise deliver again
+    # at every turn of the loop; asyncio's own `task.cancel()` reaches through it, once per call.
     unit = asyncio.ensure_future(greenlet_spawn(work, *args))
-    try:
-        return await asyncio.shield(unit)
-    except asyncio.CancelledError:
-        while not unit.done():
-            try:
-                await asyncio.shield(unit)
-            except asyncio.CancelledError:
-                continue
-            except Exception:  # noqa: BLE001 - the unit's own failure; the cancellation goes on below
-                break
-        raise
+    with anyio.CancelScope(shield=True):
+        try:
+            return await asyncio.shield(unit)
+        except asyncio.CancelledError:
+            while not unit.done():
+                try:
+                    await asyncio.shield(unit)
+                except asyncio.CancelledError:
+                    continue
+                except Exception:  # noqa: BLE001 - the unit's own failure; the cancellation goes on below
+                    break
+            raise
 
 
 def waiting_off_loop(wait: Callable[..., T], *args: Any) -> T:

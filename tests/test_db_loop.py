@@ -178,18 +178,19 @@ def test_on_sqlite_a_unit_of_work_runs_in_the_thread_pool(engine):
     if engine.dialect.name != "sqlite":
         pytest.skip("SQLite's path")
 
-    def unit() -> bool:
+    def unit() -> threading.Thread | None:
         try:
             await_(asyncio.sleep(0))
         except Exception:  # noqa: BLE001 - outside a greenlet: MissingGreenlet
-            return threading.current_thread() is not threading.main_thread()
-        return False
+            return threading.current_thread()
+        return None
 
     async def main():
         with Session(engine) as session:
-            return await run_unit(session, unit)
+            return threading.current_thread(), await run_unit(session, unit)
 
-    assert asyncio.run(main())
+    loop_thread, unit_thread = _run_within(10, main)
+    assert unit_thread is not None and unit_thread is not loop_thread
 
 
 # --------------------------------------------------------------------------- round trips folded away
@@ -275,8 +276,102 @@ def test_the_first_message_of_a_transaction_begins_it(engine, monkeypatch):
         assert [r.n for r in first] == [1] and [r.n for r in second] == [1]
         assert trips == ["BaseCursor._execute_gen"]
         driver = session.connection().connection.driver_connection
-        assert driver.info.transaction_status.name == "INTRANS"  # begun, and still open
-        session.execute(text("CREATE TEMP TABLE loop_begin_probe (n int) ON COMMIT DROP"))
+        # begun by that message (no BEGIN of psycopg's was counted), and still open
+        assert driver.info.transaction_status.name == "INTRANS"
         session.rollback()
-        # rolled back, so it was one transaction: the temporary table went with it
-        assert session.execute(text("SELECT to_regclass('pg_temp.loop_begin_probe')")).scalar() is None
+
+
+@postgres_only
+def test_a_transaction_with_an_isolation_level_is_begun_by_psycopg_as_it_asks(engine, monkeypatch):
+    """The fold is a plain BEGIN: a transaction that asks for more gets psycopg's own BEGIN, which says it."""
+    from sqlalchemy import select
+
+    from app.sql import fetch_together, planned_each_time
+    from tests.support.round_trips import count_round_trips
+
+    one = planned_each_time(select(text("1 AS n")))
+    with Session(engine.execution_options(isolation_level="SERIALIZABLE")) as session:
+        trips = count_round_trips(monkeypatch)
+        fetch_together(session, [(one, {}), (one, {})])
+        assert sorted(trips) == ["BEGIN ISOLATION LEVEL SERIALIZABLE", "BaseCursor._execute_gen"], trips
+        assert session.execute(text("SHOW transaction_isolation")).scalar() == "serializable"
+        session.rollback()
+
+
+@postgres_only
+def test_a_failed_commit_leaves_no_failed_transaction_on_a_pooled_connection(engine, small_engine, probe_table):
+    """PostgreSQL skips the COMMIT after the statement sent with it fails; the connection must not go
+    back to the pool inside that failed transaction (`with Session(…)` hands it back without a rollback)."""
+    from sqlalchemy.exc import DataError
+
+    with Session(small_engine) as session:
+        session.execute(text("INSERT INTO loop_commit_probe VALUES (1)"))
+        session.connection().connection.driver_connection.send_with_commit("SELECT 1 / 0")
+        with pytest.raises(DataError):
+            session.commit()
+    with Session(small_engine) as session:  # the pool's one connection again
+        session.execute(text("INSERT INTO loop_commit_probe VALUES (2)"))
+        session.commit()
+    assert _probe_rows(engine) == [2]
+
+
+@postgres_only
+def test_a_connection_reopened_on_the_loop_is_opened_in_a_thread(small_engine, monkeypatch):
+    """A pooled connection found dead (a disconnect, a failed idle ping, a recycle) is reopened at its
+    checkout, inside the greenlet: psycopg's connect would wait on the loop's own thread."""
+    import psycopg
+
+    opened_in: list[threading.Thread] = []
+    connect = psycopg.Connection.connect.__func__
+
+    def recording(cls, *args, **kwargs):
+        opened_in.append(threading.current_thread())
+        return connect(cls, *args, **kwargs)
+
+    monkeypatch.setattr(psycopg.Connection, "connect", classmethod(recording))
+
+    def unit(session: Session) -> None:
+        session.execute(text("SELECT 1"))
+        session.connection().invalidate()  # as a disconnect does: the pool opens a new one when next lent
+        session.rollback()
+        session.execute(text("SELECT 1"))
+        session.rollback()
+
+    async def main():
+        with Session(small_engine) as session:
+            await run_unit(session, unit, session)
+        return threading.current_thread()
+
+    loop_thread = _run_within(20, main)
+    assert len(opened_in) == 2 and loop_thread not in opened_in, (opened_in, loop_thread)
+
+
+@postgres_only
+def test_a_unit_under_an_anyio_cancel_scope_is_waited_for_without_spinning(engine, monkeypatch):
+    """anyio delivers a scope's cancellation again at every turn of the loop: `run_unit` must wait for
+    its unit under anyio's shield, not catch each delivery and go round again."""
+    import anyio
+
+    shields = 0
+    shield = asyncio.shield
+
+    def counting(awaitable):
+        nonlocal shields
+        shields += 1
+        return shield(awaitable)
+
+    monkeypatch.setattr(asyncio, "shield", counting)
+
+    def unit(session: Session) -> int:
+        value = session.execute(text("SELECT 1 FROM pg_sleep(0.3)")).scalar()
+        session.rollback()
+        return value
+
+    async def main():
+        with Session(engine) as session:
+            with anyio.move_on_after(0.05):
+                await run_unit(session, unit, session)
+            return await run_unit(session, lambda: session.execute(text("SELECT 1")).scalar())
+
+    assert _run_within(10, main) == 1
+    assert shields <= 3, shields

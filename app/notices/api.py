@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from contextlib import suppress
 from collections.abc import Sequence
 from typing import Annotated, Any
 
@@ -82,6 +83,19 @@ async def post_notice(request: Request, body: NoticeIn, landlord: LandlordDep, s
 
 def _receive_one(request: Request, body: NoticeIn, landlord: Actor, session: Session,
                  idempotency_key: str | None) -> Response:
+    try:
+        return _stored_and_answered(request, body, landlord, session, idempotency_key)
+    except BaseException:
+        # Ended here, in the unit (on PostgreSQL on the loop): an answer of 409 or 422 then takes no
+        # trip through the thread pool for `get_session`'s rollback either. If the rollback fails,
+        # the first error is still the answer, and `get_session` tries again.
+        with suppress(Exception):
+            session.rollback()
+        raise
+
+
+def _stored_and_answered(request: Request, body: NoticeIn, landlord: Actor, session: Session,
+                         idempotency_key: str | None) -> Response:
     context = _context(request, landlord)
     # The set-wise writer, as for a batch of one: the notice is the request's only work, so its
     # transaction stands in for a savepoint. It gives the notice back (None, or DEFER for a
