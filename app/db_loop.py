@@ -1,10 +1,11 @@
 """A unit of work run on the event loop, its waits for PostgreSQL awaited there instead of in a thread.
 
-Why: a notice sent alone is a few milliseconds of Python around six waits for PostgreSQL. Run in
+Why: a notice sent alone is a few milliseconds of Python around five waits for PostgreSQL. Run in
 anyio's thread pool, four busy threads spent about a fifth of the server's CPU handing the GIL and
 the sockets over to each other (`perf`: 30 % of the samples in the kernel's task switch, against
-16 % with one thread); on the event loop the same notice cost 12 % less CPU and the server answered
-16 % more of them (docs/performance.md, the twelfth and thirteenth passes).
+16 % with one thread). On the event loop the same notice cost 12 % less CPU and the server answered
+16 % more of them (the twelfth pass's experiment); with the two round trips below also saved, the
+server answered 37 % more in alternating runs (docs/performance.md, the thirteenth pass).
 
 How: the sync code (`app/notices`, the ORM, `app/sql.py`'s driver-level statements) is unchanged.
 It runs in a greenlet (SQLAlchemy's `greenlet_spawn`, as its own asyncio extension does), and
@@ -64,7 +65,7 @@ class LoopConnection(psycopg.Connection):  # type: ignore[type-arg]
     with its COMMIT, two round trips fewer per request.
 
     It reads and sets a few of psycopg's own attributes (`_autocommit`, `_pipeline`,
-    `_num_transactions`): psycopg is pinned (pyproject.toml), and `tests/test_db_loop.py` fails if
+    `_num_transactions`, `_tpc`): psycopg is pinned (pyproject.toml), and `tests/test_db_loop.py` fails if
     they change meaning."""
 
     @classmethod
