@@ -41,7 +41,8 @@ async def _ticks_while(awaitable, every: float = 0.01) -> tuple[object, int]:
 
 def _run_within(seconds: float, main) -> object:
     """asyncio.run(main()) in a thread of its own: a loop that stops for ever fails the test instead
-    of hanging the run."""
+    of hanging the run, and a loop the suite left running in the main thread (the browser tests')
+    is not in the way."""
     outcome: dict[str, object] = {}
 
     def run():
@@ -77,7 +78,7 @@ def test_a_wait_for_postgresql_lets_the_loop_go_on(small_engine):
         with Session(small_engine) as session:
             return await _ticks_while(run_unit(session, sleep_in_postgresql, session))
 
-    connection_type, ticks = asyncio.run(main())
+    connection_type, ticks = _run_within(20, main)
     assert connection_type is LoopConnection
     assert ticks >= 10  # about 30 while PostgreSQL slept; a loop blocked by the wait would tick once
 
@@ -165,7 +166,7 @@ def test_a_cancelled_request_does_not_stop_its_unit_of_work_halfway(engine):
             return await run_unit(session, lambda: session.execute(text("SELECT 1")).scalar())
 
     try:
-        assert asyncio.run(main()) == 1
+        assert _run_within(20, main) == 1
         with Session(engine) as session:
             assert session.execute(text("SELECT count(*) FROM loop_cancel_probe")).scalar() == 1
     finally:
