@@ -33,7 +33,19 @@ from app.vocabulary import CaseStatus, DeadlineKind, DeadlineStatus, TimelineTyp
 
 def case_number(now: datetime, sequence: int) -> str:
     """A case's human-readable number: the year in Stockholm and the sequence value."""
-    return f"{now.astimezone(STOCKHOLM).year}-{sequence:06d}"
+    return f"{case_number_prefix(now)}{sequence:06d}"
+
+
+def case_number_prefix(now: datetime) -> str:
+    """The number up to its sequence value (`case_number`)."""
+    return f"{now.astimezone(STOCKHOLM).year}-"
+
+
+def case_number_sql(prefix: str, sequence: str) -> str:
+    """`case_number` in PostgreSQL's SQL, for a number taken in the statement that writes it
+    (`app/notices/bulk_sql.py`): `prefix` and `sequence` are SQL expressions. Zero-padded to six
+    digits as `{:06d}` is, and never cut short (lpad would cut a longer number)."""
+    return f"{prefix} || lpad({sequence}::text, greatest(6, length({sequence}::text)), '0')"
 
 
 # --------------------------------------------------------------------------- deciding (ORM case or draft alike)

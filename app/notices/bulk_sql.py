@@ -22,6 +22,7 @@ import sqlalchemy as sa
 from sqlalchemy import bindparam, insert, select, text
 from sqlalchemy.orm import Session
 
+from app.cases import plan
 from app.cases.models import CaseNumber
 from app.notices.models import Notice
 from app.sql import fetch_together, key_table, key_values, planned_each_time
@@ -40,6 +41,7 @@ class Prepared:
     rows: list[dict[str, Any]]
     insert: str = ""
     encoded: str = ""
+    suffix: str = ""  # the INSERT's ending (an ON CONFLICT clause), for `_numbered` to build it again
 
 
 def prepare(session: Session, table: Any, rows: list[dict[str, Any]], suffix: str = "") -> Prepared:
@@ -50,32 +52,84 @@ def prepare(session: Session, table: Any, rows: list[dict[str, Any]], suffix: st
     if not rows:
         return Prepared(table, rows)
     filled = _with_defaults(table, rows)
-    return Prepared(table, filled, _insert_sql(table, tuple(filled[0]), suffix), encode_rows(filled))
+    return Prepared(table, filled, _insert_sql(table, tuple(filled[0]), suffix), encode_rows(filled), suffix)
 
 
 @lru_cache(maxsize=128)
-def _insert_sql(table: Any, columns: tuple[str, ...], suffix: str) -> str:
-    """A table's INSERT from its JSON parameter (its name left as `{name}`), built once per set of columns."""
-    # A JSON column's None is JSON null, as SQLAlchemy writes it (JSON.none_as_null is off).
-    selected = [f"COALESCE({c}, 'null'::jsonb)" if isinstance(table.c[c].type, sa.JSON) else c for c in columns]
-    return (f"INSERT INTO {table.name} ({', '.join(columns)}) SELECT {', '.join(selected)} "
-            f"FROM jsonb_populate_recordset(NULL::{table.name}, CAST(%({{name}})s AS jsonb)){suffix}")
+def _insert_sql(table: Any, columns: tuple[str, ...], suffix: str, *, numbered: bool = False, cases: str = "") -> str:
+    """A table's INSERT from its JSON parameter (its name left as `{name}`), built once per set of columns.
+
+    `numbered` (the cases'): each row's `number`, the prefix, completed with the sequence value the
+    statement takes (`_numbered`). `cases` (the outbox's): a payload's `case_number`, where the row is
+    about the case that statement part writes, replaced by the number as written."""
+    selected = []
+    for column in columns:
+        # A JSON column's None is JSON null, as SQLAlchemy writes it (JSON.none_as_null is off).
+        value = f"COALESCE({column}, 'null'::jsonb)" if isinstance(table.c[column].type, sa.JSON) else column
+        if numbered and column == "number":
+            value = plan.case_number_sql(column, f"{_SEQUENCE}.case_sequence")
+        elif cases and column == "payload":
+            # (`{{{{`: a brace for the jsonb path once `str.format` has filled in the parameter's name)
+            value = (f"CASE WHEN payload ? 'case_number' AND case_id = (SELECT id FROM {cases}) THEN "
+                     f"jsonb_set(payload, '{{{{case_number}}}}', to_jsonb((SELECT number FROM {cases}))) ELSE {value} END")
+        selected.append(value)
+    source = f"jsonb_populate_recordset(NULL::{table.name}, CAST(%({{name}})s AS jsonb))"
+    if numbered:
+        source, suffix = f"{source} CROSS JOIN {_SEQUENCE}", f"{suffix} RETURNING id, number"
+    return f"INSERT INTO {table.name} ({', '.join(columns)}) SELECT {', '.join(selected)} FROM {source}{suffix}"
 
 
-def insert_tables(session: Session, tables: Sequence[TableRows | Prepared], execute: Any = None) -> None:
+def insert_tables(session: Session, tables: Sequence[TableRows | Prepared], execute: Any = None, *,
+                  number_the_case: bool = False) -> Any:
     """Every table's rows, in the order given (parents first, for SQLite's sake). On PostgreSQL all
     of them in one statement, psycopg's own SQL, which `execute(sql, parameters)` sends
-    (`app/notices/bulk_write.py: Writer.execute`, straight through the driver)."""
+    (`app/notices/bulk_write.py: Writer.execute`, straight through the driver); what `execute`
+    gives back is given back.
+
+    `number_the_case` (PostgreSQL; a notice sent alone): the one case among the rows takes its number
+    in this statement, not in a round trip of its own before it (`_numbered`); the statement's one
+    row is then that number."""
     prepared = [t if isinstance(t, Prepared) else prepare(session, *t) for t in tables]
     prepared = [t for t in prepared if t.rows]
     if not prepared:
-        return
+        return None
     if session.get_bind().dialect.name != "postgresql":
+        assert not number_the_case, "SQLite takes a case's number before its rows (bulk_sql.case_numbers)"
         for table in prepared:
             session.execute(insert(table.table), table.rows)
-        return
-    parts = [f"t{number} AS ({table.insert.format(name=f't{number}')})" for number, table in enumerate(prepared)]
-    execute(f"WITH {', '.join(parts)} SELECT 1", {f"t{number}": table.encoded for number, table in enumerate(prepared)})
+        return None
+    names = [f"t{number}" for number in range(len(prepared))]
+    inserts = [table.insert.format(name=name) for name, table in zip(names, prepared)]
+    ending = "SELECT 1"
+    if number_the_case:
+        inserts, ending = _numbered(prepared, names, inserts)
+    parts = [f"{name} AS ({sql})" for name, sql in zip(names, inserts)]
+    if number_the_case:
+        parts.insert(0, f"{_SEQUENCE} AS ({_NUMBER_SQL})")
+    return execute(f"WITH {', '.join(parts)} {ending}",
+                   {name: table.encoded for name, table in zip(names, prepared)})
+
+
+# The statement's part that takes the case's sequence value, and that value's name.
+_SEQUENCE = "case_number"
+_NUMBER_SQL = "INSERT INTO case_numbers DEFAULT VALUES RETURNING id AS case_sequence"
+
+
+def _numbered(prepared: list[Prepared], names: list[str], inserts: list[str]) -> tuple[list[str], str]:
+    """The INSERTs of the case and of its messages, numbering the case as they write it: its row
+    holds the number's prefix (`plan.case_number_prefix`), to which the sequence value is joined
+    (`plan.case_number_sql`); a message that names a case number (a joint assessment's request)
+    names the number of its case as written."""
+    cases = next(at for at, table in enumerate(prepared)
+                 if table.table.name == "cases" and table.insert.startswith("INSERT"))  # not a joined case's UPDATE
+    assert len(prepared[cases].rows) == 1, "one case numbered in its rows' statement"
+    numbered = list(inserts)
+    for at, table in enumerate(prepared):
+        if at == cases or table.table.name == "outbox":
+            sql = _insert_sql(table.table, tuple(table.rows[0]), table.suffix, numbered=at == cases,
+                              cases=names[cases] if at != cases else "")
+            numbered[at] = sql.format(name=names[at])
+    return numbered, f"SELECT number FROM {names[cases]}"
 
 
 def encode_rows(rows: list[dict[str, Any]]) -> str:

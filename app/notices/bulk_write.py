@@ -74,21 +74,30 @@ class Writer:
         # sent and its result read at once: a pipeline's machinery would cost more than it saves.
         self._overlap = overlap
 
+    @property
+    def numbers_the_case(self) -> bool:
+        """A notice alone on PostgreSQL: its case takes its number in its rows' statement
+        (`bulk_sql.insert_tables`), a round trip fewer; the number's statement was planned once per
+        connection anyway. A batch keeps a statement per part for its numbers: numbering a part's
+        cases in its rows' statement was measured slower (docs/performance.md)."""
+        return self._driver is not None and not self._overlap
+
     def send(self, ctx: service.IntakeContext, part: Part) -> None:
         """The part's rows (`write_part`): the statement sent once the part before is written."""
         write_part(self._session, ctx, part, self)
 
-    def execute(self, sql: str, parameters: dict[str, Any]) -> None:
-        """PostgreSQL: the part's statement (psycopg's SQL) sent, its result (or its error) read by `wait`."""
+    def execute(self, sql: str, parameters: dict[str, Any]) -> Any:
+        """PostgreSQL: the part's statement (psycopg's SQL) sent, its result (or its error) read by `wait`;
+        without `overlap`, sent and read at once: its rows."""
         self.wait()
         assert self._driver is not None
         if not self._overlap:
             with as_sqlalchemy_errors():
-                send(self._connection, sql, {}, parameters)
-            return
+                return send(self._connection, sql, {}, parameters).fetchall()
         self._pipeline = ExitStack()
         self._pipeline.enter_context(self._driver.pipeline())
         send(self._connection, sql, {}, parameters)
+        return None
 
     def wait(self) -> None:
         """The statement in flight done; its failure raised as SQLAlchemy raises a statement's."""
@@ -149,7 +158,12 @@ def write_part(session: Session, ctx: service.IntakeContext, part: Part, writer:
         (JointAssessmentPart.__table__, rows.parts),
     )]
     writer.wait()
-    if rows.cases:
+    numbered_in_statement = writer.numbers_the_case and len(rows.cases) == 1
+    if numbered_in_statement:
+        # The number up to its sequence value; the rows' statement completes it, in the case's row and
+        # in the messages that name it (`bulk_sql.insert_tables`), and answers it.
+        rows.cases[0].number = plan.case_number_prefix(ctx.now)
+    elif rows.cases:
         for case, sequence in zip(rows.cases, case_numbers(session, len(rows.cases)), strict=True):
             case.number = plan.case_number(ctx.now, sequence)
     messages = _messages(session, ctx, rows, part.staff)  # a joint-assessment request names its case's number
@@ -158,7 +172,10 @@ def write_part(session: Session, ctx: service.IntakeContext, part: Part, writer:
         # outbox.enqueue_many's statement, in the same statement as the rest: the dedup key still decides.
         tables.append((OutboxMessage.__table__, [outbox.message_values(m) for m in messages],
                        " ON CONFLICT (dedup_key) DO NOTHING"))
-        insert_tables(session, [*bulk_join.statements(joined, moved), *tables], writer.execute)
+        written = insert_tables(session, [*bulk_join.statements(joined, moved), *tables], writer.execute,
+                                number_the_case=numbered_in_statement)
+        if numbered_in_statement:
+            ((rows.cases[0].number,),) = written
     else:
         bulk_join.write(session, joined, moved)  # the old timers deleted before the new are inserted
         insert_tables(session, tables)
