@@ -14,7 +14,8 @@ here a batch (or, on SQLite, a chunk of it) costs about as many in all:
    one: a replay (of a stored notice, or of an earlier item: same body 200, another
    409), its own 422, or a new notice that opens a case or joins one opened earlier in
    the batch — the rows decided by `app/cases/plan.py`, the rules `transitions` uses;
-3. the case numbers in one statement, the district's handlers and joint assessors once,
+3. the case numbers in one statement (a notice sent alone on PostgreSQL takes its case's number
+   in its rows' statement instead), the district's handlers and joint assessors once,
    then one multi-row INSERT per table (cases, notices, tenants, deadlines, timers,
    timeline, joint-assessment parts, outbox); the audit rows join the hash chain at
    commit like every other (`app/security/audit.py`). On PostgreSQL a batch of more

@@ -110,9 +110,7 @@ def insert_tables(session: Session, tables: Sequence[TableRows | Prepared], exec
                    {name: table.encoded for name, table in zip(names, prepared)})
 
 
-# The statement's part that takes the case's sequence value, and that value's name.
-_SEQUENCE = "case_number"
-_NUMBER_SQL = "INSERT INTO case_numbers DEFAULT VALUES RETURNING id AS case_sequence"
+_SEQUENCE = "case_number"  # the statement's part that takes the case's sequence value (`_NUMBER_SQL`)
 
 
 def _numbered(prepared: list[Prepared], names: list[str], inserts: list[str]) -> tuple[list[str], str]:
@@ -194,10 +192,13 @@ def _stored_query(dialect: str, by_key: bool) -> Any:
 
 _CASE_NUMBERS = text("INSERT INTO case_numbers (id) SELECT nextval(pg_get_serial_sequence('case_numbers', 'id')) "
                      "FROM generate_series(1, :count) RETURNING id")
-# One number (every notice sent alone) by a statement without parameters: PostgreSQL plans it once
-# per connection. `_CASE_NUMBERS`'s count is a parameter whose generic plan PostgreSQL estimates at
-# a thousand rows, so it planned that statement afresh each time it ran (tests/perf/test_write_plans.py).
-_ONE_CASE_NUMBER = text("INSERT INTO case_numbers DEFAULT VALUES RETURNING id")
+# One number (a part of a batch with one case; a notice sent alone takes its number in its rows'
+# statement, `_NUMBER_SQL`) by a statement without parameters: PostgreSQL plans it once per
+# connection. `_CASE_NUMBERS`'s count is a parameter whose generic plan PostgreSQL estimates at a
+# thousand rows, so it planned that statement afresh each time it ran (tests/perf/test_write_plans.py).
+_ONE_NUMBER = "INSERT INTO case_numbers DEFAULT VALUES RETURNING id"
+_ONE_CASE_NUMBER = text(_ONE_NUMBER)
+_NUMBER_SQL = f"{_ONE_NUMBER} AS case_sequence"  # as a part of the rows' statement (`insert_tables`)
 
 
 def case_numbers(session: Session, count: int) -> list[int]:

@@ -16,6 +16,7 @@ from sqlalchemy import select, text
 
 from app.cases import plan
 from app.cases.models import Case, CaseNumber
+from app.notices import bulk_write, service
 from app.notices.models import Notice
 from notifications.models import OutboxMessage
 from tests.conftest import IS_POSTGRES
@@ -25,8 +26,15 @@ CHILDREN = {"children_under_18": 2, "residents_65_or_older": 0, "consent": True}
 
 
 def test_a_notice_sent_alone_names_its_case_by_the_number_its_case_was_written_with(client, landlord, make_user,
-                                                                                   db):
+                                                                                   db, monkeypatch):
     make_user("jonas", "joint_assessor", "sodermalm", "children_families", email="jonas@stad.example")
+    # The set-wise writer must write them itself: a failed statement would leave each notice to the
+    # one-notice path, which numbers its case in Python and would hide the failure here.
+    monkeypatch.setattr(service, "receive", _not_here)
+    drafts = []
+    write = bulk_write.write_part
+    monkeypatch.setattr(bulk_write, "write_part", lambda session, ctx, part, writer: (
+        write(session, ctx, part, writer), drafts.extend(part.plan.cases)))
     for external_id, apartment in (("NR-1", "1101"), ("NR-2", "1202")):  # two households: two cases
         body = notice_body({"household": CHILDREN, "property.apartment_number": apartment,
                             "tenants": [{"name": "Anna Andersson"}]}, external_id=external_id)
@@ -43,12 +51,17 @@ def test_a_notice_sent_alone_names_its_case_by_the_number_its_case_was_written_w
                                  .where(OutboxMessage.template != "joint_assessment_request")).all()
 
     assert [case.number for case in cases] == [plan.case_number(NOW, value) for value in sequence]
+    assert [draft.number for draft in drafts] == [case.number for case in cases]  # as the statement answered it
     assert all(re.fullmatch(r"2026-\d{6}", case.number) for case in cases)
     # The joint-assessment request of each case names that case's number, as its row holds it …
     assert sorted((case_id, payload["case_number"]) for case_id, payload in requests) == \
         sorted((case.id, case.number) for case in cases)
     # … and a message that names no number (the digest, the tenant's letter) is written as it was planned.
     assert others and not [payload for payload in others if "case_number" in payload]
+
+
+def _not_here(*_args, **_kwargs):
+    raise AssertionError("the notice was left to the one-notice path")
 
 
 @pytest.mark.skipif(not IS_POSTGRES, reason="the number completed by PostgreSQL's SQL")
