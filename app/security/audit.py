@@ -120,8 +120,26 @@ def chain_head(connection: Connection) -> str | None:
         # Straight through the driver: the statement of every commit that records an event, and
         # SQLAlchemy's execution of it cost several times the driver's.
         with as_sqlalchemy_errors():
-            return send(connection, f"SELECT {HEAD_FUNCTION}()", {}, {}).fetchone()[0]
+            return send_chain_head(connection).fetchone()[0]
     return connection.execute(text("SELECT row_hash FROM audit_events ORDER BY id DESC LIMIT 1")).scalar()
+
+
+def send_chain_head(connection: Connection) -> Any:
+    """PostgreSQL: the chain's lock taken and its head read (`chain_head`); the cursor, whose one row
+    is the head (in a pipeline: once the pipeline is read)."""
+    return send(connection, f"SELECT {HEAD_FUNCTION}()", {}, {})
+
+
+def took_head(session: Session, head: str | None) -> None:
+    """The chain's head, read with its lock by the transaction's last write in that write's own round
+    trip (a notice sent alone: `app/notices/bulk_write.py: Writer.execute`): the commit chains its
+    rows to it without reading it again. The write must be the transaction's last: the chain's lock
+    is to be the last lock a transaction takes (`_append_pending`)."""
+    session.info[_HEAD] = head
+
+
+_HEAD = "varsel.audit.head"
+_NOT_TAKEN = object()
 
 
 @event.listens_for(Session, "before_commit")
@@ -132,13 +150,17 @@ def _append_pending(session: Session) -> None:
     if not pending:
         return
     key = chain_key(get_settings().secret_key)
+    taken = session.info.pop(_HEAD, _NOT_TAKEN)
+    if taken is not _NOT_TAKEN and (session.new or session.dirty or session.deleted):
+        raise RuntimeError("the audit chain's lock was taken before this transaction's last changes")
     # The transaction's own changes first: then the chain's lock is the last lock it takes, and a
     # transaction holding it never waits for a row another transaction holds while waiting for it.
     session.flush()
     connection = session.connection()
     next_id = None
     if connection.dialect.name == "postgresql":
-        previous = chain_head(connection)  # its sequence numbers the rows, all in one statement
+        # Its sequence numbers the rows, all in one statement.
+        previous = chain_head(connection) if taken is _NOT_TAKEN else taken
     else:
         # SQLite (one writer) numbers the rows here, so that they go in one executemany: with ids
         # to fetch, each row would be an INSERT of its own.
@@ -205,6 +227,7 @@ def _forget_rolled_back(session: Session, previous_transaction: SessionTransacti
 def _forget_at_end(session: Session, transaction: SessionTransaction) -> None:
     if transaction.parent is None:  # closed without a commit: nothing recorded survives it
         session.info.pop(_PENDING, None)
+        session.info.pop(_HEAD, None)  # nor the lock the head was read under
 
 
 # --------------------------------------------------------------------------- verification

@@ -269,3 +269,29 @@ def test_a_commit_waiting_for_a_row_does_not_hold_the_chain(sessions, db):
         worker.join(timeout=60)
     assert failures == []
     assert sorted(row.action for row in rows(db)) == ["a.holds.the.row", "b.changes.the.row"]
+
+
+@pytest.mark.skipif(not IS_POSTGRES, reason="the chain's lock and head are PostgreSQL's")
+def test_a_head_read_with_the_last_write_chains_the_rows_and_no_change_may_follow_it(sessions, db):
+    """A notice sent alone reads the chain's head (taking its lock) in its rows' round trip
+    (`app/notices/bulk_write.py: Writer.execute`); the commit chains to that head without reading it
+    again. A change after it would take a lock after the chain's: the commit refuses it."""
+    from app.cases.models import CaseNumber
+
+    record_each_in_its_own_transaction(sessions, 2)
+    with transaction(sessions) as session:
+        audit.record(session, SARA, "notice.create")
+        audit.took_head(session, audit.send_chain_head(session.connection()).fetchone()[0])
+    with pytest.raises(RuntimeError, match="lock was taken before"):
+        with transaction(sessions) as session:
+            audit.record(session, SARA, "dropped.late_change")
+            audit.took_head(session, audit.send_chain_head(session.connection()).fetchone()[0])
+            session.add(CaseNumber())
+    with transaction(sessions) as session:
+        audit.record(session, SARA, "case.view")  # read again: nothing left over from the refused one
+        assert "varsel.audit.head" not in session.info
+    assert [row.action for row in rows(db)][-2:] == ["notice.create", "case.view"]
+    with db() as session:
+        report = audit.verify_chain(session, key())
+    assert report.intact, report.problem
+    assert report.chained == 4
