@@ -146,13 +146,15 @@ _NOT_TAKEN = object()
 def _append_pending(session: Session) -> None:
     if session.in_nested_transaction():
         return  # a savepoint's release: the events wait for the transaction's own commit
-    pending = session.info.pop(_PENDING, None)
-    if not pending:
+    if not session.info.get(_PENDING):
         return
-    key = chain_key(get_settings().secret_key)
-    taken = session.info.pop(_HEAD, _NOT_TAKEN)
+    taken = session.info.get(_HEAD, _NOT_TAKEN)
     if taken is not _NOT_TAKEN and (session.new or session.dirty or session.deleted):
+        # (Refused with the events still pending: nothing is committed without them.)
         raise RuntimeError("the audit chain's lock was taken before this transaction's last changes")
+    pending = session.info.pop(_PENDING)
+    session.info.pop(_HEAD, None)
+    key = chain_key(get_settings().secret_key)
     # The transaction's own changes first: then the chain's lock is the last lock it takes, and a
     # transaction holding it never waits for a row another transaction holds while waiting for it.
     session.flush()

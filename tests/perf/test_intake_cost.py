@@ -217,6 +217,10 @@ def test_a_notice_joining_an_open_case_by_request_stays_within_its_budget(client
     assert len([s for s in work.statements if "UPDATE CASES" in s.upper()]) == 1  # in the rows' one statement on PostgreSQL
     locked = [s for s in work.statements if "FROM CASES" in s.upper() and "FOR UPDATE" in s.upper()]
     assert len(locked) == (1 if engine.dialect.name == "postgresql" else 0)  # read and locked, as a staff action locks it
+    if engine.dialect.name == "postgresql":  # the chain's lock still the last: after the case's lock and its rows
+        rows, head, audit_row = work.statements[-3:]
+        assert rows.startswith("WITH ") and "UPDATE cases" in rows and "varsel_audit_chain_head" in head, work.statements
+        assert audit_row.startswith("INSERT INTO audit_events"), work.statements
     with db() as session:
         cases = session.execute(text("SELECT case_id FROM notices WHERE external_id LIKE 'PERF-JOIN-%' "
                                      "AND external_id != 'PERF-JOIN-0'")).scalars().all()

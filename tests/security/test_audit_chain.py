@@ -289,9 +289,36 @@ def test_a_head_read_with_the_last_write_chains_the_rows_and_no_change_may_follo
             session.add(CaseNumber())
     with transaction(sessions) as session:
         audit.record(session, SARA, "case.view")  # read again: nothing left over from the refused one
-        assert "varsel.audit.head" not in session.info
+        assert audit._HEAD not in session.info
     assert [row.action for row in rows(db)][-2:] == ["notice.create", "case.view"]
     with db() as session:
         report = audit.verify_chain(session, key())
     assert report.intact, report.problem
     assert report.chained == 4
+
+
+@pytest.mark.skipif(not IS_POSTGRES, reason="the chain's lock and head are PostgreSQL's")
+def test_a_head_read_early_serves_only_its_own_transaction(sessions, db):
+    """A head read by a transaction that then rolls back, or that commits, is not used by the next
+    transaction of the same session: the chain moves on meanwhile, and a stale head would fork it."""
+    session = sessions()
+    try:
+        audit.record(session, SARA, "rolled.back")
+        audit.took_head(session, audit.send_chain_head(session.connection()).fetchone()[0])
+        session.rollback()
+        record_each_in_its_own_transaction(sessions, 1, "other")  # the chain moves on meanwhile
+        audit.record(session, SARA, "first")
+        session.commit()
+        audit.record(session, SARA, "second")
+        audit.took_head(session, audit.send_chain_head(session.connection()).fetchone()[0])
+        session.commit()
+        record_each_in_its_own_transaction(sessions, 1, "another")
+        audit.record(session, SARA, "third")
+        session.commit()
+        assert audit._HEAD not in session.info
+    finally:
+        session.close()
+    with db() as checking:
+        report = audit.verify_chain(checking, key())
+    assert report.intact, report.problem
+    assert [row.action for row in rows(db)] == ["other", "first", "second", "another", "third"]
