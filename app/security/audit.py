@@ -134,8 +134,21 @@ def took_head(session: Session, head: str | None) -> None:
     """The chain's head, read with its lock by the transaction's last write in that write's own round
     trip (a notice sent alone: `app/notices/bulk_write.py: Writer.execute`): the commit chains its
     rows to it without reading it again. The write must be the transaction's last: the chain's lock
-    is to be the last lock a transaction takes (`_append_pending`)."""
+    is to be the last lock a transaction takes (`_append_pending`). From here until the transaction
+    ends its connection runs the audit rows' statement and no other (`_only_the_audit_rows`)."""
     session.info[_HEAD] = head
+    # On the transaction's own Connection, which the session closes when the transaction ends: the
+    # guard cannot outlive it, whichever way it ends.
+    event.listen(session.connection(), "before_cursor_execute", _only_the_audit_rows)
+
+
+def _only_the_audit_rows(connection: Connection, cursor: Any, statement: str, *_: Any) -> None:
+    """Every statement after the chain's head was read early: ORM, Core or straight through the
+    driver (`app/sql.py: send` dispatches this event too). Anything but the audit rows could take a
+    lock after the chain's, and two transactions could wait on each other."""
+    if statement != _INSERT_IN_ORDER:
+        raise RuntimeError("the audit chain's lock was taken before this statement; the head may be read "
+                           "early (audit.took_head) only by the transaction's last write")
 
 
 _HEAD = "varsel.audit.head"
@@ -148,16 +161,14 @@ def _append_pending(session: Session) -> None:
         return  # a savepoint's release: the events wait for the transaction's own commit
     if not session.info.get(_PENDING):
         return
-    taken = session.info.get(_HEAD, _NOT_TAKEN)
-    if taken is not _NOT_TAKEN and (session.new or session.dirty or session.deleted):
-        # (Refused with the events still pending: nothing is committed without them.)
-        raise RuntimeError("the audit chain's lock was taken before this transaction's last changes")
-    pending = session.info.pop(_PENDING)
-    session.info.pop(_HEAD, None)
-    key = chain_key(get_settings().secret_key)
     # The transaction's own changes first: then the chain's lock is the last lock it takes, and a
     # transaction holding it never waits for a row another transaction holds while waiting for it.
+    # (Before the events are taken: a flush refused after a head read early, `took_head`, leaves
+    # them pending, and nothing is committed without them.)
     session.flush()
+    pending = session.info.pop(_PENDING)
+    taken = session.info.pop(_HEAD, _NOT_TAKEN)
+    key = chain_key(get_settings().secret_key)
     connection = session.connection()
     next_id = None
     if connection.dialect.name == "postgresql":

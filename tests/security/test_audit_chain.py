@@ -297,6 +297,43 @@ def test_a_head_read_with_the_last_write_chains_the_rows_and_no_change_may_follo
     assert report.chained == 4
 
 
+def _late_core(session) -> None:
+    session.execute(text("SELECT 1 FROM case_numbers FOR UPDATE"))
+
+
+def _late_driver(session) -> None:
+    from app.sql import send
+    send(session.connection(), "SELECT 1 FROM case_numbers FOR UPDATE", {}, {})
+
+
+def _late_orm(session) -> None:
+    from app.cases.models import CaseNumber
+    session.add(CaseNumber())
+    session.flush()
+
+
+@pytest.mark.skipif(not IS_POSTGRES, reason="the chain's lock and head are PostgreSQL's")
+@pytest.mark.parametrize("late", [_late_core, _late_driver, _late_orm], ids=["core", "driver", "orm"])
+def test_after_a_head_read_early_no_statement_but_the_audit_rows_runs(sessions, db, late):
+    """The guard is on the connection, not on the session's changes: a statement run any way after the
+    head was read early (SQLAlchemy Core, straight through the driver, an ORM flush) is refused before
+    it reaches PostgreSQL, where it could take a lock after the chain's. The audit rows still may."""
+    record_each_in_its_own_transaction(sessions, 1)
+    with pytest.raises(RuntimeError, match="lock was taken before this statement"):
+        with transaction(sessions) as session:
+            audit.record(session, SARA, "dropped.late_statement")
+            audit.took_head(session, audit.send_chain_head(session.connection()).fetchone()[0])
+            late(session)
+    with transaction(sessions) as session:  # the next transaction's connection is not guarded
+        session.execute(text("SELECT 1 FROM case_numbers FOR UPDATE"))
+        audit.record(session, SARA, "notice.create")
+        audit.took_head(session, audit.send_chain_head(session.connection()).fetchone()[0])
+    assert [row.action for row in rows(db)] == ["case.view", "notice.create"]
+    with db() as session:
+        report = audit.verify_chain(session, key())
+    assert report.intact, report.problem
+
+
 @pytest.mark.skipif(not IS_POSTGRES, reason="the chain's lock and head are PostgreSQL's")
 def test_a_head_read_early_serves_only_its_own_transaction(sessions, db):
     """A head read by a transaction that then rolls back, or that commits, is not used by the next
