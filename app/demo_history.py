@@ -34,9 +34,8 @@ from app.calendar import STOCKHOLM, local_today, next_vardag_on_or_after
 from app.cases import service as cases
 from app.config import Settings
 from app.db import clock_at, utcnow
-from app.deadlines.models import DeadlineAlert
 from app.demo_notices import DISTRICTS, FIRST_OF_EACH, HISTORY_PREFIX, notice_body
-from app.jobs.sweep import SweepResult, process_due
+from app.jobs.sweep import SweepResult, next_due, process_due
 from app.notices.models import Notice
 from app.notices.schemas import EventIn, NoticeIn
 from app.notices.events import add_event
@@ -163,8 +162,7 @@ def _sweep_until(world: _World, moment: datetime) -> None:
     """The scheduler's sweep, at each moment a timer came due up to `moment`."""
     session = world.session
     while True:
-        due = session.scalar(select(func.min(DeadlineAlert.fire_at)).where(DeadlineAlert.status == "pending",
-                                                                            DeadlineAlert.fire_at <= moment))
+        due = next_due(session, moment)
         if due is None:
             return
         with clock_at(due):

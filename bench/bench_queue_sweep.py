@@ -5,12 +5,13 @@ For each size N (default 10,000 and 1,000,000) a fresh PostgreSQL database
 seeded, and then filled entirely in SQL (INSERT … SELECT generate_series): N
 open cases spread over the eleven districts — priority critical 5 %, high 15 %,
 normal 80 %, opened over the last 90 days, next deadline 4–64 days ahead — one
-notice each, 1–2 pending deadlines each, and three pending timers (reminder
-3 days before, escalation 1 day before, "missed" at the due time) per deadline,
-all in the future. Then exactly 100 timers are made due now, on 100 cases of
-the benchmark district, whose handler and manager have an email address so the
-sweep enqueues a message per timer: 40 reminders, 40 escalations and 20 missed
-deadlines (the earlier timers of those deadlines already done). VACUUM ANALYZE.
+notice each, 1–2 pending deadlines each, and two pending timers (reminder
+3 days before, escalation 1 day before) per deadline, all in the future. Then
+exactly 100 timers are made due now, on 100 cases of the benchmark district,
+whose handler and manager have an email address so the sweep enqueues a
+message per timer: 40 reminders, 40 escalations and 20 missed deadlines (a
+deadline is declared missed by its own due time, not a timer: migration 0011;
+the earlier timers of those deadlines already done). VACUUM ANALYZE.
 
 Measured (DESIGN.md, "Performance targets": 1 M within 1.5× of 10 k):
 1. `app.cases.queue.page(session, actor, status="open", limit=50)` for a
@@ -18,7 +19,7 @@ Measured (DESIGN.md, "Performance targets": 1 M within 1.5× of 10 k):
    the first page and a later page (pages 2–10 by cursor): p50 / p95;
 2. `app.jobs.sweep.sweep(sessions, batch=200)` over the 100 due timers,
    5 runs (after one warm-up), the 100 made due again before each (timers back
-   to pending, the missed deadlines back to pending, their outbox rows and
+   to pending, the missed deadlines back to pending and not looked at, their outbox rows and
    timeline events deleted): median / max.
 All sizes are seeded first and then measured interleaved (rounds of 20 page
 calls, one sweep run at a time per size), so that a busy shared machine weighs
@@ -69,7 +70,7 @@ DUE = 100
 TARGET = 1.5
 # Which kind of timer is due now, per group of the 100 cases, and when their deadline is due.
 GROUPS = (("reminder", 40, "2 days"), ("escalation", 40, "12 hours"), ("missed", 20, "-1 hour"))
-OFFSETS = "(VALUES ('reminder', interval '3 days'), ('escalation', interval '1 day'), ('missed', interval '0'))"
+OFFSETS = "(VALUES ('reminder', interval '3 days'), ('escalation', interval '1 day'))"
 DISTRICT = "(SELECT array_agg(id ORDER BY code) FROM districts)[1 + i % (SELECT count(*) FROM districts)]"
 
 
@@ -141,7 +142,7 @@ def seed(engine: Engine, n: int, district_code: str, t0: datetime) -> None:
                c.next_due_at + (7 + i % 14) * interval '1 day', 'program', false, 'pending', '{}'::jsonb, c.opened_at
         FROM generate_series(1, :n) i JOIN cases c ON c.id = md5('case' || i)::uuid
         WHERE i % 2 = 0""", **params)
-    timed("deadline alerts (3 per deadline)", engine, f"""
+    timed("deadline alerts (2 per deadline)", engine, f"""
         INSERT INTO deadline_alerts (id, deadline_id, kind, fire_at, status)
         SELECT md5(d.id::text || o.kind)::uuid, d.id, o.kind, d.due_at - o.before, 'pending'
         FROM deadlines d CROSS JOIN {OFFSETS} AS o(kind, before)""")
@@ -174,6 +175,7 @@ def make_due(engine: Engine, chosen: list[tuple[int, str]]) -> int:
     with engine.begin() as connection:
         connection.execute(text(f"""
             UPDATE deadlines d SET due_at = x.due_at, status = 'pending', resolved_at = NULL, resolution = NULL,
+                   passed_checked_at = NULL,
                    due_on = CASE WHEN d.kind = 'redemption_period_end'
                                  THEN (x.due_at AT TIME ZONE 'Europe/Stockholm')::date END
             FROM {chosen_sql} x WHERE d.id = x.deadline_id"""), params)
@@ -199,9 +201,12 @@ def make_due(engine: Engine, chosen: list[tuple[int, str]]) -> int:
         connection.execute(text(f"DELETE FROM timeline_events WHERE case_id IN (SELECT case_id FROM {chosen_sql} x)"),
                            params)
         connection.execute(text(f"DELETE FROM outbox WHERE case_id IN (SELECT case_id FROM {chosen_sql} x)"), params)
-        return connection.execute(text("SELECT count(*) FROM deadline_alerts WHERE status = 'pending' "
-                                       "AND fire_at <= CAST(:now AS timestamptz) + interval '1 hour'"),
-                                  {"now": params["now"]}).scalar_one()
+        return connection.execute(text(
+            "SELECT (SELECT count(*) FROM deadline_alerts WHERE status = 'pending' "
+            "        AND fire_at <= CAST(:now AS timestamptz) + interval '1 hour') "
+            "     + (SELECT count(*) FROM deadlines WHERE status = 'pending' AND passed_checked_at IS NULL "
+            "        AND due_at <= CAST(:now AS timestamptz) + interval '1 hour')"),
+            {"now": params["now"]}).scalar_one()
 
 
 def prepare(size: int, district_code: str, reuse: bool) -> tuple[Engine, list[tuple[int, str]]]:
@@ -414,19 +419,21 @@ def print_plans(engine: Engine, actor: Actor, size: int) -> None:
             print(explain(engine, statement, parameters))
 
     def claim_only() -> None:
-        # The sweep's claim, without processing: rolled back, so the timers stay due.
+        # The sweep's claims, without processing: rolled back, so the timers stay due.
         from app.jobs import sweep as sweep_module
         session = sessions()
         try:
             sweep_module._claim(session, utcnow(), 200)
+            sweep_module._claim_passed(session, utcnow(), 200)
         finally:
             session.rollback()
             session.close()
-    statement, parameters = next((s, p) for s, p in captured_statements(engine, claim_only)
-                                 if "deadline_alerts" in s)
-    print("\n  sweep: the claim of due timers")
-    print("    SQL: " + " ".join(statement.split()))
-    print(explain(engine, statement, parameters))
+    captured = captured_statements(engine, claim_only)
+    for what, marker in (("due timers", "FROM deadline_alerts"), ("passed deadlines", "passed_checked_at IS NULL")):
+        statement, parameters = next((s, p) for s, p in captured if marker in s)
+        print(f"\n  sweep: the claim of {what}")
+        print("    SQL: " + " ".join(statement.split()))
+        print(explain(engine, statement, parameters))
 
 
 # --------------------------------------------------------------------------------------------- main

@@ -35,18 +35,23 @@ class Deadline(IdMixin, Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     resolved_at: Mapped[datetime | None]
     resolution: Mapped[str | None] = mapped_column(String(60))
+    # When the sweep looked at the deadline once its due time had passed (`app/jobs/sweep.py`):
+    # declared it missed, or left it pending (an estimated date, a closed case). Its own timer, so to
+    # speak, without a row of its own: set once, cleared when the deadline is planned again.
+    passed_checked_at: Mapped[datetime | None]
 
     # `case`: the backref of Case.deadlines (app/cases/models.py).
 
 
 class DeadlineAlert(IdMixin, Base):
-    """A timer: when to remind, escalate or declare a deadline missed. The sweep claims due rows."""
+    """A timer: when to remind or escalate before a deadline. The sweep claims due rows. (When a
+    deadline is declared missed is the deadline's own due time: `Deadline.passed_checked_at`.)"""
 
     __tablename__ = "deadline_alerts"
     __table_args__ = (Index("ix_deadline_alerts_due", "status", "fire_at"),)
 
     deadline_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("deadlines.id", ondelete="CASCADE"), index=True)
-    kind: Mapped[str] = mapped_column(String(20))  # reminder | escalation | missed
+    kind: Mapped[str] = mapped_column(String(20))  # reminder | escalation
     fire_at: Mapped[datetime]
     status: Mapped[str] = mapped_column(String(10), default="pending")  # pending | done | skipped
     done_at: Mapped[datetime | None]

@@ -55,9 +55,13 @@ def add(session: Session, case: Case, notice: Notice | None, computed: rules.Com
 
 
 def plan_alerts(session: Session, case: Case, deadline: Deadline) -> None:
-    """Re-plan a deadline's timers after its due time moved: its pending timers are replaced."""
+    """Re-plan a deadline's timers after its due time moved: its pending timers are replaced, and
+    the sweep looks at it again once its (new) time has passed (`Deadline.passed_checked_at`): an
+    estimated date it left pending may now be a firm one. The batch writer's joins clear it too
+    (`app/notices/bulk_join.py`)."""
     if deadline.id is None:
         deadline.id = new_id()
+    deadline.passed_checked_at = None
     if inspect(deadline).persistent:
         session.execute(delete_replaceable_timers([deadline.id]).execution_options(synchronize_session="fetch"))
     else:  # planned in this flush and not written yet: drop the earlier plan

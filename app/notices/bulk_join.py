@@ -178,8 +178,10 @@ def statements(cases: list[dict[str, Any]], deadlines: list[plan.DeadlineRow]) -
 _ROWS = "jsonb_populate_recordset(NULL::{table}, CAST(%({{name}})s AS jsonb)) AS r"
 _UPDATE_CASES = (f"UPDATE cases AS c SET {', '.join(f'{column} = r.{column}' for column in CASE_COLUMNS)} "
                  f"FROM {_ROWS.format(table='cases')} WHERE c.id = r.id")
-_UPDATE_DEADLINES = (f"UPDATE deadlines AS d SET {', '.join(f'{column} = r.{column}' for column in DEADLINE_COLUMNS)} "
-                     f"FROM {_ROWS.format(table='deadlines')} WHERE d.id = r.id")
+# A moved deadline is planned again: the sweep looks at it again once passed (`passed_checked_at`,
+# as `deadlines_service.plan_alerts` clears it).
+_UPDATE_DEADLINES = (f"UPDATE deadlines AS d SET {', '.join(f'{column} = r.{column}' for column in DEADLINE_COLUMNS)}, "
+                     f"passed_checked_at = NULL FROM {_ROWS.format(table='deadlines')} WHERE d.id = r.id")
 
 
 # Stands in for the rows' placeholder while the rule compiles (a bound value, rendered quoted).
@@ -206,7 +208,7 @@ def write(session: Session, cases: list[dict[str, Any]], deadlines: list[plan.De
     if cases:
         session.execute(update(Case), cases)  # by primary key, one executemany
     if deadlines:
-        session.execute(update(Deadline), [{"id": d.id, **{c: getattr(d, c) for c in DEADLINE_COLUMNS}}
-                                           for d in deadlines])
+        session.execute(update(Deadline), [{"id": d.id, **{c: getattr(d, c) for c in DEADLINE_COLUMNS},
+                                            "passed_checked_at": None} for d in deadlines])
         session.execute(deadlines_service.delete_replaceable_timers([d.id for d in deadlines])
                         .execution_options(synchronize_session=False))

@@ -11,46 +11,24 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 from alembic import command
-from alembic.config import Config
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from app.cases.models import NO_DEADLINE, Case
 from app.db import make_engine
-from tests.conftest import IS_POSTGRES, REPO, TEST_DATABASE_URL
+from tests.support.migrations import alembic_config, bound, scratch_database
 
 NOW = datetime(2026, 11, 20, 10, tzinfo=timezone.utc)
 
 
 @pytest.fixture
 def scratch_url(tmp_path):
-    if not IS_POSTGRES:
-        yield f"sqlite:///{tmp_path}/migration.db"
-        return
-    schema = f"mig0007_{uuid.uuid4().hex[:8]}"
-    engine = make_engine(TEST_DATABASE_URL)
-    with engine.begin() as connection:
-        connection.execute(text(f"CREATE SCHEMA {schema}"))
-    separator = "&" if "?" in TEST_DATABASE_URL else "?"
-    yield f"{TEST_DATABASE_URL}{separator}options=-csearch_path%3D{schema}"
-    with engine.begin() as connection:
-        connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-    engine.dispose()
-
-
-def _bind(url: str, value):
-    if url.startswith("sqlite"):
-        if isinstance(value, uuid.UUID):
-            return value.hex
-        if isinstance(value, datetime):
-            return value.astimezone(timezone.utc).replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
-    return value
+    with scratch_database(tmp_path, "mig0007") as url:
+        yield url
 
 
 def test_existing_cases_get_their_firm_deadline_and_overdue_time(scratch_url):
-    config = Config(str(REPO / "alembic.ini"))
-    config.set_main_option("sqlalchemy.url", scratch_url.replace("%", "%%"))
-    config.attributes["configure_logger"] = False
+    config = alembic_config(scratch_url)
     command.upgrade(config, "0006")
     engine = make_engine(scratch_url)
     estimate_only, mixed, reached = (uuid.uuid4() for _ in range(3))
@@ -62,7 +40,7 @@ def test_existing_cases_get_their_firm_deadline_and_overdue_time(scratch_url):
         (mixed, "budget_advice_offer", "missed", False, NOW - timedelta(days=3)),
         (reached, "first_contact", "missed", False, NOW - timedelta(days=4)),  # the household was reached later
     ]
-    b = lambda value: _bind(scratch_url, value)  # noqa: E731
+    b = lambda value: bound(scratch_url, value)  # noqa: E731
     with engine.begin() as connection:
         for number, (case_id, first_contact_at) in enumerate(cases):
             connection.execute(text(

@@ -64,3 +64,45 @@ def test_jobs_turn_a_passed_redemption_end_into_missed_and_one_mail_to_the_manag
         assert session.scalar(select(func.count()).select_from(OutboxMessage)
                               .where(OutboxMessage.status != "sent", OutboxMessage.channel == "email")) == 0
     get_settings.cache_clear()
+
+
+def test_an_estimated_end_is_not_declared_missed_until_its_real_date_has_passed(app, client, landlord, make_user,
+                                                                                sessions, db):
+    """Not yet served: the redemption end shown is the earliest possible, and its passing says
+    nothing. Once the landlord reports the service, the real end is computed, and when that has
+    passed too (here: already) the sweep declares it missed, once."""
+    from app.jobs.sweep import sweep
+
+    make_user("chef", "manager", "sodermalm", email="chef@stad.example")
+    app.state.clock = lambda: at(2026, 9, 1, 8, 0)
+    answer = client.post("/api/v1/notices", headers=landlord.headers,
+                         json=notice("ESTIMATED-1", sent_on="2026-08-31", tenant_served_on=None,
+                                     termination_on="2026-08-28",
+                                     arrears={"amount_sek": 9000, "due_date": "2026-08-01",
+                                              "payment_instructions": "Bankgiro 123-4567"}))
+    assert answer.status_code == 201, answer.text
+    assert answer.json()["deadlines"][0] == {**answer.json()["deadlines"][0], "date": "2026-09-21", "estimated": True}
+
+    def redemption() -> Deadline:
+        with db() as session:
+            return session.scalar(select(Deadline).where(Deadline.kind == "redemption_period_end"))
+
+    first = sweep(sessions, now=lambda: at(2026, 9, 22, 12, 0))  # the earliest possible end has passed
+    assert (redemption().status, first.missed) == ("pending", 1)  # only the first contact
+    assert redemption().passed_checked_at is not None
+    assert sweep(sessions, now=lambda: at(2026, 9, 22, 12, 5)).skipped == 0  # looked at once
+
+    app.state.clock = lambda: at(2026, 9, 23, 8, 0)
+    served = client.post(f"/api/v1/notices/{answer.json()['id']}/events", headers=landlord.headers,
+                         json={"type": "tenant_served", "occurred_on": "2026-09-01"})
+    assert served.status_code == 201, served.text
+    assert served.json()["deadlines"][0]["date"] == "2026-09-22" and not served.json()["deadlines"][0]["estimated"]
+    assert redemption().passed_checked_at is None  # planned again: to be looked at again
+
+    second = sweep(sessions, now=lambda: at(2026, 9, 23, 9, 0))
+    assert (redemption().status, second.missed) == ("missed", 1)
+    assert sweep(sessions, now=lambda: at(2026, 9, 23, 9, 5)).missed == 0
+    with db() as session:
+        to_managers = session.scalars(select(OutboxMessage.dedup_key).where(
+            OutboxMessage.template == "deadline_missed")).all()
+    assert len(to_managers) == len(set(to_managers)) == 2  # the first contact's and the end's, once each

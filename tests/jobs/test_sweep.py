@@ -7,11 +7,11 @@ import uuid
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, literal, select
 
 from app.cases.models import Case
 from app.db import utcnow
-from app.deadlines.alerts import plan, vardagar_before
+from app.deadlines.alerts import declared_missed, passed_at, plan, vardagar_before
 from app.deadlines.models import Deadline, DeadlineAlert
 from app.deadlines.policy import DEFAULT_POLICY, policy_for
 from app.jobs.sweep import sweep
@@ -41,8 +41,29 @@ def test_redemption_timers_follow_the_policy():
     assert [(a.kind, a.fire_at.isoformat()) for a in alerts] == [
         ("reminder", "2026-12-04T08:00:00+01:00"),
         ("escalation", "2026-12-09T08:00:00+01:00"),
-        ("missed", "2026-12-11T23:00:00+00:00"),  # 00:00 in Stockholm, the day after
     ]
+    # Declared missed by its own due time, not by a timer of its own: 00:00 in Stockholm, the day after.
+    assert passed_at(redemption.due_at).isoformat() == "2026-12-11T23:00:00+00:00"
+
+
+def test_the_kinds_declared_missed_once_passed_are_those_that_had_a_timer_for_it(engine):
+    """`declared_missed` (the sweep's condition, in SQL) names the kinds, with or without a day, that
+    had a "missed" timer before it went; migration 0011 keeps the same list."""
+    from datetime import date
+
+    from sqlalchemy import Date, String
+
+    day = date(2026, 12, 11)
+    expected = {("redemption_period_end", day): True, ("redemption_period_end", None): False,
+                ("budget_advice_offer", day): True, ("budget_advice_offer", None): False,
+                ("first_contact", day): True, ("first_contact", None): True,
+                ("kronofogden_acknowledgement", None): True, ("eviction_decision_earliest", day): False,
+                ("eviction", day): False}
+    with engine.connect() as connection:
+        for (kind, due_on), declared in expected.items():
+            row = select(literal(kind, String()).label("kind"), literal(due_on, Date()).label("due_on")).subquery()
+            found = connection.execute(select(row.c.kind).where(declared_missed(row.c.kind, row.c.due_on))).first()
+            assert (found is not None) is declared, (kind, due_on)
 
 
 def test_districts_may_tighten_the_policy_but_never_loosen_it():
@@ -54,9 +75,11 @@ def test_districts_may_tighten_the_policy_but_never_loosen_it():
     assert policy.kronofogden_reminder_minutes == 60  # not a number: ignored
 
 
-def _many_due_timers(engine, n: int) -> None:
-    """n open cases in Södermalm, each with a pending deadline whose escalation timer is due."""
+def _many_due_timers(engine, n: int, *, passed: bool = False) -> None:
+    """n open cases in Södermalm, each with a pending deadline whose escalation timer is due; or,
+    `passed`, whose own due time has passed (no timer: it is declared missed by its due time)."""
     now = utcnow()
+    due_at = now - timedelta(minutes=2) if passed else now + timedelta(days=3)
     with engine.begin() as connection:
         district_id = connection.execute(select(District.id).where(District.code == "sodermalm")).scalar()
         cases, deadlines, alerts = [], [], []
@@ -67,14 +90,16 @@ def _many_due_timers(engine, n: int) -> None:
                           "flags": [], "household": {}, "joint_assessment_units": [], "next_due_at": now,
                           "last_activity_at": now})
             deadlines.append({"id": deadline_id, "case_id": case_id, "kind": "redemption_period_end",
-                              "due_on": (now + timedelta(days=3)).date(), "due_at": now + timedelta(days=3),
+                              "due_on": due_at.date(), "due_at": due_at,
                               "legal_basis": "x", "estimated": False, "status": "pending", "computed_from": {},
                               "created_at": now})
-            alerts.append({"id": uuid.uuid4(), "deadline_id": deadline_id, "kind": "escalation",
-                           "fire_at": now - timedelta(minutes=1), "status": "pending"})
+            if not passed:
+                alerts.append({"id": uuid.uuid4(), "deadline_id": deadline_id, "kind": "escalation",
+                               "fire_at": now - timedelta(minutes=1), "status": "pending"})
         connection.execute(insert(Case), cases)
         connection.execute(insert(Deadline), deadlines)
-        connection.execute(insert(DeadlineAlert), alerts)
+        if alerts:
+            connection.execute(insert(DeadlineAlert), alerts)
 
 
 def _managers(db, count: int) -> None:
@@ -96,10 +121,44 @@ def test_a_sweep_escalates_each_due_timer_once(engine, sessions, db):
                               .where(DeadlineAlert.status == "done")) == 30
 
 
+def test_a_sweep_declares_each_passed_deadline_missed_once(engine, sessions, db):
+    _managers(db, 2)
+    _many_due_timers(engine, 30, passed=True)
+    result = sweep(sessions, batch=7)  # several batches
+    assert (result.processed, result.missed, result.messages) == (30, 30, 60)
+    again = sweep(sessions)
+    assert (again.processed, again.skipped) == (0, 0)
+    with db() as session:
+        assert session.scalar(select(func.count()).select_from(OutboxMessage)) == 60
+        assert session.scalar(select(func.count(func.distinct(OutboxMessage.dedup_key)))) == 60
+        assert set(session.scalars(select(Deadline.status))) == {"missed"}
+        assert session.scalar(select(func.count()).where(Deadline.passed_checked_at.is_(None))) == 0
+        assert session.scalar(select(func.count()).select_from(DeadlineAlert)) == 0
+
+
 @pytest.mark.postgres_only
-def test_two_sweepers_at_once_over_thousands_of_due_rows_send_each_reminder_once(engine, sessions, db):
+def test_a_sweeper_skips_a_passed_deadline_whose_case_is_held_and_takes_it_next_time(engine, sessions, db):
+    """A staff action or a batch holds the case (and then changes its deadlines): the sweeper does not
+    wait for it, holding the deadline meanwhile (two transactions waiting on each other), but leaves
+    it for its next run."""
     _managers(db, 1)
-    _many_due_timers(engine, 3000)
+    _many_due_timers(engine, 3, passed=True)
+    with db() as holder:
+        held = holder.scalars(select(Case.id).order_by(Case.number).limit(1).with_for_update()).one()
+        result = sweep(sessions)
+        assert result.missed == 2
+        holder.rollback()
+    assert sweep(sessions).missed == 1
+    with db() as session:
+        assert session.get(Deadline, session.scalar(select(Deadline.id).where(Deadline.case_id == held))
+                           ).status == "missed"
+
+
+@pytest.mark.postgres_only
+@pytest.mark.parametrize("passed", [False, True], ids=["timers", "passed-deadlines"])
+def test_two_sweepers_at_once_over_thousands_of_due_rows_send_each_reminder_once(engine, sessions, db, passed):
+    _managers(db, 1)
+    _many_due_timers(engine, 3000, passed=passed)
     results = []
     barrier = threading.Barrier(2)
 
@@ -119,3 +178,4 @@ def test_two_sweepers_at_once_over_thousands_of_due_rows_send_each_reminder_once
         assert session.scalar(select(func.count(func.distinct(OutboxMessage.dedup_key)))) == 3000
         assert session.scalar(select(func.count()).select_from(DeadlineAlert)
                               .where(DeadlineAlert.status != "done")) == 0
+        assert set(session.scalars(select(Deadline.status))) == {"missed" if passed else "pending"}
