@@ -7,8 +7,9 @@ so that each one is on the case's timeline.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from datetime import datetime
+from types import MappingProxyType
 from typing import Any
 
 from sqlalchemy import Delete, Select, delete, inspect, select
@@ -55,19 +56,24 @@ def add(session: Session, case: Case, notice: Notice | None, computed: rules.Com
 
 
 def plan_alerts(session: Session, case: Case, deadline: Deadline) -> None:
-    """Re-plan a deadline's timers after its due time moved: its pending timers are replaced, and
-    the sweep looks at it again once its (new) time has passed (`Deadline.passed_checked_at`): an
-    estimated date it left pending may now be a firm one. The batch writer's joins clear it too
-    (`app/notices/bulk_join.py`)."""
+    """Re-plan a deadline's timers after its due time moved: its pending timers are replaced
+    (`delete_replaceable_timers`) and its columns reset (`REPLANNED`)."""
     if deadline.id is None:
         deadline.id = new_id()
-    deadline.passed_checked_at = None
+    for column, value in REPLANNED.items():
+        setattr(deadline, column, value)
     if inspect(deadline).persistent:
         session.execute(delete_replaceable_timers([deadline.id]).execution_options(synchronize_session="fetch"))
     else:  # planned in this flush and not written yet: drop the earlier plan
         for pending in [o for o in session.new if isinstance(o, DeadlineAlert) and o.deadline is deadline]:
             session.expunge(pending)
     _add_alerts(session, case, deadline)
+
+
+# What a new plan resets on a moved deadline besides its timers: the sweep looks at it again once
+# its (new) time has passed (`Deadline.passed_checked_at`), since an estimated date it left pending
+# may now be a firm one. With `delete_replaceable_timers`, the one rule for every path that replans.
+REPLANNED: Mapping[str, Any] = MappingProxyType({"passed_checked_at": None})
 
 
 def delete_replaceable_timers(deadline_ids: Collection[uuid.UUID] | Select[Any]) -> Delete:
@@ -77,8 +83,9 @@ def delete_replaceable_timers(deadline_ids: Collection[uuid.UUID] | Select[Any])
     Waiting for it deadlocked whenever this transaction held the case (a staff action, a batch) and
     the sweep, holding the timer, then updated the case.
 
-    The one rule for every path that replans timers: `plan_alerts` (one notice, staff actions) and
-    the batch writer's joins (`app/notices/bulk_join.py`). `deadline_ids`: ids, or a SELECT of them."""
+    The one rule for every path that replans timers (with `REPLANNED`): `plan_alerts` (one notice,
+    staff actions) and the batch writer's joins (`app/notices/bulk_join.py`). `deadline_ids`: ids,
+    or a SELECT of them."""
     replaceable = (select(DeadlineAlert.id).where(DeadlineAlert.deadline_id.in_(deadline_ids),
                                                   DeadlineAlert.status == "pending").with_for_update(skip_locked=True))
     return delete(DeadlineAlert).where(DeadlineAlert.id.in_(replaceable))

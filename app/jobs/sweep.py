@@ -125,7 +125,7 @@ def _process_passed(session: Session, deadline: Deadline, case: Case, now: datet
         return
     if deadline.estimated:
         # The estimated end is the earliest possible one; the real end may be later. Looked at again
-        # if the real date comes (`deadlines.service.plan_alerts` clears the mark).
+        # if the real date comes (a new plan clears the mark: `deadlines.service.REPLANNED`).
         result.skipped += 1
         return
     service.declare_missed(session, case, deadline, now)

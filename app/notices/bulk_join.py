@@ -10,8 +10,9 @@ its stored values (`written`); `app/cases/plan.py` decides it by the same rules 
 the part that joins it is planned, what changed is written (`statements` on PostgreSQL, in the
 part's one statement; `write` on SQLite, before the part's INSERTs): an UPDATE of the changed cases,
 of the deadlines that moved (a first contact tightened by a higher priority), and the pending timers
-of those deadlines deleted and planned again — as `transitions.reassess` and
-`deadlines.plan_alerts` do on the one-notice path.
+of those deadlines deleted and planned again, the deadlines to be looked at again once passed — as
+`transitions.reassess` and `deadlines.plan_alerts` do on the one-notice path, by the same rule
+(`deadlines.service.REPLANNED`, `delete_replaceable_timers`).
 """
 
 from __future__ import annotations
@@ -169,7 +170,7 @@ def statements(cases: list[dict[str, Any]], deadlines: list[plan.DeadlineRow]) -
     """PostgreSQL: the UPDATEs and the timers' DELETE, as parts of the batch writer's one statement
     (`bulk_sql.insert_tables`). Its CTEs all see the rows as they were before it: the DELETE removes
     the old pending timers, not the new ones the same statement inserts."""
-    rows = [{"id": d.id, **{column: getattr(d, column) for column in DEADLINE_COLUMNS}} for d in deadlines]
+    rows = [_moved_row(d) for d in deadlines]
     return [Prepared(table, table_rows, sql, encode_rows(table_rows)) for table, table_rows, sql in (
         (Case.__table__, cases, _UPDATE_CASES), (Deadline.__table__, rows, _UPDATE_DEADLINES),
         (DeadlineAlert.__table__, rows, _delete_timers())) if table_rows]
@@ -178,10 +179,15 @@ def statements(cases: list[dict[str, Any]], deadlines: list[plan.DeadlineRow]) -
 _ROWS = "jsonb_populate_recordset(NULL::{table}, CAST(%({{name}})s AS jsonb)) AS r"
 _UPDATE_CASES = (f"UPDATE cases AS c SET {', '.join(f'{column} = r.{column}' for column in CASE_COLUMNS)} "
                  f"FROM {_ROWS.format(table='cases')} WHERE c.id = r.id")
-# A moved deadline is planned again: the sweep looks at it again once passed (`passed_checked_at`,
-# as `deadlines_service.plan_alerts` clears it).
-_UPDATE_DEADLINES = (f"UPDATE deadlines AS d SET {', '.join(f'{column} = r.{column}' for column in DEADLINE_COLUMNS)}, "
-                     f"passed_checked_at = NULL FROM {_ROWS.format(table='deadlines')} WHERE d.id = r.id")
+# A moved deadline's new values, and what a new plan resets (`deadlines_service.REPLANNED`).
+_MOVED_COLUMNS = (*DEADLINE_COLUMNS, *deadlines_service.REPLANNED)
+_UPDATE_DEADLINES = (f"UPDATE deadlines AS d SET {', '.join(f'{column} = r.{column}' for column in _MOVED_COLUMNS)} "
+                     f"FROM {_ROWS.format(table='deadlines')} WHERE d.id = r.id")
+
+
+def _moved_row(deadline: plan.DeadlineRow) -> dict[str, Any]:
+    return {"id": deadline.id, **{column: getattr(deadline, column) for column in DEADLINE_COLUMNS},
+            **deadlines_service.REPLANNED}
 
 
 # Stands in for the rows' placeholder while the rule compiles (a bound value, rendered quoted).
@@ -208,7 +214,6 @@ def write(session: Session, cases: list[dict[str, Any]], deadlines: list[plan.De
     if cases:
         session.execute(update(Case), cases)  # by primary key, one executemany
     if deadlines:
-        session.execute(update(Deadline), [{"id": d.id, **{c: getattr(d, c) for c in DEADLINE_COLUMNS},
-                                            "passed_checked_at": None} for d in deadlines])
+        session.execute(update(Deadline), [_moved_row(d) for d in deadlines])
         session.execute(deadlines_service.delete_replaceable_timers([d.id for d in deadlines])
                         .execution_options(synchronize_session=False))

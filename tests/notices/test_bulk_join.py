@@ -180,3 +180,38 @@ def test_a_join_that_tightens_a_deadline_the_sweep_holds_does_not_deadlock(clien
     assert answers == [201]
     with db() as session:
         assert session.scalar(select(Notice.case_id).where(Notice.external_id == "SWEEP-2")) == case_id
+
+
+@pytest.mark.parametrize("set_wise", [True, False], ids=["set-wise", "one-notice-path"])
+def test_a_deadline_a_join_moves_is_looked_at_again_once_passed(client, landlord, db, sessions, monkeypatch, set_wise):
+    """A deadline planned again is looked at again (`deadlines_service.REPLANNED`), whichever path
+    plans it: a first contact the sweep had looked at, then tightened by a joining 65+ household,
+    is declared missed once its new time has passed."""
+    from app.deadlines.models import Deadline
+    from app.jobs.sweep import sweep
+    from app.notices import bulk
+
+    pin = personnummer(date(1985, 4, 12), serial=83)
+    first = notice_body({"tenants[0].personal_identity_number": pin, "household": None}, external_id="LOOK-1")
+    assert client.post(NOTICES, json=first, headers=landlord.headers).status_code == 201
+    looked = datetime(2026, 1, 1, tzinfo=UTC)
+    with db() as session:
+        case_id = session.scalar(select(Notice.case_id).where(Notice.external_id == "LOOK-1"))
+        contact = select(Deadline).where(Deadline.case_id == case_id, Deadline.kind == "first_contact")
+        session.scalar(contact).passed_checked_at = looked
+        before = session.scalar(contact).due_at
+    second = notice_body({"tenants": [{"name": "Anna Andersson", "personal_identity_number": pin}],
+                          "household": {"consent": True, "children_under_18": 0, "residents_65_or_older": 1}},
+                         external_id="LOOK-2")
+    if not set_wise:
+        monkeypatch.setattr(bulk, "receive_many", lambda *args, **kwargs: None)
+    answer = client.post(BATCH, json={"notices": [second]}, headers=landlord.headers)
+    assert answer.json()["results"][0]["status"] == 201
+    with db() as session:
+        assert session.scalar(select(Notice.case_id).where(Notice.external_id == "LOOK-2")) == case_id
+        tightened = session.scalar(contact)
+        assert tightened.due_at < before and tightened.passed_checked_at is None
+        due_at = tightened.due_at
+    assert sweep(sessions, now=lambda: due_at + timedelta(minutes=2)).missed == 1
+    with db() as session:
+        assert session.scalar(contact).status == "missed"
