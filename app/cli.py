@@ -129,13 +129,19 @@ def serve(
     """Run the web server (and the scheduler, unless VARSEL_SCHEDULER_ENABLED=false)."""
     import uvicorn
 
+    from app import http_workers
+
     settings = ready()
     if workers > 1 and settings.is_sqlite:
         fail("several workers need PostgreSQL; SQLite runs as a single process")
     # proxy_headers=False: the app applies X-Forwarded-* itself, from VARSEL_FORWARDED_ALLOW_IPS
     # (app/main.py); uvicorn's copy would trust only 127.0.0.1, whatever the setting says.
-    uvicorn.run("app.asgi:app", host=host, port=port, workers=workers, log_config=None,
-                access_log=False, proxy_headers=False)
+    options: dict[str, Any] = {"host": host, "port": port, "workers": workers, "log_config": None,
+                               "access_log": False, "proxy_headers": False}
+    if workers > 1:
+        http_workers.run(uvicorn.Config("app.asgi:app", **options))  # its connections without Nagle's delay
+    else:
+        uvicorn.run("app.asgi:app", **options)
 
 
 @cli.command()
