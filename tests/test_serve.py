@@ -8,6 +8,7 @@ import socket
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from types import SimpleNamespace
 
 import httpx
@@ -70,7 +71,9 @@ def _nodelay_of_an_accepted_connection(listening: socket.socket) -> int:
                 await asyncio.sleep(0.01)
             writer.close()
 
-    asyncio.run(connect())
+    # In a thread of its own: the suite's browser tests may leave an event loop running in this one.
+    with ThreadPoolExecutor(max_workers=1) as thread:
+        thread.submit(asyncio.run, connect()).result(timeout=30)
     return accepted[0]
 
 
