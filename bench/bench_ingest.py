@@ -13,7 +13,9 @@
    more, not measured), notices/s, RSS and CPU per notice; then batches whose notices name people,
    first all new, then with a share (`--repeat-share`, 20 %) of second notices joining an open case
    (bench/repeat_batches.py), notices/s of each;
-3. scale-out: `varsel serve --workers N` for N = 1, 2, 4: requests/s and p95; and, first of all
+3. scale-out: `varsel serve --workers N` for N = 1, 2, 4: requests/s and p95, and notices/s of
+   `--batches` batches of 500 sent N at a time (a month-end burst from a client that sends as many batches
+   at once as there are workers; without `--skip-batch`); and, first of all
    (with the scheduler on, on the fresh database), exactly one scheduler leader among the workers —
    the advisory lock of `app/scheduler.py` counted in `pg_locks` at start and after the others'
    retry period, and one `scheduler_leader` line in the workers' log. The run fails otherwise.
@@ -48,6 +50,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -270,25 +273,36 @@ def analyze(url: str, database: str) -> None:
         db.execute("ANALYZE")
 
 
-def batches(port: int, key: str, today: str, count: int, size: int) -> tuple[float, int]:
-    """`count` batches one after the other, after one more that is not measured (as the single notices'
-    warm-up: the batch's own statements prepared, its plans made)."""
+def batches(port: int, key: str, today: str, count: int, size: int, at_once: int = 1) -> tuple[float, int]:
+    """`count` batches, `at_once` of them in flight at a time (one after the other with 1), after one more
+    per client that is not measured (as the single notices' warm-up: the batch's own statements
+    prepared, its plans made). Notices answered 201 per second of the whole."""
     template = {**EXAMPLE_NOTICE, "sent_on": today, "tenant_served_on": today, "termination_on": today}
     template["property"] = {**template["property"], "coordinates": None}
     run = secrets.token_hex(3)
-    stored = 0
-    with httpx.Client(base_url=f"http://127.0.0.1:{port}", headers={"Authorization": f"Bearer {key}"},
-                      timeout=600) as client:
-        for batch in range(-1, count):
-            if batch == 0:
-                started = time.perf_counter()
-            items = [{**template, "external_id": f"BATCH-{run}-{batch}-{i}", "tenants": [{"name": "Anna Andersson"}]}
-                     for i in range(size)]
-            answer = client.post("/api/v1/notices/batch", json={"notices": items})
-            answer.raise_for_status()
-            if batch >= 0:
-                stored += sum(1 for r in answer.json()["results"] if r["status"] == 201)
+    clients = [httpx.Client(base_url=f"http://127.0.0.1:{port}", headers={"Authorization": f"Bearer {key}"},
+                            timeout=600) for _ in range(at_once)]
+
+    def send(client: httpx.Client, batch: int) -> int:
+        items = [{**template, "external_id": f"BATCH-{run}-{batch}-{i}", "tenants": [{"name": "Anna Andersson"}]}
+                 for i in range(size)]
+        answer = client.post("/api/v1/notices/batch", json={"notices": items})
+        answer.raise_for_status()
+        return sum(1 for r in answer.json()["results"] if r["status"] == 201)
+
+    def client_of(number: int) -> int:  # one client's share of the batches, one after the other
+        return sum(send(clients[number], batch) for batch in range(number, count, at_once))
+
+    try:
+        for number, client in enumerate(clients):
+            send(client, -1 - number)
+        started = time.perf_counter()
+        with ThreadPoolExecutor(at_once) as pool:
+            stored = sum(pool.map(client_of, range(at_once)))
         elapsed = time.perf_counter() - started
+    finally:
+        for client in clients:
+            client.close()
     return stored / elapsed, stored
 
 
@@ -437,8 +451,14 @@ def main() -> None:
                 analyze(args.postgres, args.database)
                 load = wrk(server.port, args.duration, args.scale_connections,
                            {**wrk_env, "VARSEL_BENCH_RUN": f"w{workers}"})
+                # A month-end burst as batches, as many in flight as there are workers.
+                batch_rate = None
+                if not args.skip_batch:
+                    analyze(args.postgres, args.database)
+                    batch_rate, _ = batches(server.port, key, today, args.batches, args.batch_size, at_once=workers)
                 scale.append({"workers": workers, "ok_per_second": load.ok_per_second, "p50": load.p50,
-                              "p95": load.p95, "p99": load.p99, "rss_mb": server.rss_mb(), **leadership[workers]})
+                              "p95": load.p95, "p99": load.p99, "rss_mb": server.rss_mb(),
+                              "batch_notices_per_s": batch_rate, **leadership[workers]})
             finally:
                 server.stop()
     figures["scale"] = scale
@@ -502,12 +522,15 @@ def report(f: dict, args: argparse.Namespace) -> None:
     if f["scale"]:
         print(f"\nScale-out: varsel serve --workers N, {args.scale_connections} connections; scheduler leaders "
               "counted with the scheduler on (the advisory lock at start and after a retry period, and log lines)")
-        print(f"{'workers':>7}  {'processes':>9}  {'2xx/s':>8}  {'p50 ms':>7}  {'p95 ms':>7}  {'RSS MB (each)':>22}  "
-              "leaders (lock, lock later, log)")
+        if not args.skip_batch:
+            print(f"batches: {args.batches} × {args.batch_size} notices, as many at a time as there are workers")
+        print(f"{'workers':>7}  {'processes':>9}  {'2xx/s':>8}  {'p50 ms':>7}  {'p95 ms':>7}  {'batch notices/s':>15}  "
+              f"{'RSS MB (each)':>22}  leaders (lock, lock later, log)")
         for row in f["scale"]:
             each = ", ".join(f"{v:.0f}" for v in row["rss_mb"])
+            notices = "—" if row["batch_notices_per_s"] is None else f"{row['batch_notices_per_s']:,.0f}"
             print(f"{row['workers']:>7}  {row['processes']:>9}  {row['ok_per_second']:>8,.0f}  {row['p50']:>7.1f}  "
-                  f"{row['p95']:>7.1f}  {each:>22}  {row['leaders_at_start']}, {row['leaders_later']}, "
+                  f"{row['p95']:>7.1f}  {notices:>15}  {each:>22}  {row['leaders_at_start']}, {row['leaders_later']}, "
                   f"{row['leader_log_lines']}")
     print(f"\nlogs: {f['logs']}")
 
