@@ -36,7 +36,7 @@ which replays what the other batch stored and gives a failing item its own 500.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 from typing import Any
@@ -102,20 +102,21 @@ class _Batch:
 
 
 def receive_many(session: Session, ctx: service.IntakeContext, items: Sequence[tuple[int, NoticeIn]], *,
-                 idempotency_key: str | None = None, alone: bool = False) -> dict[int, Any] | None:
+                 idempotency_key: str | None = None, alone: bool = False,
+                 origins: Mapping[int, audit.Origin] | None = None) -> dict[int, Any] | None:
     """{index: result ({"status", "receipt"} or {"status", "problem"}) or DEFER}, or None: take each alone.
 
-    `alone`: one notice, its transaction's only work (`POST /api/v1/notices`, with its
-    `idempotency_key`): no savepoint — a failure rolls the whole transaction back, and the
-    caller takes the notice by the one-notice path in a fresh one (which replays what a
-    concurrent retry stored). Its result's problem is the `Problem` itself, for the caller to raise.
-    """
+    `alone`: the transaction's only work — one notice (`POST /api/v1/notices`, with its `idempotency_key`),
+    or a group of them (`app/notices/groups.py`): no savepoint — a failure rolls the whole transaction
+    back, and the caller takes each notice by the one-notice path in a fresh one (which replays what a
+    concurrent retry stored). A result's problem is the `Problem` itself. `origins`: each item's own
+    request (for its audit row), where each came in a request of its own."""
     if not items:
         return {}
     digests = set(ctx.memo.digests)
     savepoint = None if alone else session.begin_nested()
     try:
-        results = _receive_many(session, ctx, items, idempotency_key, alone)
+        results = _receive_many(session, ctx, items, idempotency_key, alone, origins or {})
     except Exception as exc:
         if savepoint is None:
             session.rollback()
@@ -133,10 +134,12 @@ def receive_many(session: Session, ctx: service.IntakeContext, items: Sequence[t
 
 
 def _receive_many(session: Session, ctx: service.IntakeContext, items: Sequence[tuple[int, NoticeIn]],
-                  idempotency_key: str | None, alone: bool = False) -> dict[int, Any]:
+                  idempotency_key: str | None, alone: bool, origins: Mapping[int, audit.Origin]) -> dict[int, Any]:
     landlord_id = ctx.actor.id
     assert landlord_id is not None
     batch = _look_up(session, ctx, items, idempotency_key)
+    if alone:
+        batch.cuts = set()  # one part: nothing to plan while it is written, and one statement reads the chain's head
     results: dict[int, Any] = {}
     data_key = ctx.settings.data_key
     today = local_today(ctx.now)
@@ -146,7 +149,8 @@ def _receive_many(session: Session, ctx: service.IntakeContext, items: Sequence[
         for index, body in items:
             if batch.part.created and index in batch.cuts:
                 writer.send(ctx, batch.next_part())
-            _take(session, ctx, batch, writer, index, body, idempotency_key, results, data_key, today, router)
+            _take(session, ctx, batch, writer, index, body, idempotency_key, results, data_key, today, router,
+                  origins.get(index))
         writer.send(ctx, batch.next_part())
         # The answers, while PostgreSQL writes the last part: every case has its number by now.
         cases = {id(notice): case for notice, case in batch.created}
@@ -158,7 +162,8 @@ def _receive_many(session: Session, ctx: service.IntakeContext, items: Sequence[
 
 
 def _take(session: Session, ctx: service.IntakeContext, batch: _Batch, writer: Writer, index: int, body: NoticeIn,
-          idempotency_key: str | None, results: dict[int, Any], data_key: str, today: Any, router: Any) -> None:
+          idempotency_key: str | None, results: dict[int, Any], data_key: str, today: Any, router: Any,
+          origin: audit.Origin | None) -> None:
     """One item, in memory: its result, and a new notice's rows in the batch's current part."""
     landlord_id = ctx.actor.id
     try:
@@ -185,8 +190,8 @@ def _take(session: Session, ctx: service.IntakeContext, batch: _Batch, writer: W
             batch.known[body.external_id] = DEFER
             results[index] = DEFER
             return
-        audit.record(session, ctx.actor, "notice.create", object_type="notice", object_id=notice.id,
-                     district_id=notice.district_id)
+        audit.record(session, origin.actor if origin else ctx.actor, "notice.create", object_type="notice",
+                     object_id=notice.id, district_id=notice.district_id, request_id=origin and origin.request_id)
         _enqueue_messages(session, ctx, notice, case, opened, batch)
         batch.known[body.external_id] = notice
         batch.created.append((notice, case))

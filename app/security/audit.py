@@ -54,6 +54,15 @@ HEAD_FUNCTION = "varsel_audit_chain_head"  # PostgreSQL, created by migration 00
 CHAIN_LOCK_KEY = 0x4155_4454  # "AUDT"
 
 
+@dataclass(frozen=True)
+class Origin:
+    """Who did it and in which request, for an event recorded while answering another request
+    (notices sent alone and written together: `app/notices/groups.py`)."""
+
+    actor: Actor  # with that request's client address
+    request_id: str | None
+
+
 def record(
     session: Session,
     actor: Actor,
@@ -63,9 +72,13 @@ def record(
     object_id: uuid.UUID | str | None = None,
     district_id: uuid.UUID | None = None,
     details: dict[str, Any] | None = None,
+    request_id: str | None = None,
 ) -> SimpleNamespace:
     """The event, pending until the transaction commits (`_append_pending`). Plain data, not an
-    ORM row: a 500-notice batch records 500 of them, and only SQLite's commit needs ORM rows."""
+    ORM row: a 500-notice batch records 500 of them, and only SQLite's commit needs ORM rows.
+
+    `request_id`: the request the event belongs to; by default the one being answered (the logging
+    context's). Notices sent alone but written together (`app/notices/groups.py`) each name their own."""
     audit_event = SimpleNamespace(
         at=utcnow(),
         actor_kind=actor.kind,
@@ -76,7 +89,7 @@ def record(
         object_id=str(object_id) if object_id is not None else None,
         district_id=district_id,
         ip=actor.ip,
-        request_id=current_request_id(),
+        request_id=current_request_id() if request_id is None else request_id,
         details=details,
         note=None,
         prev_hash=None,
