@@ -56,12 +56,14 @@ def prepare(session: Session, table: Any, rows: list[dict[str, Any]], suffix: st
 
 
 @lru_cache(maxsize=128)
-def _insert_sql(table: Any, columns: tuple[str, ...], suffix: str, *, numbered: bool = False, cases: str = "") -> str:
+def _insert_sql(table: Any, columns: tuple[str, ...], suffix: str, *, numbered: int = 0, cases: str = "") -> str:
     """A table's INSERT from its JSON parameter (its name left as `{name}`), built once per set of columns.
 
-    `numbered` (the cases'): each row's `number`, the prefix, completed with the sequence value the
-    statement takes (`_numbered`). `cases` (the outbox's): a payload's `case_number`, where the row is
-    about the case that statement part writes, replaced by the number as written."""
+    `numbered` (the cases': 1 for one case, 2 for more, whose SQL is the same for any count): each
+    row's `number`, the prefix, completed with a sequence value the statement takes (`_numbered`) —
+    several cases each their own, in the order of the rows.
+    `cases` (the outbox's): a payload's `case_number`, where the row is about a case that statement
+    part writes, replaced by that case's number as written."""
     selected = []
     for column in columns:
         # A JSON column's None is JSON null, as SQLAlchemy writes it (JSON.none_as_null is off).
@@ -70,12 +72,18 @@ def _insert_sql(table: Any, columns: tuple[str, ...], suffix: str, *, numbered: 
             value = plan.case_number_sql(column, f"{_SEQUENCE}.case_sequence")
         elif cases and column == "payload":
             # (`{{{{`: a brace for the jsonb path once `str.format` has filled in the parameter's name)
-            value = (f"CASE WHEN payload ? 'case_number' AND case_id = (SELECT id FROM {cases}) THEN "
-                     f"jsonb_set(payload, '{{{{case_number}}}}', to_jsonb((SELECT number FROM {cases}))) ELSE {value} END")
+            value = (f"CASE WHEN payload ? 'case_number' AND case_id IN (SELECT id FROM {cases}) THEN "
+                     f"jsonb_set(payload, '{{{{case_number}}}}', to_jsonb((SELECT number FROM {cases} "
+                     f"WHERE {cases}.id = case_id))) ELSE {value} END")
         selected.append(value)
     source = f"jsonb_populate_recordset(NULL::{table.name}, CAST(%({{name}})s AS jsonb))"
-    if numbered:
+    if numbered == 1:
         source, suffix = f"{source} CROSS JOIN {_SEQUENCE}", f"{suffix} RETURNING id, number"
+    elif numbered:
+        # The n-th row takes the n-th value: the values in order, the rows by their place in the parameter.
+        source = (f"{source} WITH ORDINALITY AS item JOIN (SELECT case_sequence, row_number() OVER "
+                  f"(ORDER BY case_sequence) AS place FROM {_SEQUENCE}) AS {_SEQUENCE} ON {_SEQUENCE}.place = item.ordinality")
+        suffix = f"{suffix} RETURNING id, number"
     return f"INSERT INTO {table.name} ({', '.join(columns)}) SELECT {', '.join(selected)} FROM {source}{suffix}"
 
 
@@ -86,9 +94,9 @@ def insert_tables(session: Session, tables: Sequence[TableRows | Prepared], exec
     (`app/notices/bulk_write.py: Writer.execute`, straight through the driver); what `execute`
     gives back is given back.
 
-    `number_the_case` (PostgreSQL; a notice sent alone): the one case among the rows takes its number
-    in this statement, not in a round trip of its own before it (`_numbered`); the statement's one
-    row is then that number."""
+    `number_the_case` (PostgreSQL; notices sent alone, one or a group of them): the cases among the
+    rows take their numbers in this statement, not in a round trip of their own before it
+    (`_numbered`); the statement's rows are then each case's id and number."""
     prepared = [t if isinstance(t, Prepared) else prepare(session, *t) for t in tables]
     prepared = [t for t in prepared if t.rows]
     if not prepared:
@@ -105,29 +113,44 @@ def insert_tables(session: Session, tables: Sequence[TableRows | Prepared], exec
         inserts, ending = _numbered(prepared, names, inserts)
     parts = [f"{name} AS ({sql})" for name, sql in zip(names, inserts)]
     if number_the_case:
-        parts.insert(0, f"{_SEQUENCE} AS ({_NUMBER_SQL})")
+        parts.insert(0, f"{_SEQUENCE} AS ({_numbers_sql(prepared, _case_rows(prepared))})")
     return execute(f"WITH {', '.join(parts)} {ending}",
                    {name: table.encoded for name, table in zip(names, prepared)})
 
 
-_SEQUENCE = "case_number"  # the statement's part that takes the case's sequence value (`_NUMBER_SQL`)
+_SEQUENCE = "case_number"  # the statement's part that takes the cases' sequence values (`_numbers_sql`)
+
+
+def _case_rows(prepared: list[Prepared]) -> int:
+    """Where the new cases' rows are among the statement's tables (not a joined case's UPDATE)."""
+    return next(at for at, table in enumerate(prepared) if table.table.name == "cases" and table.insert.startswith("INSERT"))
 
 
 def _numbered(prepared: list[Prepared], names: list[str], inserts: list[str]) -> tuple[list[str], str]:
-    """The INSERTs of the case and of its messages, numbering the case as they write it: its row
-    holds the number's prefix (`plan.case_number_prefix`), to which the sequence value is joined
+    """The INSERTs of the cases and of their messages, numbering the cases as they write them: a row
+    holds the number's prefix (`plan.case_number_prefix`), to which a sequence value is joined
     (`plan.case_number_sql`); a message that names a case number (a joint assessment's request)
     names the number of its case as written."""
-    cases = next(at for at, table in enumerate(prepared)
-                 if table.table.name == "cases" and table.insert.startswith("INSERT"))  # not a joined case's UPDATE
-    assert len(prepared[cases].rows) == 1, "one case numbered in its rows' statement"
+    cases = _case_rows(prepared)
     numbered = list(inserts)
     for at, table in enumerate(prepared):
         if at == cases or table.table.name == "outbox":
-            sql = _insert_sql(table.table, tuple(table.rows[0]), table.suffix, numbered=at == cases,
+            sql = _insert_sql(table.table, tuple(table.rows[0]), table.suffix,
+                              numbered=min(len(table.rows), 2) if at == cases else 0,
                               cases=names[cases] if at != cases else "")
             numbered[at] = sql.format(name=names[at])
-    return numbered, f"SELECT number FROM {names[cases]}"
+    return numbered, f"SELECT id, number FROM {names[cases]}"
+
+
+def _numbers_sql(prepared: list[Prepared], cases: int) -> str:
+    """The statement's part that takes the cases' sequence values (`_SEQUENCE`): one, or one per case."""
+    count = len(prepared[cases].rows)
+    if count == 1:
+        return _NUMBER_SQL
+    # The count written into the SQL, not a parameter: PostgreSQL plans each group size once, where a
+    # parameter's generic plan estimates a thousand rows (see `_CASE_NUMBERS`).
+    return (f"INSERT INTO case_numbers (id) SELECT nextval(pg_get_serial_sequence('case_numbers', 'id')) "
+            f"FROM generate_series(1, {int(count)}) RETURNING id AS case_sequence")
 
 
 def encode_rows(rows: list[dict[str, Any]]) -> str:

@@ -77,9 +77,9 @@ class Writer:
 
     @property
     def numbers_the_case(self) -> bool:
-        """A notice alone on PostgreSQL: its case takes its number in its rows' statement
-        (`bulk_sql.insert_tables`), a round trip fewer; the number's statement was planned once per
-        connection anyway. A batch keeps a statement per part for its numbers: numbering a part's
+        """Notices sent alone on PostgreSQL (one, or a group of them: `app/notices/groups.py`): their
+        cases take their numbers in their rows' statement (`bulk_sql.insert_tables`), a round trip
+        fewer; the numbers' statement is planned once per connection (and group size) anyway. A batch keeps a statement per part for its numbers: numbering a part's
         cases in its rows' statement was measured slower (docs/performance.md)."""
         return self._driver is not None and not self._overlap
 
@@ -169,11 +169,12 @@ def write_part(session: Session, ctx: service.IntakeContext, part: Part, writer:
         (JointAssessmentPart.__table__, rows.parts),
     )]
     writer.wait()
-    numbered_in_statement = writer.numbers_the_case and len(rows.cases) == 1
+    numbered_in_statement = writer.numbers_the_case and bool(rows.cases)
     if numbered_in_statement:
         # The number up to its sequence value; the rows' statement completes it, in the case's row and
         # in the messages that name it (`bulk_sql.insert_tables`), and answers it.
-        rows.cases[0].number = plan.case_number_prefix(ctx.now)
+        for case in rows.cases:
+            case.number = plan.case_number_prefix(ctx.now)
     elif rows.cases:
         for case, sequence in zip(rows.cases, case_numbers(session, len(rows.cases)), strict=True):
             case.number = plan.case_number(ctx.now, sequence)
@@ -186,7 +187,9 @@ def write_part(session: Session, ctx: service.IntakeContext, part: Part, writer:
         written = insert_tables(session, [*bulk_join.statements(joined, moved), *tables], writer.execute,
                                 number_the_case=numbered_in_statement)
         if numbered_in_statement:
-            ((rows.cases[0].number,),) = written
+            numbers = dict(written)
+            for case in rows.cases:
+                case.number = numbers[case.id]
     else:
         bulk_join.write(session, joined, moved)  # the old timers deleted before the new are inserted
         insert_tables(session, tables)
