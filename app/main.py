@@ -13,6 +13,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from app.api_docs import install_docs
 from app.config import Settings, check_production, get_settings
 from app.db import make_engine, make_sessionmaker, utcnow
+from app.notices.groups import NoticeGroups
 from app.errors import install_error_handlers
 from app.health import router as health_router
 from app.http_limits import BodyLimitMiddleware
@@ -80,6 +81,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.state.rate_limiter = RateLimiter(settings.rate_limit_per_second, settings.rate_limit_burst)
     app.state.routers = RouterProvider(settings.municipality)
     app.state.clock = utcnow  # tests replace it to pin "today"
+    app.state.notice_groups = NoticeGroups(app.state)  # notices sent alone at once, written together
 
     install_error_handlers(app)
     # Outermost last: the request context wraps everything, including the size check; the security

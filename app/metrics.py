@@ -59,6 +59,13 @@ class Metrics:
             ["kind", "result", "key"],
             registry=self.registry,
         )
+        self.notice_groups = Histogram(
+            "varsel_notice_group_size",
+            "Notices sent alone (POST /api/v1/notices) written together in one transaction, per group "
+            "(app/notices/groups.py): 1 when each came alone",
+            buckets=(1, 2, 3, 4, 6, 8, 16, 32, 64, 100),
+            registry=self.registry,
+        )
         self.database: DatabaseCollector | None = None
 
     def watch_database(self, sessions: sessionmaker[Session], leader: Callable[[], bool]) -> None:

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from app.db_loop import run_unit
 from app.deps import LandlordDep, SessionDep
 from app.errors import Problem, errors_from_pydantic, is_contention, safe_stack
-from app.notices import bulk, service
+from app.notices import bulk, groups, service
 from app.notices.events import add_event
 from app.notices.batch_input import BatchItemsDep, openapi_request_body
 from app.notices.schemas import BatchResult, EventIn, NoticeIn, Receipt, ReceiptPage
@@ -76,15 +76,23 @@ def _answer(notice, created: bool, request: Request) -> JSONResponse:
 async def post_notice(request: Request, body: NoticeIn, landlord: LandlordDep, session: SessionDep,
                       idempotency_key: IdempotencyKey = None) -> Response:
     request.state.notice_kind = body.kind  # app/metrics.py counts the answer by kind and status
+    if idempotency_key is None and session.get_bind().dialect.name == "postgresql":
+        # Written with the landlord's other notices sent at the same moment, if any (`app/notices/groups.py`).
+        answer = await request.app.state.notice_groups.receive(body, landlord)
+        if answer is not groups.ALONE:
+            return _written(answer)
+        # Not taken by its group (it joins a stored case the group did not read, or the group lost a
+        # race and rolled back): the one-notice path, as the set-wise writer's own fall-back below.
+        return await run_unit(session, _receive_one, request, body, landlord, session, None, False)
     # The whole unit of work, commit included, in one go: on PostgreSQL on the event loop, without a
     # thread (`app/db_loop.py`), on SQLite in the thread pool.
     return await run_unit(session, _receive_one, request, body, landlord, session, idempotency_key)
 
 
 def _receive_one(request: Request, body: NoticeIn, landlord: Actor, session: Session,
-                 idempotency_key: str | None) -> Response:
+                 idempotency_key: str | None, set_wise: bool = True) -> Response:
     try:
-        return _stored_and_answered(request, body, landlord, session, idempotency_key)
+        return _stored_and_answered(request, body, landlord, session, idempotency_key, set_wise)
     except BaseException:
         # Ended here, in the unit (on PostgreSQL on the loop): an answer of 409 or 422 then takes no
         # trip through the thread pool for `get_session`'s rollback either. If the rollback fails,
@@ -95,12 +103,14 @@ def _receive_one(request: Request, body: NoticeIn, landlord: Actor, session: Ses
 
 
 def _stored_and_answered(request: Request, body: NoticeIn, landlord: Actor, session: Session,
-                         idempotency_key: str | None) -> Response:
+                         idempotency_key: str | None, set_wise: bool) -> Response:
     context = _context(request, landlord)
     # The set-wise writer, as for a batch of one: the notice is the request's only work, so its
     # transaction stands in for a savepoint. It gives the notice back (None, or DEFER for a
     # notice that joins a stored case it did not read) to the one-notice path, as a batch does.
-    written = bulk.receive_many(session, context, [(0, body)], idempotency_key=idempotency_key, alone=True)
+    written = None
+    if set_wise:
+        written = bulk.receive_many(session, context, [(0, body)], idempotency_key=idempotency_key, alone=True)
     answer = (written or {}).get(0, bulk.DEFER)
     if answer is bulk.DEFER:
         notice, created = service.receive(session, context, body, idempotency_key, alone=True)
@@ -112,6 +122,11 @@ def _stored_and_answered(request: Request, body: NoticeIn, landlord: Actor, sess
     # Committed here, in the unit of work, before the answer is made: the request's session
     # (`get_session`) then has nothing left to end. A failed commit is still an error answer, not a 201.
     session.commit()
+    return _written(answer)
+
+
+def _written(answer: dict[str, Any]) -> JSONResponse:
+    """The set-wise writer's answer to a notice sent alone: its receipt, 201 or a replay's 200."""
     receipt = answer["receipt"]
     return JSONResponse(receipt, status_code=answer["status"], headers={"Location": f"/api/v1/notices/{receipt['id']}"})
 

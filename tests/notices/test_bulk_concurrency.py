@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import text
 
 from app.db_loop import waiting_off_loop
-from app.notices import bulk, bulk_write
+from app.notices import bulk, bulk_write, groups
 from app.security import service as accounts
 from tests.conftest import IS_POSTGRES
 from tests.notices.conftest import BATCH, NOTICES, notice_body, personnummer
@@ -93,6 +93,9 @@ def test_racing_single_notices_store_one_and_replay_it_to_the_other(app, landlor
     a real race (both past the look-up, neither stored) rolls its transaction back and replays."""
     body = notice_body(external_id=f"RACE-ALONE-{with_key}")
     keys = _keys(db, settings, landlord, 2)
+    # Each in a group of its own, both at once: two transactions racing. (Without a key, waiting
+    # together they would be one group, one transaction: no race, `test_notice_groups.py`.)
+    monkeypatch.setattr(groups, "MIN_OVERLAPPING", 1)
     idempotency = {"Idempotency-Key": "race-alone/1"} if with_key else {}
     _race_after_look_up(monkeypatch, 2)
     with live_server(app) as url:
