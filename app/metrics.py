@@ -62,7 +62,8 @@ class Metrics:
         self.notice_groups = Histogram(
             "varsel_notice_group_size",
             "Notices sent alone (POST /api/v1/notices) written together in one transaction, per group "
-            "(app/notices/groups.py): 1 when each came alone",
+            "(app/notices/groups.py): 1 when each came alone; by key (live or test)",
+            ["key"],
             buckets=(1, 2, 3, 4, 6, 8, 16, 32, 64, 100),
             registry=self.registry,
         )

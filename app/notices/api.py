@@ -78,7 +78,13 @@ async def post_notice(request: Request, body: NoticeIn, landlord: LandlordDep, s
     request.state.notice_kind = body.kind  # app/metrics.py counts the answer by kind and status
     if idempotency_key is None and session.get_bind().dialect.name == "postgresql":
         # Written with the landlord's other notices sent at the same moment, if any (`app/notices/groups.py`).
-        answer = await request.app.state.notice_groups.receive(body, landlord)
+        notice_groups = request.app.state.notice_groups
+        if notice_groups.start_alone():
+            try:
+                return await run_unit(session, _receive_one, request, body, landlord, session, None)
+            finally:
+                notice_groups.end_alone(landlord)
+        answer = await notice_groups.receive(body, landlord)
         if answer is not groups.ALONE:
             return _written(answer)
         # Not taken by its group (it joins a stored case the group did not read, or the group lost a

@@ -11,8 +11,8 @@ How: a notice sent alone joins the queue of its landlord (the same key's notices
 or not). While fewer than `IN_FLIGHT` groups are being written, a group starts with everything in
 the queue (at most `MAX_GROUP`); while one is being written, the next starts only once at least
 `MIN_OVERLAPPING` wait, so that the two alternate — one's Python running while PostgreSQL writes
-the other's rows — instead of breaking into groups of one. With nothing in flight a notice starts
-at once: alone, it waits for nobody.
+the other's rows — instead of breaking into groups of one. With nothing in flight and nobody
+waiting a notice goes at once, by its own request (`start_alone`): alone, it waits for nobody.
 
 A group is one transaction through the set-wise writer (`bulk.receive_many`, `alone`: no
 savepoint), exactly as a batch's items are taken: each notice its own answer (201, a replay's
@@ -70,6 +70,23 @@ class NoticeGroups:
     in_flight: int = 0
     _tasks: set[asyncio.Task[None]] = field(default_factory=set)
 
+    def start_alone(self) -> bool:
+        """True when nothing is in flight and nobody waits: the notice then goes at once, by its own
+        request's one-notice path (no task, no queue: a client that sends one notice at a time pays
+        nothing for the groups), as a group of one in flight until `end_alone`."""
+        if self.in_flight or self.queues:
+            return False
+        self.in_flight += 1
+        return True
+
+    def end_alone(self, landlord: Actor) -> None:
+        self.in_flight -= 1
+        self._written(landlord, 1)
+        self._start()
+
+    def _written(self, landlord: Actor, size: int) -> None:
+        self.state.metrics.notice_groups.labels("test" if landlord.test else "live").observe(size)
+
     async def receive(self, body: NoticeIn, landlord: Actor) -> Any:
         """The notice's answer from its group: {"status", "receipt"}; or ALONE; its Problem is raised."""
         waiting = _Waiting(body, audit.Origin(landlord, current_request_id()),
@@ -118,7 +135,7 @@ class NoticeGroups:
             failure = exc
         finally:
             self.in_flight -= 1
-            self.state.metrics.notice_groups.observe(len(group))
+            self._written(landlord, len(group))
             for at, waiting in enumerate(group):
                 if waiting.answer.done():
                     continue

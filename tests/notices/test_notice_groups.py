@@ -54,7 +54,7 @@ def _send_as_one_group(app, landlord, bodies: list[dict], *, hold: bool = True) 
 def _groups(app) -> tuple[int, int]:
     """How many groups were written, and how many notices they held (`varsel_notice_group_size`)."""
     samples = {sample.name: sample.value for sample in app.state.metrics.notice_groups.collect()[0].samples}
-    return int(samples["varsel_notice_group_size_count"]), int(samples["varsel_notice_group_size_sum"])
+    return int(samples.get("varsel_notice_group_size_count", 0)), int(samples.get("varsel_notice_group_size_sum", 0))
 
 
 class _nothing:
@@ -195,6 +195,16 @@ def test_a_group_is_at_most_a_batch_part_and_written_in_one_statement(app, landl
     assert [a.status_code for a in answers] == [201] * count
     with db() as session:
         assert session.execute(text("SELECT COUNT(DISTINCT number) FROM cases")).scalar() == count
+
+
+def test_a_notice_with_nothing_in_flight_goes_at_once_by_its_own_request(app, landlord, monkeypatch):
+    """A client that sends one notice at a time pays nothing for the groups: no task, no queue."""
+    monkeypatch.setattr(groups.NoticeGroups, "_write", _not_here)
+
+    answers = _send_as_one_group(app, landlord, [notice_body(external_id="GROUP-ALONE")], hold=False)
+
+    assert answers[0].status_code == 201, answers[0].text
+    assert _groups(app) == (1, 1) and app.state.notice_groups.in_flight == 0
 
 
 def test_a_notice_with_an_idempotency_key_is_not_grouped(app, landlord, db):
