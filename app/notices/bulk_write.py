@@ -79,8 +79,9 @@ class Writer:
     def numbers_the_case(self) -> bool:
         """Notices sent alone on PostgreSQL (one, or a group of them: `app/notices/groups.py`): their
         cases take their numbers in their rows' statement (`bulk_sql.insert_tables`), a round trip
-        fewer; the numbers' statement is planned once per connection (and group size) anyway. A batch keeps a statement per part for its numbers: numbering a part's
-        cases in its rows' statement was measured slower (docs/performance.md)."""
+        fewer; the numbers' statement is planned once per connection (and group size) anyway. A
+        batch keeps a statement per part for its numbers: numbering a part's cases in its rows'
+        statement was measured slower (docs/performance.md)."""
         return self._driver is not None and not self._overlap
 
     def send(self, ctx: service.IntakeContext, part: Part) -> None:
