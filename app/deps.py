@@ -18,7 +18,6 @@ from app.cases import service as cases
 from app.cases.models import Case
 from app.config import Settings
 from app.errors import Problem
-from app.notices.service import IntakeContext
 from app.routing.service import RouterProvider
 from app.security import service as accounts
 from app.security import audit, sessions
@@ -198,13 +197,6 @@ def request_routers(request: Request) -> RouterProvider:
 
 NowDep = Annotated[datetime, Depends(request_now)]
 RoutersDep = Annotated[RouterProvider, Depends(request_routers)]
-
-
-def intake_context(landlord: LandlordDep, settings: SettingsDep, routers: RoutersDep, now: NowDep) -> IntakeContext:
-    return IntakeContext(settings=settings, routers=routers, actor=landlord, now=now)
-
-
-IntakeContextDep = Annotated[IntakeContext, Depends(intake_context)]
 
 
 def case_in_scope(case_id: str, actor: StaffDep, session: SessionDep) -> Case:

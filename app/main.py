@@ -13,7 +13,6 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from app.api_docs import install_docs
 from app.config import Settings, check_production, get_settings
 from app.db import make_engine, make_sessionmaker, utcnow
-from app.notices.groups import NoticeGroups
 from app.errors import install_error_handlers
 from app.health import router as health_router
 from app.http_limits import BodyLimitMiddleware
@@ -22,10 +21,11 @@ from app.http_security import SecurityHeadersMiddleware
 from app.input_guard import InputGuardMiddleware
 from app.logging import RequestContextMiddleware, configure_logging
 from app.metrics import Metrics, NoticeResultMiddleware
+from app.notices.groups import NoticeGroups
 from app.openapi import install_openapi, operation_id
-from app.security.api import router as auth_router
 from app.routers import include_domain_routers
 from app.routing.service import RouterProvider
+from app.security.api import router as auth_router
 from app.security.ratelimit import RateLimiter
 from app.startup import on_shutdown, on_startup
 

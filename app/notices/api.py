@@ -48,11 +48,6 @@ _TEST_KEYS = (" Sent with a test key, the notice is validated and answered exact
               "report, never causing a message, and deleted after 30 days.")
 
 
-def _context(request: Request, actor: Actor) -> service.IntakeContext:
-    state = request.app.state
-    return service.IntakeContext(settings=state.settings, routers=state.routers, actor=actor, now=state.clock())
-
-
 def _answer(notice, created: bool, request: Request) -> JSONResponse:
     headers = {"Location": f"/api/v1/notices/{notice.id}"}
     return JSONResponse(service.receipt(notice), status_code=201 if created else 200, headers=headers)
@@ -110,7 +105,7 @@ def _receive_one(request: Request, body: NoticeIn, landlord: Actor, session: Ses
 
 def _stored_and_answered(request: Request, body: NoticeIn, landlord: Actor, session: Session,
                          idempotency_key: str | None, set_wise: bool) -> Response:
-    context = _context(request, landlord)
+    context = service.IntakeContext.of(request.app.state, landlord)
     # The set-wise writer, as for a batch of one: the notice is the request's only work, so its
     # transaction stands in for a savepoint. It gives the notice back (None, or DEFER for a
     # notice that joins a stored case it did not read) to the one-notice path, as a batch does.
@@ -162,7 +157,7 @@ SQLITE_PAUSE_SECONDS = 0.12
     openapi_extra=openapi_request_body(),
 )
 def post_batch(request: Request, landlord: LandlordDep, batch: BatchItemsDep, session: SessionDep) -> Response:
-    results = process_batch(request, session, _context(request, landlord), batch.items)
+    results = process_batch(request, session, service.IntakeContext.of(request.app.state, landlord), batch.items)
     session.commit()  # in this thread, as `post_notice` does
     rows = batch.rows  # a CSV file: each result names its row beside its index
     # The answer as `BatchResult` serialises it, written directly: validating 500 results against
@@ -285,5 +280,5 @@ def post_event(request: Request, notice_id: str, body: EventIn, landlord: Landlo
                idempotency_key: IdempotencyKey = None) -> Response:
     assert landlord.id is not None
     notice = service.get_own(session, landlord.id, notice_id)
-    created = add_event(session, _context(request, landlord), notice, body, idempotency_key)
+    created = add_event(session, service.IntakeContext.of(request.app.state, landlord), notice, body, idempotency_key)
     return JSONResponse(service.receipt(notice), status_code=201 if created else 200)

@@ -159,7 +159,7 @@ class NoticeGroups:
 
 def _write_group(state: Any, landlord: Actor, group: list[_Waiting], session: Session) -> dict[int, Any] | None:
     """The group's notices in one transaction, committed: each one's result, or None (take each alone)."""
-    context = service.IntakeContext(settings=state.settings, routers=state.routers, actor=landlord, now=state.clock())
+    context = service.IntakeContext.of(state, landlord)
     try:
         written = bulk.receive_many(session, context, [(at, waiting.body) for at, waiting in enumerate(group)],
                                     alone=True, origins={at: waiting.origin for at, waiting in enumerate(group)})

@@ -61,6 +61,11 @@ class IntakeContext:
     now: datetime
     memo: IntakeMemo = field(default_factory=IntakeMemo, compare=False, repr=False)
 
+    @classmethod
+    def of(cls, state: Any, actor: Actor) -> IntakeContext:
+        """One unit of intake work for this actor, from the app's state (its settings, routers and clock)."""
+        return cls(settings=state.settings, routers=state.routers, actor=actor, now=state.clock())
+
 
 def body_hash(model: BaseModel, data_key: str) -> str:
     """The fingerprint a retry is compared by, keyed: the body holds identity numbers, and an

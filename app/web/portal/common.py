@@ -24,5 +24,4 @@ def see_other(url: str) -> RedirectResponse:
 
 def intake_context(request: Request, portal: PortalUser) -> IntakeContext:
     """The landlord API's intake context, with the portal user as the actor (its id is the landlord's)."""
-    state = request.app.state
-    return IntakeContext(settings=state.settings, routers=state.routers, actor=portal.actor, now=state.clock())
+    return IntakeContext.of(request.app.state, portal.actor)
