@@ -1,6 +1,8 @@
 -- wrk script: POST a valid notice with a unique external_id per request (per thread prefix); with
 -- VARSEL_BENCH_FLOOR set, GET the landlord's newest notice instead (an authenticated read through the
--- ORM session); with VARSEL_BENCH_STACK set, GET /healthz (the middleware stack alone, no key, no database).
+-- ORM session); with VARSEL_BENCH_STACK set, GET /healthz (the middleware stack alone, no key, no database);
+-- with VARSEL_BENCH_IDEMPOTENCY set, each notice with an Idempotency-Key of its own (as docs/integrators.md's
+-- example sends them).
 -- At the end it prints one machine-readable line for bench/bench_ingest.py:
 --   BENCH requests=<n> non2xx=<n> errors=<n> seconds=<s> p50=<ms> p95=<ms> p99=<ms>
 local counter = 0
@@ -17,6 +19,7 @@ function init(args)
   key = os.getenv("VARSEL_BENCH_KEY") or ""
   today = os.getenv("VARSEL_BENCH_DATE") or "2026-11-20"
   run = os.getenv("VARSEL_BENCH_RUN") or tostring(os.time())
+  keyed = os.getenv("VARSEL_BENCH_IDEMPOTENCY")
 end
 
 request = function()
@@ -35,8 +38,11 @@ request = function()
     "tenants": [{"name": "Anna Andersson", "phone": "+46701234567"}],
     "arrears": {"amount_sek": 16900.00, "due_date": "2026-10-31", "payment_instructions": "Bankgiro 123-4567"},
     "contact": {"name": "Kim Lind", "phone": "08-123 456 00"}}]], run, thread_id, counter, today, today, today)
-  return wrk.format("POST", "/api/v1/notices", {["Content-Type"] = "application/json",
-    ["Authorization"] = "Bearer " .. key}, body)
+  local headers = {["Content-Type"] = "application/json", ["Authorization"] = "Bearer " .. key}
+  if keyed then
+    headers["Idempotency-Key"] = string.format("bench/%s/%d/%d", run, thread_id, counter)
+  end
+  return wrk.format("POST", "/api/v1/notices", headers, body)
 end
 
 function done(summary, latency, requests)

@@ -71,20 +71,20 @@ def _answer(notice, created: bool, request: Request) -> JSONResponse:
 async def post_notice(request: Request, body: NoticeIn, landlord: LandlordDep, session: SessionDep,
                       idempotency_key: IdempotencyKey = None) -> Response:
     request.state.notice_kind = body.kind  # app/metrics.py counts the answer by kind and status
-    if idempotency_key is None and session.get_bind().dialect.name == "postgresql":
+    if session.get_bind().dialect.name == "postgresql":
         # Written with the landlord's other notices sent at the same moment, if any (`app/notices/groups.py`).
         notice_groups = request.app.state.notice_groups
         if notice_groups.start_alone():
             try:
-                return await run_unit(session, _receive_one, request, body, landlord, session, None)
+                return await run_unit(session, _receive_one, request, body, landlord, session, idempotency_key)
             finally:
                 notice_groups.end_alone(landlord)
-        answer = await notice_groups.receive(body, landlord)
+        answer = await notice_groups.receive(body, landlord, idempotency_key)
         if answer is not groups.ALONE:
             return _written(answer)
         # Not taken by its group (it joins a stored case the group did not read, or the group lost a
         # race and rolled back): the one-notice path, as the set-wise writer's own fall-back below.
-        return await run_unit(session, _receive_one, request, body, landlord, session, None, False)
+        return await run_unit(session, _receive_one, request, body, landlord, session, idempotency_key, False)
     # The whole unit of work, commit included, in one go: on PostgreSQL on the event loop, without a
     # thread (`app/db_loop.py`), on SQLite in the thread pool.
     return await run_unit(session, _receive_one, request, body, landlord, session, idempotency_key)
@@ -111,7 +111,8 @@ def _stored_and_answered(request: Request, body: NoticeIn, landlord: Actor, sess
     # notice that joins a stored case it did not read) to the one-notice path, as a batch does.
     written = None
     if set_wise:
-        written = bulk.receive_many(session, context, [(0, body)], idempotency_key=idempotency_key, alone=True)
+        written = bulk.receive_many(session, context, [(0, body)], alone=True,
+                                    keys={0: idempotency_key} if idempotency_key is not None else None)
     answer = (written or {}).get(0, bulk.DEFER)
     if answer is bulk.DEFER:
         notice, created = service.receive(session, context, body, idempotency_key, alone=True)

@@ -35,7 +35,6 @@ which replays what the other batch stored and gives a failing item its own 500.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from types import SimpleNamespace
@@ -52,10 +51,9 @@ from app.errors import Problem, ValidationProblem, is_contention
 from app.identity import parse_identity_number
 from app.ids import new_id
 from app.notices import rows as notice_rows
-from app.notices import bulk_join
+from app.notices import bulk_join, service
 from app.notices.bulk_sql import stored_notice_query
 from app.notices.bulk_write import NOTICE_COLUMNS, TENANT_COLUMNS, Part, Writer, cuts
-from app.notices import service
 from app.notices.models import Notice
 from app.notices.schemas import NoticeIn
 from app.notices.validation import check_notice, require_own_municipality
@@ -79,6 +77,7 @@ class _Batch:
     """What the batch knows while its items are taken in order."""
 
     known: dict[str, Any]  # external_id → stored Notice, a notice of this batch, or DEFER
+    by_key: dict[str, Any] = field(default_factory=dict)  # Idempotency-Key → the same (notices sent alone)
     stored: list[Any] = field(default_factory=list)  # the stored Notices looked up
     # pin → [(district_id, its open case: a draft, or the id of a stored one not read)]
     open_by_pin: dict[str, list[tuple[Any, Any]]] = field(default_factory=dict)
@@ -95,6 +94,12 @@ class _Batch:
     def plan(self) -> plan.IntakePlan:
         return self.part.plan
 
+    def remember(self, external_id: str, key: str | None, notice: Any) -> None:
+        """A later item with this external_id or this key repeats `notice` (or is DEFERred too)."""
+        self.known[external_id] = notice
+        if key is not None:
+            self.by_key[key] = notice
+
     def next_part(self) -> Part:
         """The part so far, handed over; the next one looks the district staff up no more than it did."""
         part, self.part = self.part, Part(staff=self.part.staff)
@@ -102,21 +107,21 @@ class _Batch:
 
 
 def receive_many(session: Session, ctx: service.IntakeContext, items: Sequence[tuple[int, NoticeIn]], *,
-                 idempotency_key: str | None = None, alone: bool = False,
+                 keys: Mapping[int, str] | None = None, alone: bool = False,
                  origins: Mapping[int, audit.Origin] | None = None) -> dict[int, Any] | None:
     """{index: result ({"status", "receipt"} or {"status", "problem"}) or DEFER}, or None: take each alone.
 
-    `alone`: the transaction's only work — one notice (`POST /api/v1/notices`, with its `idempotency_key`),
-    or a group of them (`app/notices/groups.py`): no savepoint — a failure rolls the whole transaction
-    back, and the caller takes each notice by the one-notice path in a fresh one (which replays what a
-    concurrent retry stored). A result's problem is the `Problem` itself. `origins`: each item's own
-    request (for its audit row), where each came in a request of its own."""
+    `alone`: the transaction's only work — one notice (`POST /api/v1/notices`), or a group of them
+    (`app/notices/groups.py`): no savepoint — a failure rolls the whole transaction back, and the
+    caller takes each notice by the one-notice path in a fresh one (which replays what a concurrent
+    retry stored). A result's problem is the `Problem` itself. Where each item came in a request of
+    its own: `keys`, its Idempotency-Key, if it had one; `origins`, that request (for its audit row)."""
     if not items:
         return {}
     digests = set(ctx.memo.digests)
     savepoint = None if alone else session.begin_nested()
     try:
-        results = _receive_many(session, ctx, items, idempotency_key, alone, origins or {})
+        results = _receive_many(session, ctx, items, keys or {}, alone, origins or {})
     except Exception as exc:
         if savepoint is None:
             session.rollback()
@@ -134,10 +139,10 @@ def receive_many(session: Session, ctx: service.IntakeContext, items: Sequence[t
 
 
 def _receive_many(session: Session, ctx: service.IntakeContext, items: Sequence[tuple[int, NoticeIn]],
-                  idempotency_key: str | None, alone: bool, origins: Mapping[int, audit.Origin]) -> dict[int, Any]:
+                  keys: Mapping[int, str], alone: bool, origins: Mapping[int, audit.Origin]) -> dict[int, Any]:
     landlord_id = ctx.actor.id
     assert landlord_id is not None
-    batch = _look_up(session, ctx, items, idempotency_key)
+    batch = _look_up(session, ctx, items, keys)
     if alone:
         batch.cuts = set()  # one part: nothing to plan while it is written, and one statement reads the chain's head
     results: dict[int, Any] = {}
@@ -149,7 +154,7 @@ def _receive_many(session: Session, ctx: service.IntakeContext, items: Sequence[
         for index, body in items:
             if batch.part.created and index in batch.cuts:
                 writer.send(ctx, batch.next_part())
-            _take(session, ctx, batch, writer, index, body, idempotency_key, results, data_key, today, router,
+            _take(session, ctx, batch, writer, index, body, keys.get(index), results, data_key, today, router,
                   origins.get(index))
         writer.send(ctx, batch.next_part())
         # The answers, while PostgreSQL writes the last part: every case has its number by now.
@@ -165,9 +170,8 @@ def _take(session: Session, ctx: service.IntakeContext, batch: _Batch, writer: W
           idempotency_key: str | None, results: dict[int, Any], data_key: str, today: Any, router: Any,
           origin: audit.Origin | None) -> None:
     """One item, in memory: its result, and a new notice's rows in the batch's current part."""
-    landlord_id = ctx.actor.id
     try:
-        existing, via = _existing(session, landlord_id, body.external_id, idempotency_key, batch)
+        existing, via = _existing(session, ctx.actor.id, body.external_id, idempotency_key, batch)
         if existing is DEFER:
             results[index] = DEFER
             return
@@ -187,13 +191,13 @@ def _take(session: Session, ctx: service.IntakeContext, batch: _Batch, writer: W
         try:
             case, opened = _open_or_join_case(session, ctx, notice, batch)
         except Deferred:
-            batch.known[body.external_id] = DEFER
+            batch.remember(body.external_id, idempotency_key, DEFER)
             results[index] = DEFER
             return
         audit.record(session, origin.actor if origin else ctx.actor, "notice.create", object_type="notice",
                      object_id=notice.id, district_id=notice.district_id, request_id=origin and origin.request_id)
         _enqueue_messages(session, ctx, notice, case, opened, batch)
-        batch.known[body.external_id] = notice
+        batch.remember(body.external_id, idempotency_key, notice)
         batch.created.append((notice, case))
         batch.part.created.append((notice, case))
         results[index] = (notice, True)
@@ -250,9 +254,9 @@ def _answer(result: Any, cases: dict[int, plan.CaseDraft]) -> Any:
 # --------------------------------------------------------------------------- the look-ups
 
 def _look_up(session: Session, ctx: service.IntakeContext, items: Sequence[tuple[int, NoticeIn]],
-             idempotency_key: str | None = None) -> _Batch:
+             keys: Mapping[int, str]) -> _Batch:
     """Everything the batch looks up, in one round trip on PostgreSQL (`app/sql.py: fetch_together`):
-    its stored notices (by `external_id`, and by the Idempotency-Key of a notice sent alone), the
+    its stored notices (by `external_id`, and by the Idempotency-Keys of notices sent alone), the
     people's and the tenancies' history, and the districts its items route to, with their handlers
     and joint assessors."""
     dialect = session.get_bind().dialect.name
@@ -265,7 +269,7 @@ def _look_up(session: Session, ctx: service.IntakeContext, items: Sequence[tuple
             pass  # the item's own answer follows when it is taken
     codes = sorted({d.district_code for d in routes.values() if getattr(d, "district_code", None)} - ctx.memo.districts.keys())
     queries = [stored_notice_query(dialect, ctx.actor.id, ctx.actor.test, sorted({body.external_id for _, body in items}),
-                                   idempotency_key)]
+                                   set(keys.values()))]
     for code in codes:
         queries += [(DISTRICT_ROW, {"code": code}), notify.staff_by_code_query(dialect, code, *notify.INTAKE_ROLES)]
     item_pins, pins, tenancies = _people(ctx, items)
@@ -289,14 +293,15 @@ def _look_up(session: Session, ctx: service.IntakeContext, items: Sequence[tuple
         batch.stored = list(session.scalars(select(Notice).where(Notice.id.in_([id_ for id_, in found]))
                                             .options(selectinload(Notice.case).selectinload(Case.deadlines))))
         batch.known = {n.external_id: n for n in batch.stored}
+        batch.by_key = {n.idempotency_key: n for n in batch.stored if n.idempotency_key is not None}
     # The stored cases a new item may join (its people's, in the district it routes to), read and locked;
-    # a replay locks none (a notice sent alone with its key is one when a stored notice was found).
+    # a replay (by its external_id or its key) locks none.
     drafts: dict[Any, Any] = {}
     if open_cases:  # most notices name no one with an open case: nothing more to work out
         by_code = {**{code: d for code, d in ctx.memo.districts.items() if d is not None}, **batch.districts}
-        new = [] if idempotency_key is not None and batch.stored else [
-            (item, by_code[code].id) for (index, body), (_, item) in zip(items, item_pins, strict=True)
-            if body.external_id not in batch.known and (code := getattr(routes.get(index), "district_code", None)) in by_code]
+        new = [(item, by_code[code].id) for (index, body), (_, item) in zip(items, item_pins, strict=True)
+               if body.external_id not in batch.known and keys.get(index) not in batch.by_key
+               and (code := getattr(routes.get(index), "district_code", None)) in by_code]
         drafts = bulk_join.load(session, bulk_join.wanted(open_cases, new), {d.id: d for d in by_code.values()})
     for pin, case_id, _opened, district_id in open_cases:  # oldest case first, as `open_case_of_person`
         batch.open_by_pin.setdefault(pin, []).append((district_id, drafts.get(case_id, case_id)))
@@ -329,14 +334,9 @@ def _people(ctx: service.IntakeContext, items: Sequence[tuple[int, NoticeIn]]) -
     return item_pins, set().union(*(hashes for _, hashes in item_pins)), tenancies
 
 
-def _existing(session: Session, landlord_id: uuid.UUID, external_id: str, key: str | None,
-              batch: _Batch) -> tuple[Any, str]:
-    """`service._existing` from what the batch looked up: a stored notice, one of this batch, or DEFER.
-    With an Idempotency-Key (a notice sent alone: nothing of its batch before it) the stored notices
-    decide, by `service.repeated`'s rule."""
-    if key is not None:
-        return service.repeated(batch.stored, external_id, key)
-    return batch.known.get(external_id), "external_id"
+def _existing(session: Session, landlord_id: Any, external_id: str, key: str | None, batch: _Batch) -> tuple[Any, str]:
+    """`service._existing` from what the batch looked up and its earlier items: a notice, or DEFER."""
+    return service.repeated_in(batch.by_key, batch.known, external_id, key)
 
 
 # --------------------------------------------------------------------------- the case, in memory

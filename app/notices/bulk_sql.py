@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 from app.cases import plan
 from app.cases.models import CaseNumber
 from app.notices.models import Notice
-from app.sql import fetch_together, key_table, key_values, planned_each_time
+from app.sql import fetch_together, in_list, key_table, key_values, planned_each_time
 
 # (table, its rows, an ON CONFLICT clause or "")
 TableRows = tuple[Any, list[dict[str, Any]], str]
@@ -177,10 +177,10 @@ def _defaults(table: Any) -> list[tuple[str, Any]]:
 
 
 def stored_notice_query(dialect: str, landlord_id: Any, test: bool, external_ids: list[str],
-                        idempotency_key: str | None) -> tuple[Any, dict[str, Any]]:
-    """The ids of the landlord's stored notices with these `external_id`s (or this Idempotency-Key):
-    the statement and its parameters, sent with the batch's other look-ups (`app/sql.py:
-    fetch_together`); each of its rows is one id.
+                        keys: Sequence[str] | None = None) -> tuple[Any, dict[str, Any]]:
+    """The ids of the landlord's stored notices with these `external_id`s (or these Idempotency-Keys,
+    of notices sent alone): the statement and its parameters, sent with the batch's other look-ups
+    (`app/sql.py: fetch_together`); each of its rows is one id.
 
     On PostgreSQL each external_id is looked up on its own (a LATERAL join: one probe of the unique
     index per id, whatever the statistics say). A plain join or IN let the planner, with statistics
@@ -189,9 +189,9 @@ def stored_notice_query(dialect: str, landlord_id: Any, test: bool, external_ids
     # PostgreSQL's is `key_table`'s parameter; SQLite's an IN list.
     ids = key_values(dialect, external_ids) if dialect == "postgresql" else external_ids
     parameters: dict[str, Any] = {"landlord_id": landlord_id, "test": test, "external_ids": ids}
-    if idempotency_key is not None:
-        parameters["idempotency_key"] = idempotency_key
-    return _stored_query(dialect, idempotency_key is not None), parameters
+    if keys:
+        parameters["keys"] = sorted(keys)
+    return _stored_query(dialect, bool(keys)), parameters
 
 
 @cache
@@ -199,7 +199,7 @@ def _stored_query(dialect: str, by_key: bool) -> Any:
     """Built once per shape (a notice sent alone asks once per request): only its parameters change."""
     notices = Notice.__table__.c
     mine = (notices.landlord_id == bindparam("landlord_id"), notices.test == bindparam("test"))
-    key_matches = notices.idempotency_key == bindparam("idempotency_key") if by_key else sa.false()
+    key_matches = in_list(notices.idempotency_key, "keys", dialect) if by_key else sa.false()
     if dialect != "postgresql":
         return select(notices.id).where(*mine, sa.or_(notices.external_id.in_(bindparam("external_ids", expanding=True)),
                                                       key_matches))

@@ -16,7 +16,9 @@ waiting a notice goes at once, by its own request (`start_alone`): alone, it wai
 
 A group is one transaction through the set-wise writer (`bulk.receive_many`, `alone`: no
 savepoint), exactly as a batch's items are taken: each notice its own answer (201, a replay's
-200, its own 409 or 422), each audit row its own request's id and client address (`audit.Origin`).
+200, its own 409 or 422, by its external_id or its own Idempotency-Key — the key first, as alone —
+also against the notices before it in the group), each audit row its own request's id and client
+address (`audit.Origin`).
 Each request answers its own notice once the group has committed. A notice the group could not
 take — it joins a stored case the look-ups did not read (`bulk.DEFER`), or the set-wise writer
 rolled the group back (a concurrent request stored one of its notices first, or an item failed
@@ -25,8 +27,7 @@ transaction and its own context, as it would have without the group (which repla
 other stored, and gives a failing notice its own error). A busy database, a lost connection or a
 failed commit is each notice's own error, as it would have been alone: never a 201.
 
-Not grouped: a notice with an Idempotency-Key (its replay is decided by its key, one per
-transaction), and SQLite's (one writer: nothing to gain).
+Not grouped: SQLite's notices (one writer: nothing to gain).
 """
 
 from __future__ import annotations
@@ -59,6 +60,7 @@ ALONE = object()  # the answer to a notice its request takes by the one-notice p
 @dataclass
 class _Waiting:
     body: NoticeIn
+    key: str | None  # its Idempotency-Key
     origin: audit.Origin
     answer: asyncio.Future[Any]
 
@@ -89,9 +91,9 @@ class NoticeGroups:
     def _written(self, landlord: Actor, size: int) -> None:
         self.state.metrics.notice_groups.labels("test" if landlord.test else "live").observe(size)
 
-    async def receive(self, body: NoticeIn, landlord: Actor) -> Any:
+    async def receive(self, body: NoticeIn, landlord: Actor, key: str | None = None) -> Any:
         """The notice's answer from its group: {"status", "receipt"}; or ALONE; its Problem is raised."""
-        waiting = _Waiting(body, audit.Origin(landlord, current_request_id()),
+        waiting = _Waiting(body, key, audit.Origin(landlord, current_request_id()),
                            asyncio.get_running_loop().create_future())
         # One queue per key as its landlord's notices are written: the client's address is each notice's own.
         self.queues.setdefault(dataclasses.replace(landlord, ip=None), []).append(waiting)
@@ -162,7 +164,8 @@ def _write_group(state: Any, landlord: Actor, group: list[_Waiting], session: Se
     context = service.IntakeContext.of(state, landlord)
     try:
         written = bulk.receive_many(session, context, [(at, waiting.body) for at, waiting in enumerate(group)],
-                                    alone=True, origins={at: waiting.origin for at, waiting in enumerate(group)})
+                                    alone=True, origins={at: waiting.origin for at, waiting in enumerate(group)},
+                                    keys={at: waiting.key for at, waiting in enumerate(group) if waiting.key is not None})
         if written is None:
             return None
         session.commit()

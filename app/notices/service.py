@@ -11,7 +11,7 @@ import base64
 import hashlib
 import hmac
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -133,12 +133,18 @@ def _existing(session: Session, landlord_id: uuid.UUID, external_id: str, key: s
 
 
 def repeated(found: Sequence[Any], external_id: str, key: str | None) -> tuple[Any, str]:
-    """Which of the stored notices `found` this one repeats, and by which: the Idempotency-Key wins
-    over the external_id. For the one-notice path and the set-wise writer alike."""
-    by_key = next((n for n in found if key is not None and n.idempotency_key == key), None)
-    if by_key is not None:
-        return by_key, "Idempotency-Key"
-    return next((n for n in found if n.external_id == external_id), None), "external_id"
+    """Which of the stored notices `found` this one repeats, and by which (`repeated_in`)."""
+    return repeated_in({n.idempotency_key: n for n in found if n.idempotency_key is not None},
+                       {n.external_id: n for n in found}, external_id, key)
+
+
+def repeated_in(by_key: Mapping[str, Any], by_external_id: Mapping[str, Any], external_id: str,
+                key: str | None) -> tuple[Any, str]:
+    """The notice this one repeats, and by which: the Idempotency-Key wins over the external_id.
+    For the one-notice path and the set-wise writer alike."""
+    if key is not None and key in by_key:
+        return by_key[key], "Idempotency-Key"
+    return by_external_id.get(external_id), "external_id"
 
 
 def _replay(notice: Notice, body: NoticeIn, data_key: str, via: str) -> Notice:

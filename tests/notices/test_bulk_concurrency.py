@@ -93,8 +93,8 @@ def test_racing_single_notices_store_one_and_replay_it_to_the_other(app, landlor
     a real race (both past the look-up, neither stored) rolls its transaction back and replays."""
     body = notice_body(external_id=f"RACE-ALONE-{with_key}")
     keys = _keys(db, settings, landlord, 2)
-    # Each in a group of its own, both at once: two transactions racing. (Without a key, waiting
-    # together they would be one group, one transaction: no race, `test_notice_groups.py`.)
+    # Each in a group of its own, both at once: two transactions racing. (Waiting together they
+    # would be one group, one transaction: no race, `test_notice_groups.py`.)
     monkeypatch.setattr(groups, "MIN_OVERLAPPING", 1)
     idempotency = {"Idempotency-Key": "race-alone/1"} if with_key else {}
     _race_after_look_up(monkeypatch, 2)

@@ -28,9 +28,12 @@ pytestmark = pytest.mark.skipif(not IS_POSTGRES, reason="notices are grouped on 
 CHILDREN = {"children_under_18": 2, "residents_65_or_older": 0, "consent": True}
 
 
-def _send_as_one_group(app, landlord, bodies: list[dict], *, hold: bool = True) -> list[httpx.Response]:
+def _send_as_one_group(app, landlord, bodies: list[dict], *, hold: bool = True,
+                       keys: list[str | None] | None = None) -> list[httpx.Response]:
     """Each body in a request of its own, from a client address of its own (10.0.0.<n>), all queued
-    before any group starts: one group."""
+    before any group starts: one group. `keys`: each request's Idempotency-Key, if any."""
+    headers = [{**landlord.headers, **({"Idempotency-Key": key} if key else {})}
+               for key in (keys or [None] * len(bodies))]
     notice_groups = app.state.notice_groups
 
     async def main() -> list[httpx.Response]:
@@ -39,8 +42,8 @@ def _send_as_one_group(app, landlord, bodies: list[dict], *, hold: bool = True) 
                                          base_url="http://varsel") for n in range(len(bodies))]
             try:
                 async with notice_groups.held() if hold else _nothing():
-                    sent = [asyncio.ensure_future(client.post(NOTICES, json=body, headers=landlord.headers))
-                            for client, body in zip(clients, bodies, strict=True)]
+                    sent = [asyncio.ensure_future(client.post(NOTICES, json=body, headers=sent_with))
+                            for client, body, sent_with in zip(clients, bodies, headers, strict=True)]
                     while hold and sum(len(queue) for queue in notice_groups.queues.values()) < len(bodies):
                         await asyncio.sleep(0.01)
                 return list(await asyncio.gather(*sent))
@@ -168,14 +171,14 @@ def test_a_group_that_fails_as_a_whole_leaves_each_notice_to_the_one_notice_path
     monkeypatch.setattr(bulk, "_receive_many", fail_once)
     bodies = [notice_body({"property.apartment_number": f"{1500 + n}"}, external_id=f"GROUP-FAIL-{n}") for n in range(3)]
 
-    answers = _send_as_one_group(app, landlord, bodies)
+    answers = _send_as_one_group(app, landlord, bodies, keys=["fail/0", None, "fail/2"])
 
     assert failed and _groups(app) == (1, 3)
     assert [a.status_code for a in answers] == [201] * 3, [a.text for a in answers]
     with db() as session:
-        notices = session.execute(text("SELECT COUNT(*) FROM notices")).scalar()
+        keys = dict(session.execute(select(Notice.external_id, Notice.idempotency_key)).all())
         request_ids = sorted(session.scalars(select(AuditEvent.request_id).where(AuditEvent.action == "notice.create")))
-    assert notices == 3
+    assert keys == {"GROUP-FAIL-0": "fail/0", "GROUP-FAIL-1": None, "GROUP-FAIL-2": "fail/2"}  # each its own key
     assert request_ids == sorted(a.headers["x-request-id"] for a in answers)
 
 
@@ -207,19 +210,35 @@ def test_a_notice_with_nothing_in_flight_goes_at_once_by_its_own_request(app, la
     assert _groups(app) == (1, 1) and app.state.notice_groups.in_flight == 0
 
 
-def test_a_notice_with_an_idempotency_key_is_not_grouped(app, landlord, db):
-    notice_groups = app.state.notice_groups
+def test_notices_with_idempotency_keys_are_grouped_and_each_key_decides_as_alone(app, landlord, db, monkeypatch):
+    """Each notice's own key, the key before the external_id, against the stored notices and against
+    the notices before it in the group: what each would have answered sent one after the other."""
+    stored = notice_body(external_id="GROUP-K-STORED")
+    first = _send_as_one_group(app, landlord, [stored], hold=False, keys=["k/stored"])
+    assert first[0].status_code == 201
+    monkeypatch.setattr(service, "receive", _not_here)  # the group takes every one of them itself
+    new = notice_body({"property.apartment_number": "1601"}, external_id="GROUP-K-NEW")
+    bodies = [new,
+              new,  # its retry, sent before the first was answered: the same key
+              notice_body({"property.apartment_number": "1602"}, external_id="GROUP-K-OTHER"),  # that key again
+              stored,  # the stored notice's retry with its key
+              notice_body({"property.apartment_number": "1603"}, external_id="GROUP-K-REUSED"),  # the stored key
+              notice_body({"property.apartment_number": "1604"}, external_id="GROUP-K-PLAIN")]  # no key
 
-    async def main() -> httpx.Response:
-        async with app.router.lifespan_context(app):
-            async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://varsel") as client:
-                async with notice_groups.held():  # a grouped notice would wait here for ever
-                    return await client.post(NOTICES, json=notice_body(external_id="GROUP-KEYED"),
-                                             headers={**landlord.headers, "Idempotency-Key": "keyed/1"})
+    answers = _send_as_one_group(app, landlord, bodies, keys=["k/new", "k/new", "k/new", "k/stored", "k/stored", None])
 
-    answer = _run_within(30, main)
-    assert answer.status_code == 201, answer.text
-    assert _groups(app) == (0, 0)
+    assert _groups(app) == (2, 1 + 6)  # the stored notice's group, then this one
+    assert [a.status_code for a in answers] == [201, 200, 409, 200, 409, 201], [a.text for a in answers]
+    assert answers[1].json() == answers[0].json()
+    assert answers[3].json() == first[0].json()
+    for conflict, original in ((answers[2], answers[0]), (answers[4], first[0])):
+        problem = assert_problem(conflict, 409, "conflict")
+        assert problem["notice_id"] == original.json()["id"] and "Idempotency-Key" in problem["detail"]
+    with db() as session:
+        keys = dict(session.execute(select(Notice.external_id, Notice.idempotency_key)).all())
+        audited = session.execute(text("SELECT COUNT(*) FROM audit_events WHERE action = 'notice.create'")).scalar()
+    assert keys == {"GROUP-K-STORED": "k/stored", "GROUP-K-NEW": "k/new", "GROUP-K-PLAIN": None}
+    assert audited == 3
 
 
 def _not_here(*_args, **_kwargs):
@@ -243,7 +262,7 @@ def test_at_most_in_flight_groups_start_and_the_next_waits_for_company():
 
         def queue(count: int) -> None:
             notice_groups.queues.setdefault(landlord, []).extend(
-                groups._Waiting(None, None, loop.create_future()) for _ in range(count))  # type: ignore[arg-type]
+                groups._Waiting(None, None, None, loop.create_future()) for _ in range(count))  # type: ignore[arg-type]
             notice_groups._start()
 
         async def settled() -> None:

@@ -26,7 +26,7 @@ RUNS = 8  # more than psycopg's prepare_threshold (5): a statement it would prep
 
 
 def look_ups(landlord_id):
-    return [stored_notice_query("postgresql", landlord_id, False, ["EXT-1", "EXT-2"], None),
+    return [stored_notice_query("postgresql", landlord_id, False, ["EXT-1", "EXT-2"]),
             people_seen_query("postgresql", {"a-person", "another"}),
             tenancies_seen_query("postgresql", {"a-tenancy", "another"}, NOW)]
 
