@@ -6,7 +6,7 @@ The one-notice path (`service.receive`) costs some twenty statements per notice;
 here a batch (or, on SQLite, a chunk of it) costs about as many in all:
 
 1. the look-ups, in one round trip on PostgreSQL (`app/sql.py: fetch_together`): the
-   stored notices with the batch's `external_id`s; the earlier notices and open cases of
+   stored notices with the batch's `external_id`s (or its items' keys); the earlier notices and open cases of
    the same people (identity hash) and the earlier notices of the same tenancies
    (`app/cases/matching.py: people_seen_query, tenancies_seen_query`); the districts the
    items route to (each routed once, first), with their handlers and joint assessors;
@@ -27,7 +27,7 @@ too: the open cases a new item may join (its people's, in the district it routes
 locked in one more round trip and decided as drafts like the rest (`app/notices/bulk_join.py`). Only a case the batch did not read
 (a former area's successor, or one moved or closed since the look-ups) leaves its items to the
 one-notice path (`DEFER`), which loads and locks that case; so is a later item with the same
-`external_id`. Everything runs in one savepoint: a unique violation
+`external_id` or key. Everything runs in one savepoint: a unique violation
 (a concurrent batch stored the same `external_id` first) or any unexpected failure rolls
 it back and answers None — the caller then takes every item of the chunk one by one,
 which replays what the other batch stored and gives a failing item its own 500.

@@ -27,6 +27,11 @@ transaction and its own context, as it would have without the group (which repla
 other stored, and gives a failing notice its own error). A busy database, a lost connection or a
 failed commit is each notice's own error, as it would have been alone: never a 201.
 
+Notices that wait together were in flight together, so no order between them is promised: the
+group takes them in the order they came, and those it leaves to their requests run side by side,
+each answered against whatever the others stored first (a replay, or a 409 by the same
+external_id or key), as requests racing without a group are (the unique indexes decide).
+
 Not grouped: SQLite's notices (one writer: nothing to gain).
 """
 

@@ -27,6 +27,7 @@ RUNS = 8  # more than psycopg's prepare_threshold (5): a statement it would prep
 
 def look_ups(landlord_id):
     return [stored_notice_query("postgresql", landlord_id, False, ["EXT-1", "EXT-2"]),
+            stored_notice_query("postgresql", landlord_id, False, ["EXT-3"], ["key-1", "key-2"]),  # sent alone, keyed
             people_seen_query("postgresql", {"a-person", "another"}),
             tenancies_seen_query("postgresql", {"a-tenancy", "another"}, NOW)]
 
