@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 from app.cases import plan
 from app.cases.models import CaseNumber
 from app.notices.models import Notice
-from app.sql import fetch_together, in_list, key_table, key_values, planned_each_time
+from app.sql import fetch_together, key_table, key_values, planned_each_time
 
 # (table, its rows, an ON CONFLICT clause or "")
 TableRows = tuple[Any, list[dict[str, Any]], str]
@@ -182,15 +182,17 @@ def stored_notice_query(dialect: str, landlord_id: Any, test: bool, external_ids
     of notices sent alone): the statement and its parameters, sent with the batch's other look-ups
     (`app/sql.py: fetch_together`); each of its rows is one id.
 
-    On PostgreSQL each external_id is looked up on its own (a LATERAL join: one probe of the unique
-    index per id, whatever the statistics say). A plain join or IN let the planner, with statistics
-    from before a burst of notices, hash the landlord's every notice instead (25 ms at 38,000), or,
-    with LIMIT 1, walk them hoping for an early match (0.65 s)."""
+    On PostgreSQL each external_id, and each key, is looked up on its own (a LATERAL join: one probe
+    of the unique index per id, whatever the statistics say). A plain join or IN let the planner, with
+    statistics from before a burst of notices, hash the landlord's every notice instead (25 ms at
+    38,000), or, with LIMIT 1, walk them hoping for an early match (0.65 s); keys as `= ANY` of an
+    array, it walked the landlord's keyed notices with the keys as a filter
+    (tests/perf/test_lookup_plans.py)."""
     # PostgreSQL's is `key_table`'s parameter; SQLite's an IN list.
     ids = key_values(dialect, external_ids) if dialect == "postgresql" else external_ids
     parameters: dict[str, Any] = {"landlord_id": landlord_id, "test": test, "external_ids": ids}
     if keys:
-        parameters["keys"] = sorted(keys)
+        parameters["keys"] = key_values(dialect, sorted(keys)) if dialect == "postgresql" else sorted(keys)
     return _stored_query(dialect, bool(keys)), parameters
 
 
@@ -199,18 +201,22 @@ def _stored_query(dialect: str, by_key: bool) -> Any:
     """Built once per shape (a notice sent alone asks once per request): only its parameters change."""
     notices = Notice.__table__.c
     mine = (notices.landlord_id == bindparam("landlord_id"), notices.test == bindparam("test"))
-    key_matches = in_list(notices.idempotency_key, "keys", dialect) if by_key else sa.false()
     if dialect != "postgresql":
+        key_matches = notices.idempotency_key.in_(bindparam("keys", expanding=True)) if by_key else sa.false()
         return select(notices.id).where(*mine, sa.or_(notices.external_id.in_(bindparam("external_ids", expanding=True)),
                                                       key_matches))
-    keys = key_table("postgresql", "external_ids")
-    # LIMIT 1 (the unique index gives at most one anyway) keeps PostgreSQL from pulling the LATERAL
-    # subquery up into a plain join, which its generic plan then hashed (60 ms for 500 ids).
-    probe = select(notices.id).where(*mine, notices.external_id == keys.c.key).limit(1).lateral()
-    found = select(probe.c.id).select_from(keys).join(probe, sa.true())
+
+    def probed(column: Any, parameter: str) -> Any:
+        values = key_table("postgresql", parameter)
+        # LIMIT 1 (the unique index gives at most one anyway) keeps PostgreSQL from pulling the LATERAL
+        # subquery up into a plain join, which its generic plan then hashed (60 ms for 500 ids).
+        probe = select(notices.id).where(*mine, column == values.c.key).limit(1).lateral()
+        return select(probe.c.id).select_from(values).join(probe, sa.true())
+
+    found = probed(notices.external_id, "external_ids")
     # Planned each time it runs (`app/sql.py: planned_each_time`): a plan kept from while the
     # landlord's notices were few probed by scanning them all, for each id.
-    return planned_each_time(found.union(select(notices.id).where(*mine, key_matches)) if by_key else found)
+    return planned_each_time(found.union(probed(notices.idempotency_key, "keys")) if by_key else found)
 
 
 _CASE_NUMBERS = text("INSERT INTO case_numbers (id) SELECT nextval(pg_get_serial_sequence('case_numbers', 'id')) "

@@ -51,7 +51,8 @@ def test_the_look_ups_are_never_prepared(db):
 
 @pytest.fixture
 def grown_tables(client, landlord, app, db):
-    """Five notices, analyzed; then 2,000 more notices with a person each that the statistics do not know."""
+    """Five notices, analyzed; then 2,000 more notices with a person and an Idempotency-Key each that the
+    statistics do not know."""
     app.state.clock = lambda: NOW
     for i in range(5):
         body = notice_body({"property.coordinates": None, "tenants": [{"name": "Anna Andersson"}],
@@ -62,7 +63,8 @@ def grown_tables(client, landlord, app, db):
         driver.execute("ANALYZE notices, tenants, cases")
         driver.execute(
             "INSERT INTO notices SELECT (jsonb_populate_record(NULL::notices, to_jsonb(n) || jsonb_build_object("
-            "'id', gen_random_uuid(), 'external_id', 'GROWN-' || g || '-' || n.external_id, 'idempotency_key', NULL,"
+            "'id', gen_random_uuid(), 'external_id', 'GROWN-' || g || '-' || n.external_id,"
+            "'idempotency_key', 'GROWN-KEY-' || g || '-' || n.external_id,"
             "'tenancy_key', md5(g || n.external_id)))).* FROM notices n CROSS JOIN generate_series(1, 400) g")
         driver.execute("INSERT INTO tenants (id, notice_id, position, name, pin_hash) SELECT gen_random_uuid(), id, 0, "
                        "'Anna Andersson', md5(id::text) FROM notices WHERE external_id LIKE 'GROWN-%'")
@@ -81,11 +83,16 @@ def test_after_the_tables_grew_the_look_ups_use_their_indexes(db, grown_tables, 
     with db() as session:
         connection = session.connection()
         # The landlord's own notices: those the probe must not walk.
-        stored, *others = look_ups(landlord.id)
+        stored, keyed, *others = look_ups(landlord.id)
         plan = explain(connection, *stored)
         # One probe of the unique index per external_id — not the landlord's notices walked with
         # the external_id as a filter, which an index on (landlord_id, …) alone would also give.
         assert any("Index Cond" in line and "external_id" in line for line in plan.splitlines()), plan
+        assert "Filter" not in plan, plan
+        # Notices sent alone with their keys (a group's): the keys probed in the key's index too.
+        plan = explain(connection, *keyed)
+        assert any("Index Cond" in line and "external_id" in line for line in plan.splitlines()), plan
+        assert any("Index Cond" in line and "idempotency_key" in line for line in plan.splitlines()), plan
         assert "Filter" not in plan, plan
         for statement, parameters in others:
             plan = explain(connection, statement, parameters)
