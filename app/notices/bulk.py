@@ -335,7 +335,7 @@ def _people(ctx: service.IntakeContext, items: Sequence[tuple[int, NoticeIn]]) -
 
 
 def _existing(session: Session, landlord_id: Any, external_id: str, key: str | None, batch: _Batch) -> tuple[Any, str]:
-    """`service._existing` from what the batch looked up and its earlier items: a notice, or DEFER."""
+    """`service._existing`, its arguments too (tests fail a query here), from the batch: a notice, or DEFER."""
     return service.repeated_in(batch.by_key, batch.known, external_id, key)
 
 

@@ -176,8 +176,10 @@ def test_a_group_that_fails_as_a_whole_leaves_each_notice_to_the_one_notice_path
     assert failed and _groups(app) == (1, 3)
     assert [a.status_code for a in answers] == [201] * 3, [a.text for a in answers]
     with db() as session:
+        notices = session.execute(text("SELECT COUNT(*) FROM notices")).scalar()
         keys = dict(session.execute(select(Notice.external_id, Notice.idempotency_key)).all())
         request_ids = sorted(session.scalars(select(AuditEvent.request_id).where(AuditEvent.action == "notice.create")))
+    assert notices == 3
     assert keys == {"GROUP-FAIL-0": "fail/0", "GROUP-FAIL-1": None, "GROUP-FAIL-2": "fail/2"}  # each its own key
     assert request_ids == sorted(a.headers["x-request-id"] for a in answers)
 
